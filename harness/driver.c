@@ -1,0 +1,318 @@
+/* driver.c: hx_main, the loop every program runs.
+ *
+ *   parse (rank 0) -> every rank learns the verdict -> for each variant, each worker count:
+ *       setup -> warm-up reps, timed reps (run, then check outside the timed region)
+ *       -> teardown -> max of the samples over ranks -> statistics -> one record per phase
+ *
+ * Rank 0 alone parses and prints; on MPI every rank leaves through the same path, so no
+ * rank is left waiting whatever the outcome. */
+#include "hx.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int say_enabled;
+
+/* what hx_result_median looks up: the cases run so far */
+struct past {
+	int variant, workers;
+	long long size;
+	double median;
+};
+static struct past *past;
+static size_t npast, cap_past;
+
+static void remember(const struct hx_case *c, double median)
+{
+	if (npast == cap_past) {
+		size_t cap = cap_past ? 2 * cap_past : 64;
+		struct past *p = realloc(past, cap * sizeof *p);
+		if (p == NULL)
+			hx_die(__FILE__, __LINE__, "realloc", "out of memory");
+		past = p;
+		cap_past = cap;
+	}
+	past[npast++] = (struct past){ c->variant, c->workers, c->size, median };
+}
+
+double hx_result_median(const struct hx_case *c, const char *variant, int workers)
+{
+	int v = hx_variant_index(c->ex, variant);
+	for (size_t i = npast; i-- > 0;)
+		if (past[i].variant == v && past[i].workers == workers && past[i].size == c->size)
+			return past[i].median;
+	return NAN;
+}
+
+void hx_note(struct hx_case *c, const char *key, const char *fmt, ...)
+{
+	size_t used = strlen(c->note);
+	va_list ap;
+	int n;
+
+	if (used + 2 >= sizeof c->note)
+		return;
+	n = snprintf(c->note + used, sizeof c->note - used, "%s%s=", used ? " " : "", key);
+	if (n < 0 || (size_t)n >= sizeof c->note - used) {
+		c->note[used] = '\0';
+		return;
+	}
+	used += (size_t)n;
+	va_start(ap, fmt);
+	vsnprintf(c->note + used, sizeof c->note - used, fmt, ap);
+	va_end(ap);
+}
+
+void hx_say(const struct hx_case *c, const char *fmt, ...)
+{
+	va_list ap;
+	(void)c;
+	if (!say_enabled)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static int nphases(const struct hx_exercise *ex)
+{
+	int n = 0;
+	if (ex->phases == NULL)
+		return 1;
+	while (n < HX_MAX_PHASES && ex->phases[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Default worker counts: the exercise's own list, or 1, 2, 4, ... up to the backend's
+ * default ceiling (online cores, OMP_NUM_THREADS, or MPI ranks) and the ceiling itself.
+ * On MPI, defaults above the number of ranks are dropped. */
+static void default_workers(const struct hx_exercise *ex, struct hx_opts *o)
+{
+	int top = hx_backend_max_default(), cap = hx_backend_max_workers();
+	o->nworkers = 0;
+	if (ex->workers_def != NULL) {
+		for (int i = 0; ex->workers_def[i] > 0 && o->nworkers < HX_MAX_LIST; i++)
+			if (ex->workers_def[i] <= cap)
+				o->workers[o->nworkers++] = ex->workers_def[i];
+		if (o->nworkers > 0)
+			return;
+	}
+	if (top < 1)
+		top = 1;
+	for (int w = 1; w < top && o->nworkers < HX_MAX_LIST - 1; w *= 2)
+		o->workers[o->nworkers++] = w;
+	o->workers[o->nworkers++] = top;
+}
+
+static int check_workers(const struct hx_exercise *ex, struct hx_opts *o, char *err, size_t len)
+{
+	int cap = hx_backend_max_workers();
+	if (!o->workers_set) {
+		default_workers(ex, o);
+		return HX_PARSE_OK;
+	}
+	for (int i = 0; i < o->nworkers; i++) {
+		if (o->workers[i] > cap) {
+			snprintf(err, len,
+				 "%s: option -w/--workers: %d is more than the %d MPI ranks "
+				 "(start more with mpirun -np %d)",
+				 ex->name, o->workers[i], cap, o->workers[i]);
+			return HX_PARSE_ERROR;
+		}
+	}
+	return HX_PARSE_OK;
+}
+
+static void emit(const char *s)
+{
+	fputs(s, stdout);
+	fflush(stdout);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* --save FILE: records appended in CSV (header when the file is new) or JSON lines */
+static FILE *open_save(const struct hx_opts *o, enum hx_format *f, char *line, size_t len)
+{
+	FILE *fp;
+	if (o->save[0] == '\0')
+		return NULL;
+	*f = ends_with(o->save, ".json") || ends_with(o->save, ".jsonl") ? HX_FMT_JSON : HX_FMT_CSV;
+	fp = fopen(o->save, "a");
+	if (fp == NULL)
+		hx_die_errno(__FILE__, __LINE__, o->save, errno);
+	if (*f == HX_FMT_CSV && ftell(fp) == 0 && hx_record_header(line, len, *f) > 0)
+		fputs(line, fp);
+	return fp;
+}
+
+/* Runs one case on this rank; returns its verdict. samples[phase * reps + k]. */
+static enum hx_verdict run_case(struct hx_case *c, double *samples)
+{
+	const struct hx_exercise *ex = c->ex;
+	const struct hx_opts *o = c->opts;
+	int np = nphases(ex), total = o->warmup + o->reps;
+	enum hx_verdict worst = HX_PASS;
+
+	c->verdict = HX_PASS;
+	if (ex->setup != NULL && ex->setup(c) == HX_NA)
+		return HX_NA;
+	for (int rep = 0; rep < total; rep++) {
+		c->rep = rep;
+		c->timed = rep >= o->warmup;
+		memset(c->t, 0, sizeof c->t);
+		c->note[0] = '\0';
+		c->verdict = HX_PASS;
+		ex->run(c);
+		ex->check(c);
+		if (c->timed)
+			for (int ph = 0; ph < np; ph++)
+				samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
+		if (c->verdict > worst)
+			worst = c->verdict;
+		if (c->verdict == HX_FAIL || c->verdict == HX_NA)
+			break;
+	}
+	if (ex->teardown != NULL)
+		ex->teardown(c);
+	return worst;
+}
+
+int hx_main(const struct hx_exercise *ex, int argc, char **argv)
+{
+	struct hx_opts o;
+	struct hx_provenance prov;
+	char err[512], *out = NULL, *line = NULL;
+	const size_t outlen = 16384, linelen = 8192;
+	int rc = HX_PARSE_OK, rank, failed = 0, np;
+	FILE *save = NULL;
+	long long sizes[HX_MAX_SIZES];
+	int nsizes;
+	enum hx_format save_fmt = HX_FMT_CSV;
+
+	hx_backend_init(&argc, &argv);
+	rank = hx_backend_rank();
+	memset(&o, 0, sizeof o);
+	if (rank == 0) {
+		out = hx_alloc(outlen);
+		rc = hx_parse(ex, argc, argv, &o, err, sizeof err, out, outlen);
+		if (rc == HX_PARSE_OK)
+			rc = check_workers(ex, &o, err, sizeof err);
+		if (rc == HX_PARSE_ERROR)
+			fprintf(stderr, "%s\n", err);
+		else if (rc == HX_PARSE_EXIT)
+			fputs(out, stdout);
+		fflush(stdout);
+		fflush(stderr);
+		free(out);
+	}
+	hx_backend_bcast(&rc, sizeof rc);
+	if (rc != HX_PARSE_OK) {
+		hx_backend_finalize();
+		return rc == HX_PARSE_EXIT ? HX_EXIT_OK : HX_EXIT_USAGE;
+	}
+	hx_backend_bcast(&o, sizeof o);
+	say_enabled = rank == 0 && o.format == HX_FMT_TABLE && !o.quiet;
+	np = nphases(ex);
+	line = hx_alloc(linelen);
+
+	if (rank == 0) {
+		hx_provenance_fill(&prov, argc, argv);
+		if (o.format == HX_FMT_TABLE && !o.quiet &&
+		    hx_provenance_write(line, linelen, &prov, ex->name, hx_backend_name) > 0)
+			emit(line);
+		if ((o.format == HX_FMT_CSV || (o.format == HX_FMT_TABLE && !o.quiet)) &&
+		    hx_record_header(line, linelen, o.format) > 0)
+			emit(line);
+		save = open_save(&o, &save_fmt, line, linelen);
+	}
+
+	nsizes = ex->sizes != NULL ? ex->sizes(&o, sizes, HX_MAX_SIZES) : 0;
+	if (nsizes <= 0) {
+		sizes[0] = o.size;
+		nsizes = 1;
+	}
+	for (int vi = 0; vi < o.nvariants; vi++) {
+		for (int wi = 0; wi < o.nworkers; wi++) {
+		for (int si = 0; si < nsizes; si++) {
+			struct hx_case c;
+			double *samples = hx_calloc((size_t)np * (size_t)o.reps, sizeof(double));
+			double verdict_code;
+			enum hx_verdict v = HX_PASS;
+
+			memset(&c, 0, sizeof c);
+			c.ex = ex;
+			c.opts = &o;
+			c.variant = o.variants[vi];
+			c.variant_name = ex->variants[c.variant].name;
+			c.workers = o.workers[wi];
+			c.size = sizes[si];
+			if (hx_backend_enter(c.workers))
+				v = run_case(&c, samples);
+			hx_backend_leave();
+
+			/* every rank learns the worst verdict; rank 0 gets the slowest rank's times */
+			verdict_code = (double)v;
+			hx_backend_max(&verdict_code, 1);
+			hx_backend_bcast(&verdict_code, sizeof verdict_code);
+			v = (enum hx_verdict)(int)verdict_code;
+			hx_backend_max(samples, (size_t)np * (size_t)o.reps);
+			if (v == HX_FAIL)
+				failed = 1;
+
+			if (rank == 0) {
+				struct hx_stats st0;
+				memset(&st0, 0, sizeof st0);
+				if (v != HX_NA && hx_stats_compute(samples, (size_t)o.reps, &st0) != 0)
+					hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
+				if (v != HX_NA) {
+					remember(&c, st0.median);
+					if (ex->finish != NULL)
+						ex->finish(&c, &st0);
+				}
+				for (int ph = 0; ph < np; ph++) {
+					struct hx_record r = {
+						.exercise = ex->name, .variant = c.variant_name,
+						.backend = hx_backend_name,
+						.phase = ex->phases ? ex->phases[ph] : "run",
+						.workers = c.workers, .size = c.size,
+						.warmup = o.warmup, .ops = c.ops,
+						.op_name = ex->op_name, .verdict = v, .note = c.note,
+					};
+					if (v != HX_NA &&
+					    hx_stats_compute(samples + (size_t)ph * (size_t)o.reps,
+							     (size_t)o.reps, &r.st) != 0)
+						hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
+					r.reps = v == HX_NA ? 0 : o.reps;
+					if (hx_record_write(line, linelen, o.format, &r, &prov) > 0)
+						emit(line);
+					if (save != NULL &&
+					    hx_record_write(line, linelen, save_fmt, &r, &prov) > 0 &&
+					    (fputs(line, save) == EOF || fflush(save) != 0))
+						hx_die_errno(__FILE__, __LINE__, o.save, errno);
+				}
+				if (v == HX_FAIL)
+					fprintf(stderr, "%s: %s variant %s at %d workers FAILED validation: %s\n",
+						ex->name, hx_backend_name, c.variant_name, c.workers, c.note);
+			}
+			free(samples);
+		}
+		}
+	}
+	free(line);
+	free(past);
+	if (save != NULL && fclose(save) != 0)
+		hx_die_errno(__FILE__, __LINE__, o.save, errno);
+	hx_backend_finalize();
+	return failed ? HX_EXIT_INVALID : HX_EXIT_OK;
+}

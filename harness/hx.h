@@ -1,0 +1,300 @@
+/*
+ * hx.h: the common timing harness, one implementation for every backend.
+ *
+ * An exercise is described once (struct hx_exercise, in exercises/<name>.c): its
+ * variants, its options, its size, and four hooks (setup, run, check, teardown).
+ * hx_main() parses the command line, then for every (variant x workers) case runs
+ * the exercise: `warmup` untimed repetitions, then `reps` timed ones, each followed
+ * by the exercise's own validation outside the timed region; it reduces the samples
+ * to statistics and prints one record per case and phase (table, CSV or JSON).
+ *
+ * The backend adapter (harness/backend_<model>.c, one is linked into each program)
+ * supplies what differs between models: MPI's ranks, barrier and max-reduction,
+ * OpenMP's runtime version, nothing at all for POSIX.
+ *
+ * Public names start with hx_; everything else in the harness is static.
+ */
+#ifndef HX_H
+#define HX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- exit codes: the same rule on every backend ---------------------------- */
+enum {
+	HX_EXIT_OK = 0,       /* every case validated (or was reported unsafe on purpose) */
+	HX_EXIT_INVALID = 1,  /* a result failed its validation */
+	HX_EXIT_USAGE = 2,    /* bad command line: one line on stderr names the option */
+	HX_EXIT_SYSTEM = 3,   /* a system, pthread or MPI call failed (file:line on stderr) */
+};
+
+/* ---- clock ------------------------------------------------------------------ */
+/* Monotonic wall clock, never CPU time (a CPU clock adds up across threads). */
+uint64_t hx_now_ns(void);
+double hx_now(void); /* seconds */
+/* Busy-free sleep for `ns` nanoseconds (restarts after signals). */
+void hx_sleep_ns(uint64_t ns);
+
+/* ---- statistics ------------------------------------------------------------- */
+struct hx_stats {
+	size_t n;
+	double min, max, median, mean, sd;
+	double ci95_lo, ci95_hi; /* 95% interval of the mean (Student t) */
+	int outliers;            /* samples outside the Tukey fences Q1-1.5IQR, Q3+1.5IQR */
+};
+/* Fills *st from n samples (n >= 1). The samples are not modified. Returns 0, or -1
+ * when n is 0 or memory runs out. */
+int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st);
+/* Two-sided 95% Student t quantile for `df` degrees of freedom (df >= 1). */
+double hx_t95(size_t df);
+
+/* ---- options ------------------------------------------------------------------ */
+#define HX_MAX_LIST 32      /* values in a list option (-w 1,2,4,...) */
+#define HX_MAX_VARIANTS 16
+#define HX_MAX_XOPTS 12     /* exercise-specific options */
+#define HX_MAX_WORKERS 1024 /* beyond this a worker count is refused as absurd */
+
+enum hx_opt_kind {
+	HX_OPT_INT,    /* a whole number in [min, max]; `bytes` allows K/M/G suffixes */
+	HX_OPT_CHOICE, /* one of `choices`; stored as its index */
+	HX_OPT_FLAG,   /* no value; stored as 1 */
+	HX_OPT_RANGE,  /* MIN:MAX, both in [min, max], MIN <= MAX */
+};
+
+struct hx_optdef {
+	char shortname;        /* 0 for none */
+	const char *longname;  /* without the leading -- */
+	enum hx_opt_kind kind;
+	const char *metavar;   /* e.g. "N", "MIN:MAX" */
+	const char *help;
+	long long min, max;    /* for INT and RANGE */
+	long long def;         /* default (INT, CHOICE index, FLAG); RANGE: def..def2 */
+	long long def2;
+	int bytes;             /* INT/RANGE: accept K, M, G suffixes (powers of 1024) */
+	const char *const *choices; /* CHOICE: NULL-terminated */
+};
+
+enum hx_format { HX_FMT_TABLE, HX_FMT_CSV, HX_FMT_JSON };
+
+/* The parsed command line. Plain data without pointers, so the MPI adapter can
+ * broadcast it from rank 0 to every rank as bytes. */
+struct hx_opts {
+	long long size;
+	int size_set;
+	int nworkers;
+	int workers[HX_MAX_LIST];
+	int workers_set;
+	int reps, warmup;
+	int nvariants;
+	int variants[HX_MAX_VARIANTS]; /* indices into the exercise's variant table */
+	enum hx_format format;
+	int quiet;
+	char save[256];                /* --save FILE: also append the records there */
+	long long x[HX_MAX_XOPTS][2];  /* exercise options, in the order of ex->xopts */
+	int xset[HX_MAX_XOPTS];
+};
+
+enum hx_parse_result { HX_PARSE_OK = 0, HX_PARSE_EXIT = 1, HX_PARSE_ERROR = 2 };
+
+/* ---- exercises ------------------------------------------------------------------ */
+struct hx_variant {
+	const char *name;
+	const char *help;
+};
+
+/* Verdict of one case, set by the exercise's check hook. */
+/* Ordered by severity: the worst over repetitions and ranks is reported. */
+enum hx_verdict {
+	HX_PASS = 0,   /* validated */
+	HX_UNSAFE = 1, /* unsafe on purpose (race --variant none): what went wrong is reported */
+	HX_NA = 2,     /* not applicable on this backend: the reason is reported */
+	HX_FAIL = 3,   /* validation failed: the program exits 1 */
+};
+
+#define HX_MAX_PHASES 4
+#define HX_NOTE_LEN 256
+
+/* One case: a variant at a worker count. The exercise keeps its state in `state`. */
+struct hx_case {
+	const struct hx_exercise *ex;
+	const struct hx_opts *opts;
+	int variant;              /* index into ex->variants */
+	const char *variant_name;
+	int workers;
+	long long size;
+	int rep;                  /* 0.. for warm-up then timed repetitions */
+	int timed;                /* this repetition's times are kept */
+	void *state;
+	enum hx_verdict verdict;
+	char note[HX_NOTE_LEN];   /* key=value pairs for the record, space separated */
+	double ops;               /* operations per repetition, for the per-op figure */
+	/* Filled by the run hook: seconds per phase (phase 0 only, unless ex->phases). */
+	double t[HX_MAX_PHASES];
+};
+
+struct hx_exercise {
+	const char *name;
+	const char *summary;            /* one line for --help */
+	const struct hx_variant *variants; /* terminated by a {NULL} entry */
+	const char *size_name;          /* what -n counts, e.g. "iterations per worker" */
+	long long size_def, size_min, size_max;
+	const char *op_name;            /* the per-op unit, e.g. "update" */
+	const char *const *phases;      /* NULL: a single phase called "run" */
+	const int *workers_def;         /* NULL: 1, 2, 4, ... up to the cores, and the cores */
+	int reps_def, warmup_def;
+	const struct hx_optdef *xopts;  /* terminated by a {0, NULL} entry; may be NULL */
+	/* Sizes to sweep (ipc's message sizes): fills out[] from the options, returns how
+	 * many (at most `max`). NULL: the one size of -n. */
+	int (*sizes)(const struct hx_opts *o, long long *out, int max);
+	/* Cross-option checks after parsing; writes one line into err. May be NULL. */
+	int (*check_opts)(const struct hx_opts *o, char *err, size_t errlen);
+	/* Per case, outside timing. Return 0, or HX_NA with c->note saying why. */
+	int (*setup)(struct hx_case *c);
+	/* One repetition: the parallel part, which fills c->t[] with its timed region. */
+	void (*run)(struct hx_case *c);
+	/* After each repetition, outside timing: sets c->verdict (and c->note). */
+	void (*check)(struct hx_case *c);
+	void (*teardown)(struct hx_case *c);
+	/* Rank 0, after the statistics, before the record is printed: may add to c->note
+	 * (a speedup against an earlier case, say: see hx_result_median). May be NULL. */
+	void (*finish)(struct hx_case *c, const struct hx_stats *phase0);
+};
+
+#define HX_MAX_SIZES 64
+
+/* The median (phase 0, seconds) of a case already run by this program with the same
+ * size: `variant` at `workers`; NAN when there is none (rank 0 only). */
+double hx_result_median(const struct hx_case *c, const char *variant, int workers);
+
+/* The program's entry point: `int main(int argc, char **argv) { return hx_main(&ex,...); }`
+ * (generated for each exercise from harness/main.c). */
+int hx_main(const struct hx_exercise *ex, int argc, char **argv);
+
+/* Parsing, separated out so the tests can drive it. On HX_PARSE_ERROR, err holds one
+ * line naming the option; on HX_PARSE_EXIT, `out` holds the --help/--version text. */
+int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct hx_opts *o,
+	     char *err, size_t errlen, char *out, size_t outlen);
+/* Index of exercise option `longname`, or -1. */
+int hx_xopt_index(const struct hx_exercise *ex, const char *longname);
+/* Value of exercise option `longname` (its default when not given). */
+long long hx_xopt(const struct hx_case *c, const char *longname);
+long long hx_xopt2(const struct hx_case *c, const char *longname); /* RANGE: upper end */
+int hx_variant_index(const struct hx_exercise *ex, const char *name);
+int hx_variant_count(const struct hx_exercise *ex);
+
+/* Append `key=value` (printf-style value) to the case's note. */
+void hx_note(struct hx_case *c, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Chatter for a human (results as they complete, ...): printed by rank 0 in table
+ * mode unless --quiet, never in CSV/JSON mode so stdout stays machine-readable. */
+void hx_say(const struct hx_case *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- records ------------------------------------------------------------------------ */
+struct hx_record {
+	const char *exercise, *variant, *backend, *phase;
+	int workers;
+	long long size;
+	int reps, warmup;
+	struct hx_stats st;
+	double ops;        /* per repetition; 0 when the exercise has no per-op figure */
+	const char *op_name;
+	enum hx_verdict verdict;
+	const char *note;
+};
+
+struct hx_provenance {
+	char host[128];
+	int cores;          /* online CPUs */
+	char affinity[128]; /* CPUs this process may run on, as a list (0-1) */
+	char compiler[96];
+	char mpi[128];      /* MPI library and version, or "none" */
+	char openmp[32];    /* OpenMP version (_OPENMP), or "none" */
+	char git[64];
+	char time_utc[32];
+	char command[1024];
+};
+
+const char *hx_verdict_name(enum hx_verdict v);
+void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[]);
+/* Writes a record in the chosen format; `header` asks for the CSV header / table
+ * heading first. Returns the number of bytes written, or -1. */
+int hx_record_write(char *buf, size_t len, enum hx_format f, const struct hx_record *r,
+		    const struct hx_provenance *p);
+int hx_record_header(char *buf, size_t len, enum hx_format f);
+/* Human table: the provenance lines (each starting with "# "). */
+int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
+			const char *exercise, const char *backend);
+
+/* The compiler that compiled the including file, for the provenance. */
+#if defined(__clang__)
+#define HX_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define HX_COMPILER "gcc " __VERSION__
+#else
+#define HX_COMPILER "unknown"
+#endif
+
+/* ---- the backend adapter: one implementation per model --------------------------- */
+extern const char hx_backend_name[];   /* "openmp", "mpi", "pthreads", "procs" */
+extern const char hx_worker_kind[];    /* "thread", "rank", "process" */
+void hx_backend_init(int *argc, char ***argv);
+void hx_backend_finalize(void);
+int hx_backend_rank(void);     /* 0 except on MPI */
+int hx_backend_nranks(void);   /* 1 except on MPI */
+/* Default worker ceiling: MPI, the number of ranks; otherwise the online cores. */
+int hx_backend_max_default(void);
+/* MPI: the largest worker count a case may ask for (the ranks); others: HX_MAX_WORKERS. */
+int hx_backend_max_workers(void);
+void hx_backend_bcast(void *buf, size_t len);           /* from rank 0 */
+int hx_backend_all_ok(int ok);                          /* logical AND over ranks */
+void hx_backend_max(double *v, size_t n);               /* element-wise max onto rank 0 */
+void hx_backend_sum(double *v, size_t n);               /* element-wise sum onto rank 0 */
+/* Enter a case of `workers` workers: returns 1 when this rank takes part. MPI: the
+ * first `workers` ranks form the case's communicator; the others park until
+ * hx_backend_leave (sleeping, so they do not steal cores from the measurement). */
+int hx_backend_enter(int workers);
+void hx_backend_leave(void);
+void hx_backend_info(struct hx_provenance *p);          /* mpi / openmp fields */
+/* Leave now with `code`: every process of the job goes (MPI_Abort on MPI). */
+_Noreturn void hx_backend_abort(int code);
+
+/* ---- checked calls --------------------------------------------------------------- */
+/* Every pthread, system and MPI call is checked; a failure prints file:line, the call
+ * and the reason, and ends the whole program with HX_EXIT_SYSTEM. */
+_Noreturn void hx_die(const char *file, int line, const char *what, const char *reason);
+_Noreturn void hx_die_errno(const char *file, int line, const char *what, int err);
+
+/* pthread_* and other calls that return an error number */
+#define HX_CHECK_PT(call)                                                      \
+	do {                                                                   \
+		int hx_rc_ = (call);                                           \
+		if (hx_rc_ != 0)                                               \
+			hx_die_errno(__FILE__, __LINE__, #call, hx_rc_);       \
+	} while (0)
+/* system calls that return -1 and set errno */
+#define HX_CHECK_SYS(call)                                                     \
+	do {                                                                   \
+		if ((call) == -1)                                              \
+			hx_die_errno(__FILE__, __LINE__, #call, errno);        \
+	} while (0)
+/* an allocation or mapping that must not fail */
+#define HX_CHECK_PTR(ptr, what)                                                \
+	do {                                                                   \
+		if ((ptr) == NULL)                                             \
+			hx_die(__FILE__, __LINE__, what, "out of memory");     \
+	} while (0)
+
+/* malloc/calloc that die with file:line instead of returning NULL */
+#define hx_alloc(n) hx_alloc_at(__FILE__, __LINE__, (n))
+#define hx_calloc(n, sz) hx_calloc_at(__FILE__, __LINE__, (n), (sz))
+void *hx_alloc_at(const char *file, int line, size_t n);
+void *hx_calloc_at(const char *file, int line, size_t n, size_t sz);
+
+/* Set in a fork()ed child so a fatal error leaves with _exit (no atexit, no double
+ * flush of the parent's buffers). hx_fork() sets it. */
+extern int hx_in_child;
+/* fork() with stdio flushed first; the child dies with its parent (PR_SET_PDEATHSIG)
+ * so Ctrl-C or a crash of the parent leaves no orphan. Checked. */
+int hx_fork(void);
+
+#endif

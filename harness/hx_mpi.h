@@ -1,0 +1,24 @@
+/* hx_mpi.h: what MPI exercises see of the harness's MPI adapter. */
+#ifndef HX_MPI_H
+#define HX_MPI_H
+
+#include "hx.h"
+
+#include <mpi.h>
+
+/* The communicator of the current case: its first `workers` ranks of MPI_COMM_WORLD.
+ * Valid between hx_backend_enter and hx_backend_leave, on the ranks that take part. */
+MPI_Comm hx_mpi_comm(void);
+
+/* MPI calls return an error code (MPI_ERRORS_RETURN is set on every communicator the
+ * harness makes); a failure prints file:line, the call and MPI's reason, then
+ * MPI_Abort ends every rank. */
+_Noreturn void hx_die_mpi(const char *file, int line, const char *what, int code);
+#define HX_CHECK_MPI(call)                                                     \
+	do {                                                                   \
+		int hx_rc_ = (call);                                           \
+		if (hx_rc_ != MPI_SUCCESS)                                     \
+			hx_die_mpi(__FILE__, __LINE__, #call, hx_rc_);         \
+	} while (0)
+
+#endif

@@ -1,0 +1,544 @@
+/* options.c: the command line, parsed in one place for every exercise and backend.
+ *
+ * Strict on purpose: a benchmark that silently reads "-n 10x" as 10, or "-w -2" as
+ * something, produces numbers nobody asked for. Every rejected input gets one line
+ * naming the option, and the program exits with HX_EXIT_USAGE. */
+#include "hx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HX_VERSION
+#define HX_VERSION "0.1.0"
+#endif
+
+enum { OPT_SIZE = -100, OPT_WORKERS, OPT_REPS, OPT_WARMUP, OPT_VARIANT, OPT_CSV, OPT_JSON,
+       OPT_QUIET, OPT_SAVE, OPT_HELP, OPT_VERSION };
+
+struct common_opt {
+	int id;
+	char shortname;
+	const char *longname;
+	const char *metavar;
+};
+
+static const struct common_opt common[] = {
+	{ OPT_SIZE, 'n', "size", "N" },
+	{ OPT_WORKERS, 'w', "workers", "LIST" },
+	{ OPT_REPS, 'r', "reps", "N" },
+	{ OPT_WARMUP, 'x', "warmup", "N" },
+	{ OPT_VARIANT, 0, "variant", "LIST" },
+	{ OPT_CSV, 0, "csv", NULL },
+	{ OPT_JSON, 0, "json", NULL },
+	{ OPT_QUIET, 'q', "quiet", NULL },
+	{ OPT_SAVE, 0, "save", "FILE" },
+	{ OPT_HELP, 'h', "help", NULL },
+	{ OPT_VERSION, 0, "version", NULL },
+};
+#define NCOMMON (int)(sizeof common / sizeof common[0])
+
+#define REPS_MAX 1000000
+#define WARMUP_MAX 1000000
+
+/* the name of an option as a user sees it: "-n/--size" or "--chunk" */
+static void optname(char *buf, size_t len, char shortname, const char *longname)
+{
+	if (shortname)
+		snprintf(buf, len, "-%c/--%s", shortname, longname);
+	else
+		snprintf(buf, len, "--%s", longname);
+}
+
+static int fail(char *err, size_t errlen, const char *exname, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, const char *exname, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s: ", exname);
+	if (n < 0 || (size_t)n >= errlen)
+		return HX_PARSE_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return HX_PARSE_ERROR;
+}
+
+/* Parses a whole number in [min, max]. Returns 0, or writes why not into `why`. */
+static int parse_number(const char *s, long long min, long long max, int bytes, long long *out,
+			char *why, size_t whylen)
+{
+	const char *p = s;
+	char *end;
+	long long v, mult = 1;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0') {
+		snprintf(why, whylen, "missing value");
+		return -1;
+	}
+	if (!(isdigit((unsigned char)*p) || ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1])))) {
+		snprintf(why, whylen, "'%s' is not a whole number", s);
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno == ERANGE) {
+		snprintf(why, whylen, "'%s' is too large (at most %lld)", s, max);
+		return -1;
+	}
+	if (bytes && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1LL << 10; end++; break;
+		case 'm': case 'M': mult = 1LL << 20; end++; break;
+		case 'g': case 'G': mult = 1LL << 30; end++; break;
+		default: break;
+		}
+	}
+	if (*end != '\0') {
+		snprintf(why, whylen, "'%s' is not a whole number (trailing '%s')", s, end);
+		return -1;
+	}
+	if (mult > 1) {
+		if (v > max / mult || v < -(max / mult) - 1) {
+			snprintf(why, whylen, "'%s' is too large (at most %lld)", s, max);
+			return -1;
+		}
+		v *= mult;
+	}
+	if (v < min) {
+		snprintf(why, whylen, "%s is too small (at least %lld)", s, min);
+		return -1;
+	}
+	if (v > max) {
+		snprintf(why, whylen, "%s is too large (at most %lld)", s, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int hx_variant_count(const struct hx_exercise *ex)
+{
+	int n = 0;
+	while (ex->variants[n].name != NULL)
+		n++;
+	return n;
+}
+
+int hx_variant_index(const struct hx_exercise *ex, const char *name)
+{
+	for (int i = 0; ex->variants[i].name != NULL; i++)
+		if (strcmp(ex->variants[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int nxopts(const struct hx_exercise *ex)
+{
+	int n = 0;
+	if (ex->xopts == NULL)
+		return 0;
+	while (ex->xopts[n].longname != NULL)
+		n++;
+	return n;
+}
+
+int hx_xopt_index(const struct hx_exercise *ex, const char *longname)
+{
+	for (int i = 0; i < nxopts(ex); i++)
+		if (strcmp(ex->xopts[i].longname, longname) == 0)
+			return i;
+	return -1;
+}
+
+long long hx_xopt(const struct hx_case *c, const char *longname)
+{
+	int i = hx_xopt_index(c->ex, longname);
+	if (i < 0)
+		hx_die(__FILE__, __LINE__, longname, "no such exercise option");
+	return c->opts->x[i][0];
+}
+
+long long hx_xopt2(const struct hx_case *c, const char *longname)
+{
+	int i = hx_xopt_index(c->ex, longname);
+	if (i < 0)
+		hx_die(__FILE__, __LINE__, longname, "no such exercise option");
+	return c->opts->x[i][1];
+}
+
+/* "1,2,4" -> workers[] */
+static int parse_workers(const struct hx_exercise *ex, const char *name, const char *s,
+			 struct hx_opts *o, char *err, size_t errlen)
+{
+	char why[160], item[64];
+	const char *p = s;
+	long long v;
+
+	o->nworkers = 0;
+	if (*s == '\0')
+		return fail(err, errlen, ex->name, "option %s: missing value", name);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		if (n >= sizeof item)
+			return fail(err, errlen, ex->name, "option %s: '%.40s...' is too long", name, p);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (n == 0)
+			return fail(err, errlen, ex->name, "option %s: empty item in '%s'", name, s);
+		if (parse_number(item, 1, HX_MAX_WORKERS, 0, &v, why, sizeof why) != 0)
+			return fail(err, errlen, ex->name, "option %s: %s", name, why);
+		if (o->nworkers == HX_MAX_LIST)
+			return fail(err, errlen, ex->name, "option %s: more than %d worker counts", name,
+				    HX_MAX_LIST);
+		o->workers[o->nworkers++] = (int)v;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	o->workers_set = 1;
+	return HX_PARSE_OK;
+}
+
+static int parse_variants(const struct hx_exercise *ex, const char *s, struct hx_opts *o,
+			  char *err, size_t errlen)
+{
+	char item[64], names[512];
+	const char *p = s;
+	size_t used = 0;
+
+	o->nvariants = 0;
+	if (*s == '\0')
+		return fail(err, errlen, ex->name, "option --variant: missing value");
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int idx;
+		if (n == 0 || n >= sizeof item)
+			return fail(err, errlen, ex->name, "option --variant: bad list '%s'", s);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (strcmp(item, "all") == 0) {
+			o->nvariants = 0;
+			for (int i = 0; ex->variants[i].name != NULL && i < HX_MAX_VARIANTS; i++)
+				o->variants[o->nvariants++] = i;
+		} else if ((idx = hx_variant_index(ex, item)) >= 0) {
+			if (o->nvariants == HX_MAX_VARIANTS)
+				return fail(err, errlen, ex->name, "option --variant: too many variants");
+			o->variants[o->nvariants++] = idx;
+		} else {
+			names[0] = '\0';
+			for (int i = 0; ex->variants[i].name != NULL; i++) {
+				int k = snprintf(names + used, sizeof names - used, "%s, ",
+						 ex->variants[i].name);
+				if (k > 0 && (size_t)k < sizeof names - used)
+					used += (size_t)k;
+			}
+			return fail(err, errlen, ex->name,
+				    "option --variant: unknown variant '%s' (one of: %sall)", item, names);
+		}
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return HX_PARSE_OK;
+}
+
+static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	if (*used >= outlen)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out + *used, outlen - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n < outlen - *used ? (size_t)n : outlen - *used - 1;
+}
+
+static void help_text(const struct hx_exercise *ex, char *out, size_t outlen)
+{
+	size_t u = 0;
+	int mpi = strcmp(hx_backend_name, "mpi") == 0;
+
+	append(out, outlen, &u, "usage: %s%s [options]\n", mpi ? "mpirun -np N " : "", ex->name);
+	append(out, outlen, &u, "%s (backend: %s, a worker is a%s %s)\n\n", ex->summary,
+	       hx_backend_name, hx_worker_kind[0] == 'r' ? "n MPI" : "", hx_worker_kind);
+	append(out, outlen, &u, "options:\n");
+	append(out, outlen, &u, "  -n, --size N        %s (default %lld, %lld..%lld)\n", ex->size_name,
+	       ex->size_def, ex->size_min, ex->size_max);
+	if (mpi)
+		append(out, outlen, &u,
+		       "  -w, --workers LIST  ranks per case, e.g. 1,2,4: the first W ranks take\n"
+		       "                      part (default: 1, 2, 4, ... and all ranks)\n");
+	else
+		append(out, outlen, &u,
+		       "  -w, --workers LIST  worker counts to run, e.g. 1,2,4 (1..%d; default:\n"
+		       "                      1, 2, 4, ... up to the online cores)\n",
+		       HX_MAX_WORKERS);
+	append(out, outlen, &u, "  -r, --reps N        timed repetitions (default %d)\n",
+	       ex->reps_def > 0 ? ex->reps_def : 10);
+	append(out, outlen, &u, "  -x, --warmup N      untimed warm-up repetitions (default %d)\n",
+	       ex->warmup_def >= 0 ? ex->warmup_def : 2);
+	append(out, outlen, &u, "      --variant LIST  variants to run, comma-separated, or all (default)\n");
+	append(out, outlen, &u, "      --csv           CSV records (a header, then one line per case)\n");
+	append(out, outlen, &u, "      --json          JSON records (one object per line)\n");
+	append(out, outlen, &u, "  -q, --quiet         records only: no provenance or progress lines\n");
+	append(out, outlen, &u, "      --save FILE     also append the records to FILE: CSV, or JSON lines\n"
+				"                      when FILE ends in .json or .jsonl\n");
+	append(out, outlen, &u, "  -h, --help          this help\n");
+	append(out, outlen, &u, "      --version       version and backend\n");
+	for (int i = 0; i < nxopts(ex); i++) {
+		const struct hx_optdef *d = &ex->xopts[i];
+		char left[64];
+		if (d->shortname)
+			snprintf(left, sizeof left, "-%c, --%s %s", d->shortname, d->longname,
+				 d->metavar ? d->metavar : "");
+		else
+			snprintf(left, sizeof left, "    --%s %s", d->longname, d->metavar ? d->metavar : "");
+		append(out, outlen, &u, "  %-18s  %s", left, d->help);
+		if (d->kind == HX_OPT_INT)
+			append(out, outlen, &u, " (default %lld, %lld..%lld)", d->def, d->min, d->max);
+		else if (d->kind == HX_OPT_RANGE)
+			append(out, outlen, &u, " (default %lld:%lld)", d->def, d->def2);
+		else if (d->kind == HX_OPT_CHOICE) {
+			append(out, outlen, &u, " (");
+			for (int k = 0; d->choices[k] != NULL; k++)
+				append(out, outlen, &u, "%s%s", k ? "|" : "", d->choices[k]);
+			append(out, outlen, &u, "; default %s)", d->choices[d->def]);
+		}
+		append(out, outlen, &u, "\n");
+	}
+	append(out, outlen, &u, "\nvariants:\n");
+	for (int i = 0; ex->variants[i].name != NULL; i++)
+		append(out, outlen, &u, "  %-10s %s\n", ex->variants[i].name, ex->variants[i].help);
+	append(out, outlen, &u,
+	       "\nexit status: 0 validated, 1 a result failed validation, 2 bad usage,\n"
+	       "3 a system or library call failed.\n");
+}
+
+static void set_defaults(const struct hx_exercise *ex, struct hx_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->size = ex->size_def;
+	o->reps = ex->reps_def > 0 ? ex->reps_def : 10;
+	o->warmup = ex->warmup_def >= 0 ? ex->warmup_def : 2;
+	o->format = HX_FMT_TABLE;
+	for (int i = 0; ex->variants[i].name != NULL && i < HX_MAX_VARIANTS; i++)
+		o->variants[o->nvariants++] = i;
+	for (int i = 0; i < nxopts(ex) && i < HX_MAX_XOPTS; i++) {
+		o->x[i][0] = ex->xopts[i].def;
+		o->x[i][1] = ex->xopts[i].kind == HX_OPT_RANGE ? ex->xopts[i].def2 : ex->xopts[i].def;
+	}
+}
+
+static int parse_xopt(const struct hx_exercise *ex, int idx, const char *name, const char *val,
+		      struct hx_opts *o, char *err, size_t errlen)
+{
+	const struct hx_optdef *d = &ex->xopts[idx];
+	char why[160];
+	long long v;
+
+	switch (d->kind) {
+	case HX_OPT_FLAG:
+		o->x[idx][0] = o->x[idx][1] = 1;
+		break;
+	case HX_OPT_INT:
+		if (parse_number(val, d->min, d->max, d->bytes, &v, why, sizeof why) != 0)
+			return fail(err, errlen, ex->name, "option %s: %s", name, why);
+		o->x[idx][0] = o->x[idx][1] = v;
+		break;
+	case HX_OPT_RANGE: {
+		char lo[64];
+		const char *colon = strchr(val, ':');
+		long long v2;
+		size_t n = colon ? (size_t)(colon - val) : 0;
+		if (colon == NULL || n == 0 || n >= sizeof lo)
+			return fail(err, errlen, ex->name, "option %s: '%s' is not MIN:MAX", name, val);
+		memcpy(lo, val, n);
+		lo[n] = '\0';
+		if (parse_number(lo, d->min, d->max, d->bytes, &v, why, sizeof why) != 0 ||
+		    parse_number(colon + 1, d->min, d->max, d->bytes, &v2, why, sizeof why) != 0)
+			return fail(err, errlen, ex->name, "option %s: %s", name, why);
+		if (v > v2)
+			return fail(err, errlen, ex->name, "option %s: MIN %lld is above MAX %lld", name,
+				    v, v2);
+		o->x[idx][0] = v;
+		o->x[idx][1] = v2;
+		break;
+	}
+	case HX_OPT_CHOICE: {
+		int k;
+		for (k = 0; d->choices[k] != NULL; k++)
+			if (strcmp(d->choices[k], val) == 0)
+				break;
+		if (d->choices[k] == NULL) {
+			char names[256] = "";
+			size_t u = 0;
+			for (int j = 0; d->choices[j] != NULL; j++)
+				append(names, sizeof names, &u, "%s%s", j ? ", " : "", d->choices[j]);
+			return fail(err, errlen, ex->name, "option %s: unknown value '%s' (one of: %s)",
+				    name, val, names);
+		}
+		o->x[idx][0] = o->x[idx][1] = k;
+		break;
+	}
+	}
+	o->xset[idx] = 1;
+	return HX_PARSE_OK;
+}
+
+int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct hx_opts *o,
+	     char *err, size_t errlen, char *out, size_t outlen)
+{
+	int nx = nxopts(ex);
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (out && outlen)
+		out[0] = '\0';
+	set_defaults(ex, o);
+	if (nx > HX_MAX_XOPTS)
+		return fail(err, errlen, ex->name, "too many exercise options (internal)");
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL, *eq = NULL;
+		char name[64], why[160];
+		int id = 0, xidx = -1, needs_value;
+		long long v;
+
+		if (arg[0] != '-' || arg[1] == '\0')
+			return fail(err, errlen, ex->name, "unexpected argument '%s' (try --help)", arg);
+
+		if (arg[1] == '-') { /* --long or --long=value */
+			const char *lname = arg + 2;
+			size_t n;
+			eq = strchr(lname, '=');
+			n = eq ? (size_t)(eq - lname) : strlen(lname);
+			for (int k = 0; k < NCOMMON && !id; k++)
+				if (strlen(common[k].longname) == n &&
+				    strncmp(common[k].longname, lname, n) == 0) {
+					id = common[k].id;
+					optname(name, sizeof name, common[k].shortname,
+						common[k].longname);
+				}
+			for (int k = 0; k < nx && !id; k++)
+				if (strlen(ex->xopts[k].longname) == n &&
+				    strncmp(ex->xopts[k].longname, lname, n) == 0) {
+					id = 1;
+					xidx = k;
+					optname(name, sizeof name, ex->xopts[k].shortname,
+						ex->xopts[k].longname);
+				}
+			if (!id)
+				return fail(err, errlen, ex->name, "unknown option '%.*s' (try --help)",
+					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+			if (eq)
+				val = eq + 1;
+		} else { /* -x, -xVALUE or -x VALUE */
+			for (int k = 0; k < NCOMMON && !id; k++)
+				if (common[k].shortname == arg[1]) {
+					id = common[k].id;
+					optname(name, sizeof name, common[k].shortname,
+						common[k].longname);
+				}
+			for (int k = 0; k < nx && !id; k++)
+				if (ex->xopts[k].shortname == arg[1]) {
+					id = 1;
+					xidx = k;
+					optname(name, sizeof name, ex->xopts[k].shortname,
+						ex->xopts[k].longname);
+				}
+			if (!id)
+				return fail(err, errlen, ex->name, "unknown option '%s' (try --help)", arg);
+			if (arg[2] != '\0')
+				val = arg + 2;
+		}
+
+		needs_value = xidx >= 0 ? ex->xopts[xidx].kind != HX_OPT_FLAG
+					: (id == OPT_SIZE || id == OPT_WORKERS || id == OPT_REPS ||
+					   id == OPT_WARMUP || id == OPT_VARIANT || id == OPT_SAVE);
+		if (needs_value && val == NULL) {
+			if (i + 1 >= argc)
+				return fail(err, errlen, ex->name, "option %s: missing value", name);
+			val = argv[++i];
+		} else if (!needs_value && val != NULL) {
+			return fail(err, errlen, ex->name, "option %s takes no value (got '%s')", name,
+				    val);
+		}
+
+		if (xidx >= 0) {
+			int rc = parse_xopt(ex, xidx, name, val, o, err, errlen);
+			if (rc != HX_PARSE_OK)
+				return rc;
+			continue;
+		}
+		switch (id) {
+		case OPT_SIZE:
+			if (parse_number(val, ex->size_min, ex->size_max, 0, &v, why, sizeof why) != 0)
+				return fail(err, errlen, ex->name, "option %s: %s", name, why);
+			o->size = v;
+			o->size_set = 1;
+			break;
+		case OPT_WORKERS: {
+			int rc = parse_workers(ex, name, val, o, err, errlen);
+			if (rc != HX_PARSE_OK)
+				return rc;
+			break;
+		}
+		case OPT_REPS:
+			if (parse_number(val, 1, REPS_MAX, 0, &v, why, sizeof why) != 0)
+				return fail(err, errlen, ex->name, "option %s: %s", name, why);
+			o->reps = (int)v;
+			break;
+		case OPT_WARMUP:
+			if (parse_number(val, 0, WARMUP_MAX, 0, &v, why, sizeof why) != 0)
+				return fail(err, errlen, ex->name, "option %s: %s", name, why);
+			o->warmup = (int)v;
+			break;
+		case OPT_VARIANT: {
+			int rc = parse_variants(ex, val, o, err, errlen);
+			if (rc != HX_PARSE_OK)
+				return rc;
+			break;
+		}
+		case OPT_CSV:
+			o->format = HX_FMT_CSV;
+			break;
+		case OPT_JSON:
+			o->format = HX_FMT_JSON;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case OPT_SAVE:
+			if (*val == '\0' || strlen(val) >= sizeof o->save)
+				return fail(err, errlen, ex->name, "option %s: %s file name", name,
+					    *val ? "too long a" : "missing");
+			snprintf(o->save, sizeof o->save, "%s", val);
+			break;
+		case OPT_HELP:
+			help_text(ex, out, outlen);
+			return HX_PARSE_EXIT;
+		case OPT_VERSION:
+			snprintf(out, outlen, "%s (tvp suite) %s, backend %s\n", ex->name, HX_VERSION,
+				 hx_backend_name);
+			return HX_PARSE_EXIT;
+		default:
+			return fail(err, errlen, ex->name, "option %s: not handled (internal)", name);
+		}
+	}
+	if (ex->check_opts != NULL) {
+		char why[256] = "";
+		if (ex->check_opts(o, why, sizeof why) != 0)
+			return fail(err, errlen, ex->name, "%s", why);
+	}
+	return HX_PARSE_OK;
+}

@@ -1,0 +1,86 @@
+/* stats.c: per-measurement statistics (EPCC style): min, median, mean, sd, a 95%
+ * interval of the mean, and outliers by Tukey's fences (robust for the small,
+ * skewed samples timings give: one descheduled repetition does not hide the rest). */
+#include "hx.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Linear interpolation between closest ranks (the "R-7" quantile). */
+static double quantile(const double *sorted, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t i = (size_t)pos;
+	double frac = pos - (double)i;
+	if (i + 1 >= n)
+		return sorted[n - 1];
+	return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
+}
+
+double hx_t95(size_t df)
+{
+	/* two-sided 95% quantiles of Student's t, df = 1..30, then selected values */
+	static const double t[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+				    2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+				    2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+				    2.060,  2.056, 2.052, 2.048, 2.045, 2.042 };
+	if (df == 0)
+		return NAN;
+	if (df <= 30)
+		return t[df - 1];
+	if (df <= 40)
+		return 2.021;
+	if (df <= 60)
+		return 2.000;
+	if (df <= 120)
+		return 1.980;
+	return 1.960;
+}
+
+int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
+{
+	double *s, sum = 0, ss = 0, q1, q3, iqr;
+	size_t i;
+
+	memset(st, 0, sizeof *st);
+	if (n == 0)
+		return -1;
+	s = malloc(n * sizeof *s);
+	if (s == NULL)
+		return -1;
+	memcpy(s, samples, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double);
+
+	st->n = n;
+	st->min = s[0];
+	st->max = s[n - 1];
+	st->median = quantile(s, n, 0.5);
+	for (i = 0; i < n; i++)
+		sum += s[i];
+	st->mean = sum / (double)n;
+	for (i = 0; i < n; i++)
+		ss += (s[i] - st->mean) * (s[i] - st->mean);
+	st->sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+	if (n > 1) {
+		double half = hx_t95(n - 1) * st->sd / sqrt((double)n);
+		st->ci95_lo = st->mean - half;
+		st->ci95_hi = st->mean + half;
+	} else {
+		st->ci95_lo = st->ci95_hi = st->mean;
+	}
+	q1 = quantile(s, n, 0.25);
+	q3 = quantile(s, n, 0.75);
+	iqr = q3 - q1;
+	for (i = 0; i < n; i++)
+		if (s[i] < q1 - 1.5 * iqr || s[i] > q3 + 1.5 * iqr)
+			st->outliers++;
+	free(s);
+	return 0;
+}

@@ -1,0 +1,15 @@
+# mk/run.mk: make run, run-openmp, run-mpi, run-posix. tools/run.sh runs each exercise
+# with the arguments in exercises/<e>.run, prints its table, appends its records to
+# $(BUILD)/results/run.csv, and tools/summary.awk ends with the side-by-side tables.
+RESULTS := $(BUILD)/results
+RUN = tools/run.sh -b $(BUILD) -w $(WORKERS) -n $(NP) -o $(RESULTS)/run.csv
+
+.PHONY: run run-openmp run-mpi run-posix
+run: all
+	@$(RUN) openmp mpi pthreads procs
+run-openmp: openmp
+	@$(RUN) openmp
+run-mpi: mpi
+	@$(RUN) mpi
+run-posix: posix
+	@$(RUN) pthreads procs

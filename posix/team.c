@@ -1,0 +1,248 @@
+/* team.c: see team.h. */
+#include "team.h"
+
+#include "hx.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- threads: a barrier of workers + the timing thread marks start and end -------- */
+struct thread_team {
+	pthread_barrier_t start, end;
+	px_work_fn fn;
+	void *arg;
+};
+
+struct thread_slot {
+	struct thread_team *team;
+	int worker;
+};
+
+static void barrier_wait(pthread_barrier_t *b)
+{
+	int rc = pthread_barrier_wait(b);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		hx_die_errno(__FILE__, __LINE__, "pthread_barrier_wait", rc);
+}
+
+static void *thread_main(void *p)
+{
+	struct thread_slot *s = p;
+	barrier_wait(&s->team->start);
+	s->team->fn(s->worker, s->team->arg);
+	barrier_wait(&s->team->end);
+	return NULL;
+}
+
+double px_threads_run(int workers, px_work_fn fn, void *arg)
+{
+	struct thread_team team = { .fn = fn, .arg = arg };
+	pthread_t *tid = hx_calloc((size_t)workers, sizeof *tid);
+	struct thread_slot *slot = hx_calloc((size_t)workers, sizeof *slot);
+	double t0, t1;
+
+	px_barrier_init(&team.start, (unsigned)workers + 1, 0);
+	px_barrier_init(&team.end, (unsigned)workers + 1, 0);
+	for (int w = 0; w < workers; w++) {
+		slot[w] = (struct thread_slot){ &team, w };
+		HX_CHECK_PT(pthread_create(&tid[w], NULL, thread_main, &slot[w]));
+	}
+	barrier_wait(&team.start);
+	t0 = hx_now();
+	barrier_wait(&team.end);
+	t1 = hx_now();
+	for (int w = 0; w < workers; w++)
+		HX_CHECK_PT(pthread_join(tid[w], NULL));
+	HX_CHECK_PT(pthread_barrier_destroy(&team.start));
+	HX_CHECK_PT(pthread_barrier_destroy(&team.end));
+	free(tid);
+	free(slot);
+	return t1 - t0;
+}
+
+/* ---- processes -------------------------------------------------------------------
+ * A process can die at any moment, and a barrier with a dead member hangs forever.
+ * So the start is a pair of pipes (a dead child closes its ends, which the parent
+ * sees as EOF) and the end is each child's own timestamp (CLOCK_MONOTONIC is one
+ * clock for the whole machine), read after waitpid. */
+static void close_fd(int fd)
+{
+	HX_CHECK_SYS(close(fd));
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, buf, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			hx_die_errno(__FILE__, __LINE__, "write", errno);
+		buf += k;
+		n -= (size_t)k;
+	}
+}
+
+/* reads up to n bytes; returns how many came before EOF */
+static size_t read_all(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			hx_die_errno(__FILE__, __LINE__, "read", errno);
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+static void reap(pid_t *pid, int workers, int kill_first)
+{
+	char why[128] = "";
+	int bad = -1;
+
+	for (int w = 0; w < workers; w++)
+		if (kill_first && pid[w] > 0)
+			kill(pid[w], SIGKILL);
+	for (int w = 0; w < workers; w++) {
+		int st;
+		if (pid[w] <= 0)
+			continue;
+		while (waitpid(pid[w], &st, 0) < 0)
+			if (errno != EINTR)
+				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+		if (kill_first || bad >= 0)
+			continue;
+		if (WIFSIGNALED(st)) {
+			bad = w;
+			snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(st),
+				 strsignal(WTERMSIG(st)));
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+			bad = w;
+			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+		}
+	}
+	if (bad >= 0) {
+		char what[64];
+		snprintf(what, sizeof what, "worker process %d", bad);
+		hx_die(__FILE__, __LINE__, what, why);
+	}
+}
+
+double px_procs_run(int workers, px_work_fn fn, void *arg)
+{
+	int ready[2], go[2];
+	pid_t *pid = hx_calloc((size_t)workers, sizeof *pid);
+	double *end = px_shared_alloc((size_t)workers * sizeof *end);
+	char *buf = hx_calloc((size_t)workers, 1);
+	double t0, t1;
+	size_t got;
+
+	HX_CHECK_SYS(pipe(ready));
+	HX_CHECK_SYS(pipe(go));
+	for (int w = 0; w < workers; w++) {
+		pid[w] = hx_fork();
+		if (pid[w] == 0) {
+			char b = 'r';
+			close_fd(ready[0]);
+			close_fd(go[1]);
+			write_all(ready[1], &b, 1); /* I am here */
+			close_fd(ready[1]);
+			if (read_all(go[0], &b, 1) != 1) /* EOF: the parent gave up */
+				_exit(HX_EXIT_SYSTEM);
+			fn(w, arg);
+			end[w] = hx_now();
+			_exit(0);
+		}
+	}
+	close_fd(ready[1]);
+	close_fd(go[0]);
+	got = read_all(ready[0], buf, (size_t)workers);
+	close_fd(ready[0]);
+	if (got != (size_t)workers) { /* a child died before it was ready */
+		close_fd(go[1]);
+		reap(pid, workers, 0);
+		hx_die(__FILE__, __LINE__, "px_procs_run", "a worker process died before the start");
+	}
+	memset(buf, 'g', (size_t)workers);
+	t0 = hx_now();
+	write_all(go[1], buf, (size_t)workers);
+	close_fd(go[1]);
+	reap(pid, workers, 0);
+	t1 = t0;
+	for (int w = 0; w < workers; w++)
+		if (end[w] > t1)
+			t1 = end[w];
+	px_shared_free(end, (size_t)workers * sizeof *end);
+	free(pid);
+	free(buf);
+	return t1 - t0;
+}
+
+void *px_shared_alloc(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		hx_die_errno(__FILE__, __LINE__, "mmap(MAP_SHARED|MAP_ANONYMOUS)", errno);
+	return p;
+}
+
+void px_shared_free(void *p, size_t len)
+{
+	HX_CHECK_SYS(munmap(p, len ? len : 1));
+}
+
+void px_mutex_init(pthread_mutex_t *m, int pshared)
+{
+	pthread_mutexattr_t a;
+	HX_CHECK_PT(pthread_mutexattr_init(&a));
+	HX_CHECK_PT(pthread_mutexattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
+							     : PTHREAD_PROCESS_PRIVATE));
+	HX_CHECK_PT(pthread_mutex_init(m, &a));
+	HX_CHECK_PT(pthread_mutexattr_destroy(&a));
+}
+
+void px_cond_init(pthread_cond_t *c, int pshared)
+{
+	pthread_condattr_t a;
+	HX_CHECK_PT(pthread_condattr_init(&a));
+	HX_CHECK_PT(pthread_condattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
+							    : PTHREAD_PROCESS_PRIVATE));
+	HX_CHECK_PT(pthread_cond_init(c, &a));
+	HX_CHECK_PT(pthread_condattr_destroy(&a));
+}
+
+void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared)
+{
+	pthread_barrierattr_t a;
+	HX_CHECK_PT(pthread_barrierattr_init(&a));
+	HX_CHECK_PT(pthread_barrierattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
+							       : PTHREAD_PROCESS_PRIVATE));
+	HX_CHECK_PT(pthread_barrier_init(b, &a, count));
+	HX_CHECK_PT(pthread_barrierattr_destroy(&a));
+}
+
+/* The memory a team shares. A thread team could use any memory; the heap makes the
+ * point that nothing special is needed. (team.c is compiled once per backend.) */
+void *px_team_alloc(size_t len)
+{
+	return PX_PROCS ? px_shared_alloc(len) : hx_calloc(1, len);
+}
+
+void px_team_free(void *p, size_t len)
+{
+	if (PX_PROCS)
+		px_shared_free(p, len);
+	else
+		free(p);
+}

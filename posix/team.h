@@ -1,0 +1,55 @@
+/* team.h: start W workers as POSIX threads or as fork()ed processes, time the region
+ * they work in, and wait for all of them. The exercises in posix/ use it so that
+ * their files hold only the parallel part: what each worker does and how they share.
+ *
+ * Timing is the same for both: the clock starts when every worker is ready and is let
+ * go, and stops when the last one has finished its work; creating and reaping the
+ * workers is outside the timed region. */
+#ifndef PX_TEAM_H
+#define PX_TEAM_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+typedef void (*px_work_fn)(int worker, void *arg);
+
+/* fn(w, arg) for w = 0..workers-1 on new threads; returns the timed seconds. */
+double px_threads_run(int workers, px_work_fn fn, void *arg);
+
+/* fn(w, arg) for w = 0..workers-1 in fork()ed children; returns the timed seconds.
+ * The children share only what lies in px_shared_alloc() memory. A child that exits
+ * non-zero or dies by a signal is reported (file:line, which worker, which signal)
+ * and the program ends with HX_EXIT_SYSTEM: never a hang. */
+double px_procs_run(int workers, px_work_fn fn, void *arg);
+
+/* Zeroed memory that fork()ed children share with their parent (MAP_SHARED |
+ * MAP_ANONYMOUS: it has no name, so nothing is left behind in /dev/shm). */
+void *px_shared_alloc(size_t len);
+void px_shared_free(void *p, size_t len);
+
+/* Initialise a mutex / condition variable / barrier; `pshared` makes it usable across
+ * processes (it must then lie in shared memory). Checked. */
+void px_mutex_init(pthread_mutex_t *m, int pshared);
+void px_cond_init(pthread_cond_t *c, int pshared);
+void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared);
+
+/* ---- one source, two backends ------------------------------------------------------
+ * posix/<exercise>.c is compiled twice: into build/pthreads (workers are threads) and
+ * into build/procs with -DPX_PROCS=1 (workers are processes). An exercise whose two
+ * versions differ in more than this has posix/<exercise>_pthreads.c and _procs.c. */
+#ifndef PX_PROCS
+#define PX_PROCS 0
+#endif
+/* Threads share the parent's memory as it is; processes share only what lies in a
+ * MAP_SHARED mapping, and their mutexes must be PTHREAD_PROCESS_SHARED. */
+#define PX_PSHARED PX_PROCS
+#if PX_PROCS
+#define px_team_run px_procs_run
+#else
+#define px_team_run px_threads_run
+#endif
+/* Memory for the team's shared state: heap for threads, a shared mapping for processes. */
+void *px_team_alloc(size_t len);
+void px_team_free(void *p, size_t len);
+
+#endif

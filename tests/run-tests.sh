@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run-tests.sh BUILD: run every test program of BUILD/tests under a timeout, unit
+# tests (test_*) first, then integration tests (run_*), each showing cmocka's report.
+# Exits non-zero when any program fails or times out.
+set -uo pipefail
+build=${1:-build}
+timeout_s=${TEST_TIMEOUT:-600}
+export HX_BUILD=$build
+failed=()
+shopt -s nullglob
+progs=("$build"/tests/test_* "$build"/tests/run_*)
+[ ${#progs[@]} -gt 0 ] || { echo "run-tests.sh: no test programs in $build/tests" >&2; exit 1; }
+for t in "${progs[@]}"; do
+	case $t in *.d | *.o) continue ;; esac
+	[ -x "$t" ] || continue
+	echo "=== $(basename "$t")"
+	timeout --kill-after=10 "$timeout_s" "$t"
+	rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "$(basename "$t"): TIMED OUT after ${timeout_s}s" >&2
+		failed+=("$(basename "$t") (timeout)")
+	elif [ $rc -ne 0 ]; then
+		failed+=("$(basename "$t")")
+	fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "FAILED test programs: ${failed[*]}" >&2
+	exit 1
+fi

@@ -1,0 +1,137 @@
+/* run_race.c: integration tests of `race`: every backend, every variant, at 1 to 4
+ * workers (MPI: -np 1 to 4), read back from the CSV records; lost updates seen by
+ * `none`; bad input refused with exit 2 on every backend. */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long note_value(const char *note, const char *key)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, "%s=", key);
+	p = strstr(note, k);
+	assert_non_null(p);
+	return strtol(p + strlen(k), NULL, 10);
+}
+
+static void validates_on(const char *backend)
+{
+	static const char *const args[] = { "-n", "20000", "-r", "2", "-x", "1", NULL };
+	for (int w = 1; w <= 4; w++) {
+		struct tx_csv t;
+		int seen[4] = { 0 };
+		tx_expect_records(&t, backend, "race", w, args, "pass,unsafe", 4);
+		for (int row = 0; row < t.nrows; row++) {
+			const char *v = tx_csv_get(&t, row, "variant");
+			const char *verdict = tx_csv_get(&t, row, "verdict");
+			const char *note = tx_csv_get(&t, row, "note");
+			long final = note_value(note, "final"), expected = note_value(note, "expected");
+			/* half add 5, half subtract 5, 20000 times each, from 500 */
+			assert_int_equal(expected, 500 + ((w + 1) / 2 - w / 2) * 5 * 20000L);
+			if (strcmp(v, "none") == 0) {
+				seen[0]++;
+				assert_string_equal(verdict, "unsafe");
+				assert_true(note_value(note, "lost_updates_min") >= 0);
+			} else {
+				seen[strcmp(v, "lock") == 0 ? 1 : strcmp(v, "atomic") == 0 ? 2 : 3]++;
+				assert_string_equal(verdict, "pass");
+				assert_int_equal(final, expected);
+			}
+			assert_string_equal(tx_csv_get(&t, row, "reps"), "2");
+			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
+			assert_true(strlen(tx_csv_get(&t, row, "host")) > 0);
+		}
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(seen[i], 1);
+		tx_csv_free(&t);
+	}
+}
+
+static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
+static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
+static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+
+/* Two workers, two million plain read-modify-writes each: updates get lost. */
+static void none_loses_updates(void **state)
+{
+	static const char *const args[] = { "--variant", "none", "-n", "2000000", "-r", "3",
+					    "-x", "0", NULL };
+	(void)state;
+	for (int b = 0; b < 4; b++) {
+		struct tx_csv t;
+		tx_expect_records(&t, tx_backends[b], "race", 2, args, "unsafe", 1);
+		if (note_value(tx_csv_get(&t, 0, "note"), "lost_updates_min") <= 0) {
+			fprintf(stderr, "%s: no lost update seen: %s\n", tx_backends[b],
+				tx_csv_get(&t, 0, "note"));
+			fail();
+		}
+		tx_csv_free(&t);
+	}
+}
+
+struct bad {
+	const char *args[4];
+	const char *option;
+};
+
+static const struct bad bad_inputs[] = {
+	{ { "-n", "abc" }, "-n/--size" },
+	{ { "-n", "12x" }, "--size" },
+	{ { "--size=-5" }, "--size" },
+	{ { "-n", "0" }, "--size" },
+	{ { "-n", "99999999999999999999999" }, "--size" },
+	{ { "-n" }, "--size" },
+	{ { "-w", "0" }, "--workers" },
+	{ { "-w", "-1" }, "--workers" },
+	{ { "-w", "1,,2" }, "--workers" },
+	{ { "-w", "100000" }, "--workers" },
+	{ { "-r", "0" }, "--reps" },
+	{ { "-x", "-1" }, "--warmup" },
+	{ { "--variant", "bogus" }, "--variant" },
+	{ { "--frobnicate" }, "--frobnicate" },
+	{ { "--csv=yes" }, "--csv" },
+	{ { "stray" }, "stray" },
+};
+
+static void bad_input_on(const char *backend)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		tx_expect_usage_error(backend, "race", bad_inputs[i].args, bad_inputs[i].option);
+}
+
+static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
+static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void mpi_refuses_bad_input(void **state)
+{
+	static const char *const too_many[] = { "-w", "5", NULL }; /* with 2 ranks */
+	(void)state;
+	bad_input_on("mpi");
+	tx_expect_usage_error("mpi", "race", too_many, "--workers");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openmp_validates),
+		cmocka_unit_test(pthreads_validates),
+		cmocka_unit_test(procs_validates),
+		cmocka_unit_test(mpi_validates),
+		cmocka_unit_test(none_loses_updates),
+		cmocka_unit_test(openmp_refuses_bad_input),
+		cmocka_unit_test(pthreads_refuses_bad_input),
+		cmocka_unit_test(procs_refuses_bad_input),
+		cmocka_unit_test(mpi_refuses_bad_input),
+	};
+	return cmocka_run_group_tests_name("race (integration)", tests, NULL, NULL);
+}

@@ -1,0 +1,61 @@
+/* support.h: what the integration tests share: run a program under a timeout and
+ * capture its output (libuv's runner does the same: a hang is a failure, not a stall),
+ * launch an exercise on a backend, and read its CSV records. */
+#ifndef TX_SUPPORT_H
+#define TX_SUPPORT_H
+
+#include <stddef.h>
+
+#define TX_TIMEOUT 60 /* seconds for one program run */
+
+struct tx_result {
+	int exit_code;  /* exit status, or -1 when killed */
+	int signal;     /* the signal that killed it, or 0 */
+	int timed_out;  /* 1 when the timeout struck (the whole process group is killed) */
+	char *out, *err;
+};
+
+/* Runs argv (NULL-terminated) with a timeout in seconds; captures stdout and stderr. */
+void tx_run(struct tx_result *r, int timeout_s, char *const argv[]);
+void tx_result_free(struct tx_result *r);
+
+/* The build directory (HX_BUILD in the environment, else "build"). */
+const char *tx_build(void);
+
+/* Runs exercise `ex` on `backend` ("openmp", "mpi", "pthreads", "procs") with
+ * `workers` workers (MPI: mpirun -np workers; others: -w workers; 0: neither) and the
+ * extra arguments (NULL-terminated). MPI runs as root and oversubscribed when needed. */
+void tx_launch(struct tx_result *r, const char *backend, const char *ex, int workers,
+	       const char *const args[]);
+
+/* CSV records: a header line, then rows. */
+struct tx_csv {
+	int ncols, nrows;
+	char **head;
+	char ***rows;
+};
+int tx_csv_parse(const char *text, struct tx_csv *t); /* 0, or -1 when malformed */
+const char *tx_csv_get(const struct tx_csv *t, int row, const char *col); /* NULL if absent */
+void tx_csv_free(struct tx_csv *t);
+
+/* Prints a run's command, status and output: for failure messages. */
+void tx_dump(const char *what, const struct tx_result *r);
+
+#endif
+
+/* ---- assertions shared by the integration tests (cmocka) ------------------------ */
+/* Runs `ex` on `backend` at `workers` with --csv -q and `args`; asserts that it exits
+ * 0 within the timeout, and that every record is of this exercise, backend and worker
+ * count, with a verdict listed in `verdicts` (e.g. "pass" or "pass,unsafe"). At least
+ * `min_rows` records. The parsed records are left in *t for further checks. */
+void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, int workers,
+		       const char *const args[], const char *verdicts, int min_rows);
+
+/* Runs `ex` on `backend` with bad `args`; asserts exit 2 within the timeout (MPI: all
+ * ranks leave), and exactly one line of the program's on stderr ("<ex>: ...") that
+ * names `option`. (mpirun adds its own note about the non-zero exit; that is mpirun's.) */
+void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
+			   const char *option);
+
+/* The backends, for loops: "openmp", "mpi", "pthreads", "procs". */
+extern const char *const tx_backends[4];

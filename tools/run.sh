@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# run.sh: what `make run*` runs. Each exercise of each backend given, with the
+# arguments in exercises/<e>.run; the tables go to the terminal and the records to one
+# CSV file, which ends in the side-by-side tables of tools/summary.awk.
+#   tools/run.sh [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND...
+# BACKEND: openmp mpi pthreads procs. MPI: mpirun -np NP, as root and oversubscribed
+# when needed, each case on the first W of the NP ranks (W = 1, 2, 4, ... NP).
+set -euo pipefail
+build=build workers=1,2,4 np=4 out=
+while getopts b:w:n:o: opt; do
+	case $opt in
+	b) build=$OPTARG ;;
+	w) workers=$OPTARG ;;
+	n) np=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) echo "usage: $0 [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND..." >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "usage: $0 [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND..." >&2; exit 2; }
+case $np in '' | *[!0-9]* | 0) echo "$0: NP must be a positive whole number (got '$np')" >&2; exit 2 ;; esac
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${out:-$build/results/run.csv}
+mkdir -p "$(dirname "$out")"
+: >"$out"
+
+mpirun_cmd() {
+	local flags=(-np "$np")
+	[ "$(id -u)" = 0 ] && flags+=(--allow-run-as-root)
+	[ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
+	# ob1 skips probing for network transports a single machine lacks (faster start-up)
+	OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} mpirun "${flags[@]}" "$@"
+}
+
+status=0
+start=$SECONDS
+for backend in "$@"; do
+	[ -d "$build/$backend" ] || { echo "$0: no $build/$backend: run make first" >&2; exit 1; }
+	for bin in "$build/$backend"/*; do
+		[ -x "$bin" ] && [ -f "$bin" ] || continue
+		ex=$(basename "$bin")
+		args=()
+		if [ -f "$here/exercises/$ex.run" ]; then
+			read -r -a args < <(grep -v "^#" "$here/exercises/$ex.run" | tr "\n" " "; echo)
+		fi
+		has_w=0
+		for a in "${args[@]}"; do [ "$a" = -w ] && has_w=1; done
+		echo
+		if [ "$backend" = mpi ]; then
+			mpirun_cmd "$bin" "${args[@]}" --save "$out" || status=1
+		else
+			[ $has_w = 1 ] || args+=(-w "$workers")
+			"$bin" "${args[@]}" --save "$out" || status=1
+		fi
+	done
+done
+echo
+awk -f "$here/tools/summary.awk" "$out"
+echo "records: $out ($((SECONDS - start)) s)"
+exit $status

@@ -1,0 +1,66 @@
+# summary.awk: side-by-side tables from harness CSV records (make run's last word).
+# One table per exercise and phase: backend x variant x workers (x size) -> median,
+# the per-op figure, and the ratio to the fastest row of the same size.
+#   awk -f tools/summary.awk build/results/run.csv
+# Portable awk (mawk too): CSV fields are split by hand, quotes honoured.
+
+function split_csv(line, out,    n, i, c, field, inq) {
+	n = 0; field = ""; inq = 0
+	for (i = 1; i <= length(line); i++) {
+		c = substr(line, i, 1)
+		if (inq) {
+			if (c == "\"" && substr(line, i + 1, 1) == "\"") { field = field "\""; i++ }
+			else if (c == "\"") inq = 0
+			else field = field c
+		} else if (c == "\"") inq = 1
+		else if (c == ",") { out[++n] = field; field = "" }
+		else field = field c
+	}
+	out[++n] = field
+	return n
+}
+
+function human(s) {
+	if (s == "") return "-"
+	s = s + 0
+	if (s < 1e-6) return sprintf("%.3g ns", s * 1e9)
+	if (s < 1e-3) return sprintf("%.3g us", s * 1e6)
+	if (s < 1) return sprintf("%.3g ms", s * 1e3)
+	return sprintf("%.3g s", s)
+}
+
+NR == 1 || $0 ~ /^exercise,/ {
+	n = split_csv($0, h)
+	for (i = 1; i <= n; i++) col[h[i]] = i
+	next
+}
+
+{
+	split_csv($0, f)
+	ex = f[col["exercise"]]; ph = f[col["phase"]]; key = ex SUBSEP ph
+	if (!(key in nrows)) { order[++ngroups] = key; nrows[key] = 0 }
+	r = ++nrows[key]
+	B[key, r] = f[col["backend"]]; V[key, r] = f[col["variant"]]
+	W[key, r] = f[col["workers"]]; S[key, r] = f[col["size"]]
+	M[key, r] = f[col["median_s"]]; P[key, r] = f[col["ns_per_op"]]
+	O[key, r] = f[col["op"]]; D[key, r] = f[col["verdict"]]
+	if (M[key, r] != "" && (!((key, S[key, r]) in best) || M[key, r] + 0 < best[key, S[key, r]]))
+		best[key, S[key, r]] = M[key, r] + 0
+}
+
+END {
+	for (g = 1; g <= ngroups; g++) {
+		key = order[g]; split(key, kp, SUBSEP)
+		printf "\n== %s%s: median per case, and its ratio to the fastest case of its size\n",
+			kp[1], kp[2] == "run" ? "" : " (" kp[2] ")"
+		printf "%-9s %-10s %7s %11s %10s %16s %9s  %s\n", "backend", "variant", "workers",
+			"size", "median", "per op", "x fastest", "verdict"
+		for (r = 1; r <= nrows[key]; r++) {
+			po = P[key, r] == "" ? "-" : human(P[key, r] * 1e-9) "/" O[key, r]
+			ratio = (M[key, r] == "" || best[key, S[key, r]] <= 0) ? "-" : \
+				sprintf("%.2f", M[key, r] / best[key, S[key, r]])
+			printf "%-9s %-10s %7s %11s %10s %16s %9s  %s\n", B[key, r], V[key, r],
+				W[key, r], S[key, r], human(M[key, r]), po, ratio, D[key, r]
+		}
+	}
+}
