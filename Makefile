@@ -10,7 +10,8 @@
 #
 # Knobs: CC, MPICC, CFLAGS, LDFLAGS, OPENMP_CFLAGS; WERROR=1 (warnings are errors);
 # SAN=address,undefined or SAN=thread (sanitizer build in build-<san>/); V=1 (full
-# command lines); BUILD=dir; NP=ranks for run-mpi; WORKERS=list for run-openmp/posix.
+# command lines); BUILD=dir; NP=ranks for run-mpi; WORKERS=list for run-openmp/posix;
+# ONLY="race sync" to build and test only those exercises.
 #
 # Layout: harness/ the timing harness; exercises/ what the backends share about each
 # exercise; openmp/, mpi/, posix/ the parallel parts; tests/; tools/; jobs/.
@@ -60,6 +61,11 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # ---- what there is, found by name ------------------------------------------------
 EXERCISES := $(sort $(patsubst exercises/%.c,%,$(wildcard exercises/*.c)))
+# ONLY="race sync": build and test just these exercises (and tests named after them)
+ONLY ?=
+ifneq ($(strip $(ONLY)),)
+EXERCISES := $(filter $(ONLY),$(EXERCISES))
+endif
 stems = $(patsubst $(1)/%.c,%,$(wildcard $(1)/*.c))
 OPENMP_EX := $(filter $(EXERCISES),$(call stems,openmp))
 OPENMP_LIB := $(filter-out $(EXERCISES),$(call stems,openmp))
@@ -79,6 +85,9 @@ PTHREADS_PROGS := $(addprefix $(BUILD)/pthreads/,$(PTHREADS_EX))
 PROCS_PROGS := $(addprefix $(BUILD)/procs/,$(PROCS_EX))
 
 TESTS := $(sort $(patsubst tests/%.c,%,$(wildcard tests/test_*.c tests/run_*.c)))
+ifneq ($(strip $(ONLY)),)
+TESTS := $(foreach e,$(ONLY),$(filter %_$(e),$(TESTS)))
+endif
 TEST_SUPPORT := $(filter-out test_% run_%,$(call stems,tests))
 TEST_PROGS := $(addprefix $(BUILD)/tests/,$(TESTS))
 

@@ -2,4 +2,4 @@
 # the unit tests first, then the integration tests (which run the real binaries).
 .PHONY: test
 test: all tests
-	@tests/run-tests.sh $(BUILD)
+	@tests/run-tests.sh $(BUILD) $(TESTS)

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# run-tests.sh BUILD: run every test program of BUILD/tests under a timeout, unit
-# tests (test_*) first, then integration tests (run_*), each showing cmocka's report.
+# run-tests.sh BUILD [NAME...]: run the test programs of BUILD/tests (all, or the NAMEs)
+# under a timeout, unit tests (test_*) first, then integration tests (run_*), each
+# showing cmocka's report.
 # Exits non-zero when any program fails or times out.
 set -uo pipefail
 build=${1:-build}
+shift || true
 timeout_s=${TEST_TIMEOUT:-600}
 export HX_BUILD=$build
 failed=()
 shopt -s nullglob
-progs=("$build"/tests/test_* "$build"/tests/run_*)
+if [ $# -gt 0 ]; then
+	progs=()
+	for n in "$@"; do case $n in test_*) progs+=("$build/tests/$n") ;; esac; done
+	for n in "$@"; do case $n in run_*) progs+=("$build/tests/$n") ;; esac; done
+else
+	progs=("$build"/tests/test_* "$build"/tests/run_*)
+fi
 [ ${#progs[@]} -gt 0 ] || { echo "run-tests.sh: no test programs in $build/tests" >&2; exit 1; }
 for t in "${progs[@]}"; do
 	case $t in *.d | *.o) continue ;; esac

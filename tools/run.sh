@@ -37,7 +37,7 @@ start=$SECONDS
 for backend in "$@"; do
 	[ -d "$build/$backend" ] || { echo "$0: no $build/$backend: run make first" >&2; exit 1; }
 	for bin in "$build/$backend"/*; do
-		[ -x "$bin" ] && [ -f "$bin" ] || continue
+		if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then continue; fi
 		ex=$(basename "$bin")
 		args=()
 		if [ -f "$here/exercises/$ex.run" ]; then
