@@ -232,6 +232,7 @@ $(TEST_PROGS): $(BUILD)/tests/%: $(O)/tests/%.o $(HARNESS_OBJS) $(O)/pthreads/hx
 
 include mk/run.mk
 include mk/test.mk
+include mk/slurm.mk
 
 deps:
 	@tools/deps.sh
