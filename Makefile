@@ -60,7 +60,8 @@ LDLIBS_ALL := $(LDLIBS) -lgmp -lm -lrt
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # ---- what there is, found by name ------------------------------------------------
-EXERCISES := $(sort $(patsubst exercises/%.c,%,$(wildcard exercises/*.c)))
+ALL_EXERCISES := $(sort $(patsubst exercises/%.c,%,$(wildcard exercises/*.c)))
+EXERCISES := $(ALL_EXERCISES)
 # ONLY="race sync": build and test just these exercises (and tests named after them)
 ONLY ?=
 ifneq ($(strip $(ONLY)),)
@@ -86,7 +87,10 @@ PROCS_PROGS := $(addprefix $(BUILD)/procs/,$(PROCS_EX))
 
 TESTS := $(sort $(patsubst tests/%.c,%,$(wildcard tests/test_*.c tests/run_*.c)))
 ifneq ($(strip $(ONLY)),)
-TESTS := $(foreach e,$(ONLY),$(filter %_$(e),$(TESTS)))
+# keep the tests of those exercises, and the tests not named after any exercise
+test_subject = $(patsubst test_%,%,$(patsubst run_%,%,$(1)))
+TESTS := $(foreach t,$(TESTS),$(if $(filter $(call test_subject,$(t)),$(ONLY)),$(t),\
+	$(if $(filter $(call test_subject,$(t)),$(ALL_EXERCISES)),,$(t))))
 endif
 TEST_SUPPORT := $(filter-out test_% run_%,$(call stems,tests))
 TEST_PROGS := $(addprefix $(BUILD)/tests/,$(TESTS))
@@ -222,10 +226,12 @@ $(O)/tests/%.o: tests/%.c | need-cmocka
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests -Iposix $(CFLAGS_ALL) -c -o $@ $<
 
+test_exercise_obj = $(if $(wildcard exercises/$(patsubst test_%,%,$(1)).c),\
+	$(O)/exercises/$(patsubst test_%,%,$(1)).o)
 $(TEST_PROGS): $(BUILD)/tests/%: $(O)/tests/%.o $(HARNESS_OBJS) $(O)/pthreads/hx_backend.o \
 		$(addprefix $(O)/tests/,$(addsuffix .o,$(TEST_SUPPORT))) \
 		$(addprefix $(O)/pthreads/,$(addsuffix .o,$(POSIX_LIB))) \
-		$$(if $$(wildcard exercises/$$(patsubst test_%,%,$$*).c),$(O)/exercises/$$(patsubst test_%,%,$$*).o)
+		$$(call test_exercise_obj,$$*)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static long note_value(const char *note, const char *key)
 {
@@ -79,6 +80,74 @@ static void none_loses_updates(void **state)
 	}
 }
 
+/* --json: one object per line, only rank 0 printing; --save appends CSV records. */
+static void json_and_save(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 4; b++) {
+		char save[64], *line;
+		const char *args[] = { "--json", "-q", "-w", "2", "--variant", "lock,atomic", "-r",
+				       "2", "-n", "1000", "--save", save, NULL };
+		struct tx_result r;
+		struct tx_csv t;
+		FILE *fp;
+		char text[16384];
+		size_t n;
+		int lines = 0;
+
+		snprintf(save, sizeof save, "/tmp/tvp-test-%d-%d.csv", (int)getpid(), b);
+		unlink(save);
+		tx_launch(&r, tx_backends[b], "race", 2, args);
+		if (r.exit_code != 0)
+			tx_dump("race --json", &r);
+		assert_int_equal(r.exit_code, 0);
+		for (line = strtok(r.out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+			lines++;
+			assert_int_equal(line[0], '{');
+			assert_int_equal(line[strlen(line) - 1], '}');
+			assert_non_null(strstr(line, "\"verdict\":\"pass\""));
+			assert_non_null(strstr(line, "\"workers\":2"));
+			assert_non_null(strstr(line, "\"time_utc\":\""));
+			assert_non_null(strstr(line, strcmp(tx_backends[b], "mpi") == 0
+						     ? "\"mpi\":\"Open MPI" : "\"mpi\":\"none\""));
+		}
+		assert_int_equal(lines, 2); /* two variants, one worker count: rank 0 alone prints */
+		tx_result_free(&r);
+		fp = fopen(save, "r");
+		assert_non_null(fp);
+		n = fread(text, 1, sizeof text - 1, fp);
+		text[n] = '\0';
+		fclose(fp);
+		unlink(save);
+		assert_int_equal(tx_csv_parse(text, &t), 0);
+		assert_int_equal(t.nrows, 2);
+		assert_string_equal(tx_csv_get(&t, 0, "variant"), "lock");
+		assert_string_equal(tx_csv_get(&t, 1, "variant"), "atomic");
+		assert_string_equal(tx_csv_get(&t, 1, "verdict"), "pass");
+		tx_csv_free(&t);
+	}
+}
+
+/* --help and --version leave with 0 on every backend, MPI included */
+static void help_and_version(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 4; b++) {
+		static const char *const help[] = { "--help", NULL }, *const version[] = { "--version", NULL };
+		struct tx_result r;
+		tx_launch(&r, tx_backends[b], "race", 0, help);
+		assert_int_equal(r.exit_code, 0);
+		assert_non_null(strstr(r.out, "usage:"));
+		assert_non_null(strstr(r.out, "--variant"));
+		assert_non_null(strstr(r.out, "lost"));
+		tx_result_free(&r);
+		tx_launch(&r, tx_backends[b], "race", 0, version);
+		assert_int_equal(r.exit_code, 0);
+		assert_non_null(strstr(r.out, tx_backends[b]));
+		tx_result_free(&r);
+	}
+}
+
 struct bad {
 	const char *args[4];
 	const char *option;
@@ -128,6 +197,8 @@ int main(void)
 		cmocka_unit_test(procs_validates),
 		cmocka_unit_test(mpi_validates),
 		cmocka_unit_test(none_loses_updates),
+		cmocka_unit_test(json_and_save),
+		cmocka_unit_test(help_and_version),
 		cmocka_unit_test(openmp_refuses_bad_input),
 		cmocka_unit_test(pthreads_refuses_bad_input),
 		cmocka_unit_test(procs_refuses_bad_input),
