@@ -188,26 +188,83 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples)
 	return worst;
 }
 
-int hx_main(const struct hx_exercise *ex, int argc, char **argv)
-{
-	struct hx_opts o;
+/* Where rank 0 writes the records. */
+struct sink {
+	const struct hx_exercise *ex;
+	const struct hx_opts *o;
 	struct hx_provenance prov;
-	char err[512], *out = NULL, *line = NULL;
-	const size_t outlen = 16384, linelen = 8192;
-	int rc = HX_PARSE_OK, rank, failed = 0, np;
-	FILE *save = NULL;
-	long long sizes[HX_MAX_SIZES];
-	int nsizes;
-	enum hx_format save_fmt = HX_FMT_CSV;
+	char *line;
+	size_t linelen;
+	FILE *save;
+	enum hx_format save_fmt;
+};
 
-	hx_backend_init(&argc, &argv);
-	rank = hx_backend_rank();
-	memset(&o, 0, sizeof o);
-	if (rank == 0) {
-		out = hx_alloc(outlen);
-		rc = hx_parse(ex, argc, argv, &o, err, sizeof err, out, outlen);
+/* One case on every rank: the ranks that take part run it, then every rank learns the
+ * worst verdict and rank 0 gets the slowest rank's time for every repetition. */
+static enum hx_verdict run_everywhere(struct hx_case *c, double *samples, size_t nsamples)
+{
+	enum hx_verdict v = HX_PASS;
+	double code;
+
+	if (hx_backend_enter(c->workers))
+		v = run_case(c, samples);
+	hx_backend_leave();
+	code = (double)v;
+	hx_backend_max(&code, 1);
+	hx_backend_bcast(&code, sizeof code);
+	hx_backend_max(samples, nsamples);
+	return (enum hx_verdict)(int)code;
+}
+
+/* Rank 0: statistics, the exercise's finish hook, one record per phase. */
+static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const double *samples)
+{
+	const struct hx_exercise *ex = k->ex;
+	int reps = k->o->reps;
+	struct hx_stats st0;
+
+	memset(&st0, 0, sizeof st0);
+	if (v != HX_NA) {
+		if (hx_stats_compute(samples, (size_t)reps, &st0) != 0)
+			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
+		remember(c, st0.median);
+		if (ex->finish != NULL)
+			ex->finish(c, &st0);
+	}
+	for (int ph = 0; ph < nphases(ex); ph++) {
+		struct hx_record r = {
+			.exercise = ex->name, .variant = c->variant_name, .backend = hx_backend_name,
+			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
+			.size = c->size, .reps = v == HX_NA ? 0 : reps, .warmup = k->o->warmup,
+			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
+		};
+		if (v != HX_NA && hx_stats_compute(samples + (size_t)ph * (size_t)reps,
+						   (size_t)reps, &r.st) != 0)
+			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
+		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
+			emit(k->line);
+		if (k->save != NULL &&
+		    hx_record_write(k->line, k->linelen, k->save_fmt, &r, &k->prov) > 0 &&
+		    (fputs(k->line, k->save) == EOF || fflush(k->save) != 0))
+			hx_die_errno(__FILE__, __LINE__, k->o->save, errno);
+	}
+	if (v == HX_FAIL)
+		fprintf(stderr, "%s: %s variant %s at %d workers FAILED validation: %s\n", ex->name,
+			hx_backend_name, c->variant_name, c->workers, c->note);
+}
+
+/* Rank 0 parses; every rank learns the outcome. Returns HX_PARSE_*. */
+static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv, struct hx_opts *o)
+{
+	int rc = HX_PARSE_OK;
+
+	memset(o, 0, sizeof *o);
+	if (hx_backend_rank() == 0) {
+		const size_t outlen = 16384;
+		char err[512], *out = hx_alloc(outlen);
+		rc = hx_parse(ex, argc, argv, o, err, sizeof err, out, outlen);
 		if (rc == HX_PARSE_OK)
-			rc = check_workers(ex, &o, err, sizeof err);
+			rc = check_workers(ex, o, err, sizeof err);
 		if (rc == HX_PARSE_ERROR)
 			fprintf(stderr, "%s\n", err);
 		else if (rc == HX_PARSE_EXIT)
@@ -217,24 +274,37 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 		free(out);
 	}
 	hx_backend_bcast(&rc, sizeof rc);
+	if (rc == HX_PARSE_OK)
+		hx_backend_bcast(o, sizeof *o);
+	return rc;
+}
+
+int hx_main(const struct hx_exercise *ex, int argc, char **argv)
+{
+	struct hx_opts o;
+	struct sink k = { .ex = ex, .o = &o, .linelen = 8192, .save_fmt = HX_FMT_CSV };
+	long long sizes[HX_MAX_SIZES];
+	int rc, rank, failed = 0, nsizes, ncases;
+	size_t nsamples;
+
+	hx_backend_init(&argc, &argv);
+	rank = hx_backend_rank();
+	rc = parse_everywhere(ex, argc, argv, &o);
 	if (rc != HX_PARSE_OK) {
 		hx_backend_finalize();
 		return rc == HX_PARSE_EXIT ? HX_EXIT_OK : HX_EXIT_USAGE;
 	}
-	hx_backend_bcast(&o, sizeof o);
 	say_enabled = rank == 0 && o.format == HX_FMT_TABLE && !o.quiet;
-	np = nphases(ex);
-	line = hx_alloc(linelen);
-
+	k.line = hx_alloc(k.linelen);
 	if (rank == 0) {
-		hx_provenance_fill(&prov, argc, argv);
+		hx_provenance_fill(&k.prov, argc, argv);
 		if (o.format == HX_FMT_TABLE && !o.quiet &&
-		    hx_provenance_write(line, linelen, &prov, ex->name, hx_backend_name) > 0)
-			emit(line);
+		    hx_provenance_write(k.line, k.linelen, &k.prov, ex->name, hx_backend_name) > 0)
+			emit(k.line);
 		if ((o.format == HX_FMT_CSV || (o.format == HX_FMT_TABLE && !o.quiet)) &&
-		    hx_record_header(line, linelen, o.format) > 0)
-			emit(line);
-		save = open_save(&o, &save_fmt, line, linelen);
+		    hx_record_header(k.line, k.linelen, o.format) > 0)
+			emit(k.line);
+		k.save = open_save(&o, &k.save_fmt, k.line, k.linelen);
 	}
 
 	nsizes = ex->sizes != NULL ? ex->sizes(&o, sizes, HX_MAX_SIZES) : 0;
@@ -242,76 +312,28 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 		sizes[0] = o.size;
 		nsizes = 1;
 	}
-	for (int vi = 0; vi < o.nvariants; vi++) {
-		for (int wi = 0; wi < o.nworkers; wi++) {
-		for (int si = 0; si < nsizes; si++) {
-			struct hx_case c;
-			double *samples = hx_calloc((size_t)np * (size_t)o.reps, sizeof(double));
-			double verdict_code;
-			enum hx_verdict v = HX_PASS;
+	/* every variant, at every worker count, at every size, in that order */
+	ncases = o.nvariants * o.nworkers * nsizes;
+	nsamples = (size_t)nphases(ex) * (size_t)o.reps;
+	for (int i = 0; i < ncases; i++) {
+		struct hx_case c = { .ex = ex, .opts = &o };
+		double *samples = hx_calloc(nsamples, sizeof(double));
+		enum hx_verdict v;
 
-			memset(&c, 0, sizeof c);
-			c.ex = ex;
-			c.opts = &o;
-			c.variant = o.variants[vi];
-			c.variant_name = ex->variants[c.variant].name;
-			c.workers = o.workers[wi];
-			c.size = sizes[si];
-			if (hx_backend_enter(c.workers))
-				v = run_case(&c, samples);
-			hx_backend_leave();
-
-			/* every rank learns the worst verdict; rank 0 gets the slowest rank's times */
-			verdict_code = (double)v;
-			hx_backend_max(&verdict_code, 1);
-			hx_backend_bcast(&verdict_code, sizeof verdict_code);
-			v = (enum hx_verdict)(int)verdict_code;
-			hx_backend_max(samples, (size_t)np * (size_t)o.reps);
-			if (v == HX_FAIL)
-				failed = 1;
-
-			if (rank == 0) {
-				struct hx_stats st0;
-				memset(&st0, 0, sizeof st0);
-				if (v != HX_NA && hx_stats_compute(samples, (size_t)o.reps, &st0) != 0)
-					hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
-				if (v != HX_NA) {
-					remember(&c, st0.median);
-					if (ex->finish != NULL)
-						ex->finish(&c, &st0);
-				}
-				for (int ph = 0; ph < np; ph++) {
-					struct hx_record r = {
-						.exercise = ex->name, .variant = c.variant_name,
-						.backend = hx_backend_name,
-						.phase = ex->phases ? ex->phases[ph] : "run",
-						.workers = c.workers, .size = c.size,
-						.warmup = o.warmup, .ops = c.ops,
-						.op_name = ex->op_name, .verdict = v, .note = c.note,
-					};
-					if (v != HX_NA &&
-					    hx_stats_compute(samples + (size_t)ph * (size_t)o.reps,
-							     (size_t)o.reps, &r.st) != 0)
-						hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
-					r.reps = v == HX_NA ? 0 : o.reps;
-					if (hx_record_write(line, linelen, o.format, &r, &prov) > 0)
-						emit(line);
-					if (save != NULL &&
-					    hx_record_write(line, linelen, save_fmt, &r, &prov) > 0 &&
-					    (fputs(line, save) == EOF || fflush(save) != 0))
-						hx_die_errno(__FILE__, __LINE__, o.save, errno);
-				}
-				if (v == HX_FAIL)
-					fprintf(stderr, "%s: %s variant %s at %d workers FAILED validation: %s\n",
-						ex->name, hx_backend_name, c.variant_name, c.workers, c.note);
-			}
-			free(samples);
-		}
-		}
+		c.variant = o.variants[i / (o.nworkers * nsizes)];
+		c.variant_name = ex->variants[c.variant].name;
+		c.workers = o.workers[i / nsizes % o.nworkers];
+		c.size = sizes[i % nsizes];
+		v = run_everywhere(&c, samples, nsamples);
+		if (v == HX_FAIL)
+			failed = 1;
+		if (rank == 0)
+			report(&k, &c, v, samples);
+		free(samples);
 	}
-	free(line);
+	free(k.line);
 	free(past);
-	if (save != NULL && fclose(save) != 0)
+	if (k.save != NULL && fclose(k.save) != 0)
 		hx_die_errno(__FILE__, __LINE__, o.save, errno);
 	hx_backend_finalize();
 	return failed ? HX_EXIT_INVALID : HX_EXIT_OK;
