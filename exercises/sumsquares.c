@@ -1,0 +1,230 @@
+/* sumsquares.c: what every backend shares about `sumsquares`: the kernel (a loop,
+ * compiled once), the serial baseline, the validator (the closed form, used here
+ * only), the speedup and efficiency against the serial run.
+ * The parallel part is ss_run() in openmp/, mpi/ and posix/sumsquares.c.
+ *
+ * The baseline rule: speedup and efficiency of a case are against the median of the
+ * `serial` variant at 1 worker run earlier by the same program with the same -n (the
+ * default variant list starts with serial, so it is there). When it was not run (say
+ * --variant dynamic), the baseline is measured on the spot: the serial map, timed
+ * `reps` times after one warm-up, by rank 0 of the same program, before the record is
+ * printed (note baseline=measured instead of baseline=serial). `serial` itself runs on
+ * one worker only: at W > 1 it is reported not applicable.
+ * Run: build/openmp/sumsquares -n 60000 -w 1,2 */
+#include "sumsquares.h"
+
+#include "hx.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+__attribute__((noinline)) uint64_t ss_sum_square(uint64_t n)
+{
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += i * i;
+	return sum;
+}
+
+void ss_map(uint64_t *out, long lo, long hi)
+{
+	for (long i = lo; i < hi; i++)
+		out[i] = ss_sum_square((uint64_t)i);
+}
+
+uint64_t ss_expected(uint64_t n)
+{
+	unsigned __int128 v;
+	if (n == 0)
+		return 0;
+	v = (unsigned __int128)(n - 1) * n * (2 * (unsigned __int128)n - 1) / 6;
+	return (uint64_t)v;
+}
+
+long ss_first_wrong(const uint64_t *out, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (out[i] != ss_expected((uint64_t)i))
+			return i;
+	return -1;
+}
+
+struct ss_state {
+	struct ss_args args;
+	uint64_t *out;
+};
+
+static int ss_setup(struct hx_case *c)
+{
+	struct ss_state *s;
+	const char *why;
+
+	if (c->variant == SS_SERIAL && c->workers > 1) {
+		hx_note(c, "reason", "serial runs on one worker: its figure is the W=1 row");
+		return HX_NA;
+	}
+	why = c->variant == SS_SERIAL ? NULL : ss_not_applicable((enum ss_variant)c->variant);
+	if (why != NULL) {
+		hx_note(c, "reason", "%s", why);
+		return HX_NA;
+	}
+	s = hx_calloc(1, sizeof *s);
+	s->args.variant = (enum ss_variant)c->variant;
+	s->args.workers = c->workers;
+	s->args.n = (long)c->size;
+	s->args.chunk = (long)hx_xopt(c, "chunk");
+	s->out = hx_calloc((size_t)c->size, sizeof *s->out);
+	c->state = s;
+	c->ops = (double)c->size;
+	return 0;
+}
+
+static double ss_serial_seconds(uint64_t *out, long n)
+{
+	double t0 = hx_now();
+	ss_map(out, 0, n);
+	return hx_now() - t0;
+}
+
+static void ss_run_case(struct hx_case *c)
+{
+	struct ss_state *s = c->state;
+
+	/* a stale result must not pass: poison every element before the run */
+	for (long i = 0; i < s->args.n; i++)
+		s->out[i] = UINT64_MAX;
+	if (s->args.variant == SS_SERIAL) /* one worker; on MPI that is rank 0 alone */
+		c->t[0] = ss_serial_seconds(s->out, s->args.n);
+	else
+		ss_run(&s->args, s->out, &c->t[0]);
+}
+
+/* Outside the timed region; on MPI the map is gathered on rank 0, which judges. */
+static void ss_check(struct hx_case *c)
+{
+	struct ss_state *s = c->state;
+	long bad;
+
+	if (hx_backend_rank() != 0)
+		return;
+	bad = ss_first_wrong(s->out, s->args.n);
+	if (bad >= 0) {
+		hx_note(c, "first_wrong", "%ld", bad);
+		hx_note(c, "got", "%llu", (unsigned long long)s->out[bad]);
+		hx_note(c, "expected", "%llu", (unsigned long long)ss_expected((uint64_t)bad));
+		c->verdict = HX_FAIL;
+		return;
+	}
+	hx_note(c, "checked", "%ld", s->args.n);
+	hx_note(c, "last", "%llu", (unsigned long long)s->out[s->args.n - 1]);
+}
+
+static void ss_teardown(struct hx_case *c)
+{
+	struct ss_state *s = c->state;
+	if (s == NULL)
+		return;
+	free(s->out);
+	free(s);
+	c->state = NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The serial baseline measured here when the serial case was not run (see the top). */
+static double baseline_measured(const struct hx_case *c)
+{
+	static double median = NAN;
+	static long long size = -1;
+	int reps = c->opts->reps > 0 ? c->opts->reps : 3;
+	uint64_t *out;
+	double *t;
+
+	if (size == c->size)
+		return median;
+	out = hx_calloc((size_t)c->size, sizeof *out);
+	t = hx_calloc((size_t)reps, sizeof *t);
+	ss_serial_seconds(out, (long)c->size); /* warm-up */
+	for (int i = 0; i < reps; i++)
+		t[i] = ss_serial_seconds(out, (long)c->size);
+	qsort(t, (size_t)reps, sizeof *t, cmp_double);
+	median = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
+	size = c->size;
+	if (ss_first_wrong(out, (long)c->size) >= 0)
+		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
+	free(out);
+	free(t);
+	return median;
+}
+
+/* Rank 0, after the statistics: speedup and efficiency against the serial baseline. */
+static void ss_finish(struct hx_case *c, const struct hx_stats *st)
+{
+	double base = hx_result_median(c, "serial", 1);
+	const char *from = "serial";
+
+	if (c->variant == SS_SERIAL)
+		return;
+	if (isnan(base)) {
+		base = baseline_measured(c);
+		from = "measured";
+	}
+	if (st->median <= 0)
+		return;
+	hx_note(c, "speedup", "%.3f", base / st->median);
+	hx_note(c, "efficiency", "%.3f", base / st->median / c->workers);
+	hx_note(c, "baseline", "%s", from);
+	hx_note(c, "serial_s", "%.6f", base);
+}
+
+static int ss_check_opts(const struct hx_opts *o, char *err, size_t errlen)
+{
+	if (o->size > SS_MAX_N) {
+		snprintf(err, errlen,
+			 "option -n/--size: %lld is too large: sum_square(N-1) must fit in 64 bits "
+			 "(N at most %lld)", o->size, SS_MAX_N);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct hx_variant ss_variants[] = {
+	{ "serial", "one worker, n = 0..N-1 in order: the baseline of speedup and efficiency" },
+	{ "static", "N/W contiguous blocks, one per worker (the last block holds the most work)" },
+	{ "cyclic", "round robin: worker w takes n = w, w+W, w+2W, ..." },
+	{ "dynamic", "a shared counter: each worker grabs the next -c indices until none are left" },
+	{ "guided", "grabs shrink with the work left (OpenMP's guided), never below -c" },
+	{ NULL, NULL },
+};
+
+static const struct hx_optdef ss_xopts[] = {
+	{ .shortname = 'c', .longname = "chunk", .kind = HX_OPT_INT, .metavar = "C",
+	  .help = "indices per grab for dynamic, the smallest grab for guided",
+	  .min = 1, .max = 1000000000, .def = 16 },
+	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+const struct hx_exercise sumsquares_exercise = {
+	.name = "sumsquares",
+	.summary = "map sum_square(n) = sum of i*i for i < n over n = 0..N-1; speedup against serial",
+	.variants = ss_variants,
+	.size_name = "elements N (the work grows as N*N/2)",
+	.size_def = 20000,
+	.size_min = 1,
+	.size_max = 1000000000, /* the 64-bit limit is checked with a clearer message */
+	.op_name = "element",
+	.reps_def = 5,
+	.warmup_def = 1,
+	.xopts = ss_xopts,
+	.check_opts = ss_check_opts,
+	.setup = ss_setup,
+	.run = ss_run_case,
+	.check = ss_check,
+	.teardown = ss_teardown,
+	.finish = ss_finish,
+};

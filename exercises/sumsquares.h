@@ -1,0 +1,53 @@
+/* sumsquares.h: exercise 5, a data-parallel map, serial against parallel (catalogue
+ * section 5).
+ *
+ * The seed: sum_square(n) = sum of i*i for i < n, mapped over range(10000) with a
+ * multiprocessing.Pool (0.55 s) and serially (2.19 s). Here: out[n] = sum_square(n) for
+ * n = 0..N-1, computed with a loop (the work grows with n: the load is triangular, so
+ * how the indices are dealt to the workers decides the speedup). */
+#ifndef SUMSQUARES_H
+#define SUMSQUARES_H
+
+#include <stdint.h>
+
+enum ss_variant { SS_SERIAL, SS_STATIC, SS_CYCLIC, SS_DYNAMIC, SS_GUIDED };
+
+/* The largest N for which every element fits in 64 bits: sum_square(N-1) =
+ * (N-2)(N-1)(2N-3)/6 <= 2^64-1 (a run that size would take hours anyway). */
+#define SS_MAX_N 3810779LL
+
+struct ss_args {
+	enum ss_variant variant;
+	int workers;
+	long n;     /* elements: out[0..n-1] */
+	long chunk; /* dynamic: indices taken per grab; guided: the smallest grab */
+};
+
+/* The kernel, compiled once (exercises/sumsquares.c) so every backend runs the same
+ * machine code: a loop, never the closed form. */
+uint64_t ss_sum_square(uint64_t n);
+/* out[i] = ss_sum_square(i) for lo <= i < hi, one after the other. */
+void ss_map(uint64_t *out, long lo, long hi);
+
+/* The closed form (n-1)n(2n-1)/6, in 128 bits: for the validator only. */
+uint64_t ss_expected(uint64_t n);
+/* Index of the first element of out[0..n-1] that is wrong, or -1. */
+long ss_first_wrong(const uint64_t *out, long n);
+
+/* Guided's next grab when `remaining` indices are left: half an even share, at least
+ * `chunk` (OpenMP's guided shrinks the same way). */
+static inline long ss_guided_grab(long remaining, int workers, long chunk)
+{
+	long g = (remaining + 2L * workers - 1) / (2L * workers);
+	return g < chunk ? chunk : g;
+}
+
+/* ---- the parallel part, one per backend (openmp/, mpi/, posix/) ---------------------
+ * Why `variant` cannot run on this backend, or NULL when it can (serial always can:
+ * the exercise runs it itself, the same code on every backend). */
+const char *ss_not_applicable(enum ss_variant v);
+/* Map over 0..n-1 with the variant's schedule; fills out[] (on MPI: on rank 0) and the
+ * timed region's seconds. */
+void ss_run(const struct ss_args *a, uint64_t *out, double *seconds);
+
+#endif
