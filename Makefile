@@ -69,13 +69,13 @@ EXERCISES := $(filter $(ONLY),$(EXERCISES))
 endif
 stems = $(patsubst $(1)/%.c,%,$(wildcard $(1)/*.c))
 OPENMP_EX := $(filter $(EXERCISES),$(call stems,openmp))
-OPENMP_LIB := $(filter-out $(EXERCISES),$(call stems,openmp))
+OPENMP_LIB := $(filter-out $(ALL_EXERCISES),$(call stems,openmp))
 MPI_EX := $(filter $(EXERCISES),$(call stems,mpi))
-MPI_LIB := $(filter-out $(EXERCISES),$(call stems,mpi))
+MPI_LIB := $(filter-out $(ALL_EXERCISES),$(call stems,mpi))
 POSIX_STEMS := $(call stems,posix)
 PTHREADS_EX := $(sort $(filter $(EXERCISES),$(patsubst %_pthreads,%,$(POSIX_STEMS))))
 PROCS_EX := $(sort $(filter $(EXERCISES),$(patsubst %_procs,%,$(POSIX_STEMS))))
-POSIX_LIB := $(filter-out $(EXERCISES) %_pthreads %_procs,$(POSIX_STEMS))
+POSIX_LIB := $(filter-out $(ALL_EXERCISES) %_pthreads %_procs,$(POSIX_STEMS))
 
 HARNESS_OBJS := $(patsubst harness/%.c,$(O)/harness/%.o,\
 	$(filter-out harness/backend_% harness/main.c,$(wildcard harness/*.c)))
