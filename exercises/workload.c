@@ -1,0 +1,341 @@
+/* workload.c: what every backend shares about `workload`: the task kernels (compiled
+ * once, so every backend runs the same code), the memory probe, the validator and the
+ * hooks. The parallel part is wl_run() in openmp/workload.c, mpi/workload.c,
+ * posix/workload.c.
+ * Run: build/pthreads/workload --variant io,cpu -w 1,2,4,8 */
+#include "workload.h"
+
+#include "hx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- kernels ---------------------------------------------------------------------- */
+/* xorshift64 steps folded into an accumulator: a dependency chain the compiler cannot
+ * shorten, so `iters` fixes the work. */
+__attribute__((noinline)) uint64_t wl_cpu_task(long task, long iters)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ULL * (uint64_t)(task + 1), acc = 0;
+	for (long i = 0; i < iters; i++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		acc += x * 0x2545F4914F6CDD1DULL;
+	}
+	return acc;
+}
+
+uint64_t wl_io_token(long task)
+{
+	return 0xC0FFEE0000000000ULL ^ (uint64_t)task;
+}
+
+/* A blocking wait: the worker sleeps and leaves its core to others. */
+__attribute__((noinline)) uint64_t wl_io_task(long task, long sleep_us)
+{
+	hx_sleep_ns((uint64_t)sleep_us * 1000u);
+	return wl_io_token(task);
+}
+
+static unsigned char file_byte(long task, size_t j)
+{
+	return (unsigned char)(j * 131u + (size_t)task * 7u + 1u);
+}
+
+static uint64_t sum_bytes(const unsigned char *p, size_t n, uint64_t s)
+{
+	for (size_t j = 0; j < n; j++)
+		s = s * 31u + p[j];
+	return s;
+}
+
+uint64_t wl_file_expected(long task, long kib)
+{
+	size_t n = (size_t)kib * 1024u;
+	uint64_t s = 0;
+	for (size_t j = 0; j < n; j++)
+		s = s * 31u + file_byte(task, j);
+	return s;
+}
+
+/* An unnamed file (O_TMPFILE) in $TMPDIR or /tmp: it has no name, so nothing is left
+ * behind whatever happens. Where O_TMPFILE is not supported, a mkstemp name that is
+ * unlinked at once. */
+static int private_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		hx_die_errno(__FILE__, __LINE__, "open(O_TMPFILE)", errno);
+	snprintf(path, sizeof path, "%s/workload-XXXXXX", dir);
+	fd = mkstemp(path);
+	HX_CHECK_SYS(fd);
+	HX_CHECK_SYS(unlink(path));
+	return fd;
+}
+
+/* Real file I/O: write kib KiB, fsync (waits for the disk), read it back. */
+__attribute__((noinline)) uint64_t wl_file_task(long task, long kib)
+{
+	size_t n = (size_t)kib * 1024u, done = 0;
+	unsigned char *buf = hx_alloc(n ? n : 1);
+	uint64_t s;
+	int fd = private_file();
+
+	for (size_t j = 0; j < n; j++)
+		buf[j] = file_byte(task, j);
+	while (done < n) {
+		ssize_t k = pwrite(fd, buf + done, n - done, (off_t)done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		HX_CHECK_SYS(k);
+		done += (size_t)k;
+	}
+	HX_CHECK_SYS(fsync(fd));
+	memset(buf, 0, n);
+	for (done = 0; done < n;) {
+		ssize_t k = pread(fd, buf + done, n - done, (off_t)done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		HX_CHECK_SYS(k);
+		if (k == 0)
+			break; /* short file: the checksum will not match */
+		done += (size_t)k;
+	}
+	HX_CHECK_SYS(close(fd));
+	s = sum_bytes(buf, done, 0);
+	free(buf);
+	return s;
+}
+
+uint64_t wl_run_task(const struct wl_args *a, long task)
+{
+	switch (wl_task_kind(a, task)) {
+	case WL_CPU:
+		return wl_cpu_task(task, a->cpu_iters);
+	case WL_IO:
+		return wl_io_task(task, a->sleep_us);
+	case WL_FILE:
+		return wl_file_task(task, a->file_kib);
+	case WL_MIXED:
+		break;
+	}
+	return 0;
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+static int read_field(const char *path, const char *key, double *kib)
+{
+	char line[256];
+	size_t k = strlen(key);
+	FILE *f = fopen(path, "r");
+	int found = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, key, k) == 0 && line[k] == ':') {
+			*kib = strtod(line + k + 1, NULL);
+			found = 0;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+int wl_mem_kib(int pid, double *rss, double *pss)
+{
+	char path[64];
+	if (pid > 0)
+		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
+	else
+		snprintf(path, sizeof path, "/proc/self/smaps_rollup");
+	if (read_field(path, "Rss", rss) == 0 && read_field(path, "Pss", pss) == 0)
+		return 0;
+	*pss = -1;
+	if (pid > 0)
+		snprintf(path, sizeof path, "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof path, "/proc/self/status");
+	return read_field(path, "VmRSS", rss);
+}
+
+/* ---- the exercise ------------------------------------------------------------------ */
+struct wl_state {
+	struct wl_args args;
+	long *done;
+	uint64_t *result, *expected; /* expected: the serial reference, computed once */
+	struct wl_report rep;
+	double mem_rss, mem_pss;     /* from the first repetition that measured them */
+	int have_mem;
+};
+
+static int wl_setup(struct hx_case *c)
+{
+	struct wl_state *s = hx_calloc(1, sizeof *s);
+	s->args.kind = (enum wl_kind)c->variant;
+	s->args.workers = c->workers;
+	s->args.tasks = (long)c->size;
+	s->args.cpu_iters = (long)hx_xopt(c, "cpu-iters");
+	s->args.sleep_us = (long)hx_xopt(c, "sleep-us");
+	s->args.file_kib = (long)hx_xopt(c, "file-kib");
+	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
+	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
+	c->state = s;
+	c->ops = (double)s->args.tasks;
+	return 0;
+}
+
+static void wl_run_case(struct hx_case *c)
+{
+	struct wl_state *s = c->state;
+	memset(s->done, 0, (size_t)s->args.tasks * sizeof *s->done);
+	memset(s->result, 0, (size_t)s->args.tasks * sizeof *s->result);
+	memset(&s->rep, 0, sizeof s->rep);
+	s->args.measure_mem = c->rep == 0; /* the same on every rank */
+	wl_run(&s->args, s->done, s->result, &s->rep);
+	c->t[0] = s->rep.work_s;
+	c->t[1] = s->rep.start_s;
+}
+
+/* The serial reference, outside every timed region: each cpu task recomputed by the
+ * same kernel on one thread, each io token, each file checksum without a file. */
+static uint64_t *reference(const struct wl_args *a)
+{
+	uint64_t *e = hx_calloc((size_t)a->tasks, sizeof *e);
+	for (long i = 0; i < a->tasks; i++)
+		switch (wl_task_kind(a, i)) {
+		case WL_CPU:
+			e[i] = wl_cpu_task(i, a->cpu_iters);
+			break;
+		case WL_IO:
+			e[i] = wl_io_token(i);
+			break;
+		case WL_FILE:
+			e[i] = wl_file_expected(i, a->file_kib);
+			break;
+		case WL_MIXED:
+			break;
+		}
+	return e;
+}
+
+/* Judged on rank 0 (MPI: done[] and result[] are the sums over ranks there). */
+static void wl_check(struct hx_case *c)
+{
+	struct wl_state *s = c->state;
+	long missed = 0, twice = 0, wrong = 0, first_bad = -1;
+
+	if (hx_backend_rank() != 0)
+		return;
+	if (s->expected == NULL)
+		s->expected = reference(&s->args);
+	for (long i = 0; i < s->args.tasks; i++) {
+		int bad = 1;
+		if (s->done[i] == 0)
+			missed++;
+		else if (s->done[i] > 1)
+			twice++;
+		else if (s->result[i] != s->expected[i])
+			wrong++;
+		else
+			bad = 0;
+		if (bad && first_bad < 0)
+			first_bad = i;
+	}
+	if (c->rep == 0) {
+		s->mem_rss = s->rep.rss_kib;
+		s->mem_pss = s->rep.pss_kib;
+		s->have_mem = 1;
+	}
+	hx_note(c, "tasks_ok", "%ld/%ld", s->args.tasks - missed - twice - wrong, s->args.tasks);
+	if (missed || twice || wrong) {
+		hx_note(c, "missed", "%ld", missed);
+		hx_note(c, "twice", "%ld", twice);
+		hx_note(c, "wrong", "%ld", wrong);
+		hx_note(c, "first_bad_task", "%ld", first_bad);
+		c->verdict = HX_FAIL;
+		return;
+	}
+	if (s->have_mem && !isnan(s->mem_rss)) {
+		hx_note(c, "rss_kib_per_worker", "%.0f", s->mem_rss);
+		if (!isnan(s->mem_pss))
+			hx_note(c, "pss_kib_per_worker", "%.0f", s->mem_pss);
+	}
+	if (strcmp(hx_backend_name, "mpi") == 0)
+		hx_note(c, "start", "mpirun");
+	else
+		hx_note(c, "start_us_per_worker", "%.1f", s->rep.start_s * 1e6 / s->args.workers);
+}
+
+static void wl_teardown(struct hx_case *c)
+{
+	struct wl_state *s = c->state;
+	free(s->done);
+	free(s->result);
+	free(s->expected);
+	free(s);
+	c->state = NULL;
+}
+
+/* Speedup against the same kind at one worker (when that case ran in this program). */
+static void wl_finish(struct hx_case *c, const struct hx_stats *st)
+{
+	double one = hx_result_median(c, c->variant_name, 1);
+	if (!isnan(one) && st->median > 0)
+		hx_note(c, "speedup", "%.2f", one / st->median);
+}
+
+static const struct hx_variant wl_variants[] = {
+	{ "cpu", "fixed arithmetic per task (CPU-bound)" },
+	{ "io", "a blocking wait per task: sleep (I/O-bound)" },
+	{ "file", "write, fsync and read back a private unnamed file per task" },
+	{ "mixed", "even tasks cpu, odd tasks io" },
+	{ NULL, NULL },
+};
+
+static const struct hx_optdef wl_opts[] = {
+	{ 0, "cpu-iters", HX_OPT_INT, "N", "arithmetic steps of one cpu task", 1, 1000000000, 1000000,
+	  0, 0, NULL },
+	{ 0, "sleep-us", HX_OPT_INT, "US", "the wait of one io task, microseconds", 0, 10000000, 2000,
+	  0, 0, NULL },
+	{ 0, "file-kib", HX_OPT_INT, "KIB", "KiB written, fsynced and read back by one file task", 1,
+	  65536, 16, 0, 0, NULL },
+	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+static const char *const wl_phases[] = { "work", "start", NULL };
+static const int wl_workers_def[] = { 1, 2, 4, 8, 0 };
+
+const struct hx_exercise workload_exercise = {
+	.name = "workload",
+	.summary = "T tasks, CPU-bound or I/O-bound, over W workers: speedup, start cost, memory",
+	.variants = wl_variants,
+	.size_name = "tasks (T)",
+	.size_def = 16,
+	.size_min = 1,
+	.size_max = 1000000,
+	.op_name = "task",
+	.phases = wl_phases,
+	.workers_def = wl_workers_def,
+	.reps_def = 5,
+	.warmup_def = 1,
+	.xopts = wl_opts,
+	.setup = wl_setup,
+	.run = wl_run_case,
+	.check = wl_check,
+	.teardown = wl_teardown,
+	.finish = wl_finish,
+};

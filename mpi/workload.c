@@ -1,0 +1,59 @@
+/* workload.c: `workload` on MPI ranks. Rank w runs its block of tasks into its own
+ * arrays; ranks share no memory, so an MPI_Reduce(SUM) brings the per-task counts and
+ * results to rank 0 (a task run by two ranks would show done = 2 there).
+ * Timing: barrier, clock, tasks, barrier, clock (the driver keeps the slowest rank).
+ * Start cost: ranks are started by mpirun before the program runs; not measured here.
+ * Memory: each rank reads its own /proc/self/smaps_rollup while all are alive; rank 0
+ * gets the mean. A rank is a whole program with the MPI library in it.
+ * Run: mpirun -np 8 --oversubscribe build/mpi/workload --variant io */
+#include "workload.h"
+
+#include <math.h>
+
+#include "hx_mpi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
+{
+	MPI_Comm comm = hx_mpi_comm();
+	long *mydone = hx_calloc((size_t)a->tasks, sizeof *mydone);
+	uint64_t *myres = hx_calloc((size_t)a->tasks, sizeof *myres);
+	int rank, size;
+	long lo, hi;
+	double t0, t1, mem[3] = { 0, 0, 0 }, sum[3];
+
+	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
+	lo = wl_first(a->tasks, size, rank);
+	hi = wl_first(a->tasks, size, rank + 1);
+
+	HX_CHECK_MPI(MPI_Barrier(comm));
+	t0 = hx_now();
+	for (long i = lo; i < hi; i++) {
+		myres[i] = wl_run_task(a, i);
+		mydone[i]++;
+	}
+	HX_CHECK_MPI(MPI_Barrier(comm));
+	t1 = hx_now();
+	r->work_s = t1 - t0;
+	r->start_s = 0;
+
+	HX_CHECK_MPI(MPI_Reduce(mydone, done, (int)a->tasks, MPI_LONG, MPI_SUM, 0, comm));
+	HX_CHECK_MPI(MPI_Reduce(myres, result, (int)a->tasks, MPI_UINT64_T, MPI_SUM, 0, comm));
+	free(mydone);
+	free(myres);
+
+	if (a->measure_mem) {
+		/* mem[2] counts the ranks that could not read theirs */
+		if (wl_mem_kib(0, &mem[0], &mem[1]) != 0 || mem[1] < 0)
+			mem[2] = 1;
+		HX_CHECK_MPI(MPI_Reduce(mem, sum, 3, MPI_DOUBLE, MPI_SUM, 0, comm));
+		r->rss_kib = r->pss_kib = NAN;
+		if (rank == 0 && sum[2] == 0) {
+			r->rss_kib = sum[0] / size;
+			r->pss_kib = sum[1] / size;
+		}
+	}
+}
