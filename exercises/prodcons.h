@@ -37,7 +37,8 @@ struct pc_item {
 	uint64_t t_put; /* hx_now_ns() when it entered the list */
 };
 
-/* What one producer or consumer did, padded so two sides never share a cache line. */
+/* What one producer or consumer did, padded to 64 bytes: in an array aligned to 64,
+ * two sides never share a cache line. */
 struct pc_side {
 	uint64_t sum;        /* of the vals it put / took */
 	long count;          /* items it put / took */
@@ -45,7 +46,7 @@ struct pc_side {
 	long polls;          /* consumers, lock: times it found the list empty */
 	uint64_t latency_ns; /* consumers: sum of (take time - put time) */
 	char pad[16];
-} __attribute__((aligned(64)));
+};
 
 /* The result of one run, read by the validator. */
 struct pc_tally {

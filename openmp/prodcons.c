@@ -1,0 +1,160 @@
+/* prodcons.c: `prodcons` on OpenMP threads. Threads 0..P-1 of one parallel region
+ * produce, P..P+C-1 consume; the list is shared like any variable outside the region.
+ *   lock  the seed's list: N slots, head and tail under an omp_lock_t; a consumer that
+ *         finds it empty lets go, yields and looks again (polling).
+ *   cond  OpenMP has no condition variable: a thread can only block at a barrier, on
+ *         a lock or in taskwait. So the bounded buffer of K slots borrows two POSIX
+ *         semaphores (OpenMP threads are POSIX threads here): `slots` counts free
+ *         slots, producers wait on it; `full` counts items, consumers wait on it. The
+ *         omp_lock_t only guards the indices, held briefly by one thread at a time.
+ *         A consumer first claims one of the N items on an atomic counter, so it only
+ *         waits for an item that is sure to come.
+ * Run: OMP_NUM_THREADS=4 build/openmp/prodcons -w 2,4 -n 100000 --variant lock,cond */
+#include "prodcons.h"
+
+#include "hx.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct list {
+	omp_lock_t lock;
+	sem_t slots, full;     /* cond */
+	long head, tail, nslots;
+	long claimed;          /* cond: items claimed by consumers */
+	struct pc_item *slot;
+};
+
+int prodcons_supported(enum pc_variant v, char *why, unsigned long len)
+{
+	if (v == PC_PIPE) {
+		snprintf(why, len, "threads share memory: a pipe would copy through the kernel "
+			 "what they can read directly (see cond; pipe is on procs)");
+		return 0;
+	}
+	if (v == PC_MSG) {
+		snprintf(why, len, "msg is MPI's channel; threads hand items over in memory (see cond)");
+		return 0;
+	}
+	return 1;
+}
+
+static void sem_wait_checked(sem_t *s)
+{
+	while (sem_wait(s) != 0)
+		if (errno != EINTR)
+			hx_die_errno(__FILE__, __LINE__, "sem_wait", errno);
+}
+
+static void put(struct list *l, enum pc_variant v, struct pc_item *it)
+{
+	if (v == PC_COND)
+		sem_wait_checked(&l->slots); /* a free slot, or sleep until a consumer frees one */
+	omp_set_lock(&l->lock);
+	it->t_put = hx_now_ns();
+	l->slot[l->tail++ % l->nslots] = *it;
+	omp_unset_lock(&l->lock);
+	if (v == PC_COND)
+		HX_CHECK_SYS(sem_post(&l->full)); /* wakes a sleeping consumer */
+}
+
+/* Takes one item into *it; returns 0 when all n have been taken. */
+static int take(struct list *l, enum pc_variant v, long n, struct pc_item *it, struct pc_side *me)
+{
+	long mine;
+
+	if (v == PC_LOCK) {
+		for (;;) {
+			int got = 0, done;
+			omp_set_lock(&l->lock);
+			if (l->head < l->tail) {
+				*it = l->slot[l->head++];
+				got = 1;
+			}
+			done = l->head == n;
+			omp_unset_lock(&l->lock);
+			if (got)
+				return 1;
+			if (done)
+				return 0;
+			me->polls++; /* empty: look again later, as the seed does */
+			sched_yield();
+		}
+	}
+#pragma omp atomic capture
+	mine = l->claimed++;
+	if (mine >= n)
+		return 0;
+	sem_wait_checked(&l->full); /* an item, or sleep until a producer puts one */
+	omp_set_lock(&l->lock);
+	*it = l->slot[l->head++ % l->nslots];
+	omp_unset_lock(&l->lock);
+	HX_CHECK_SYS(sem_post(&l->slots));
+	return 1;
+}
+
+double prodcons_run(const struct pc_args *a, struct pc_tally *t)
+{
+	struct list l = { .nslots = a->variant == PC_LOCK ? a->items : a->capacity };
+	double t0 = 0, t1 = 0;
+	int team = 0;
+
+	l.slot = hx_calloc((size_t)l.nslots, sizeof *l.slot);
+	omp_init_lock(&l.lock);
+	HX_CHECK_SYS(sem_init(&l.slots, 0, (unsigned)l.nslots));
+	HX_CHECK_SYS(sem_init(&l.full, 0, 0));
+
+#pragma omp parallel num_threads(a->workers) default(none) shared(a, t, l, t0, t1, team)
+	{
+		int w = omp_get_thread_num();
+		struct pc_item it;
+#pragma omp masked
+		team = omp_get_num_threads();
+#pragma omp barrier
+		/* a smaller team than asked would leave consumers waiting for ever */
+		if (team == a->workers) {
+#pragma omp masked
+			t0 = hx_now();
+			if (a->workers == 1) { /* the serial baseline: put, take back */
+				for (long id = 0; id < a->items; id++) {
+					it = (struct pc_item){ .id = (uint32_t)id,
+							       .val = pc_value((uint32_t)id) };
+					put(&l, a->variant, &it);
+					t->prod[0].sum += it.val;
+					t->prod[0].count++;
+					if (!take(&l, a->variant, a->items, &it, &t->cons[0]))
+						break;
+					pc_took(t, 0, &it, hx_now_ns());
+				}
+			} else if (w < a->producers) {
+				for (long id = w; id < a->items; id += a->producers) {
+					it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
+							       .val = pc_value((uint32_t)id) };
+					put(&l, a->variant, &it);
+					t->prod[w].sum += it.val;
+					t->prod[w].count++;
+				}
+			} else {
+				int c = w - a->producers;
+				while (take(&l, a->variant, a->items, &it, &t->cons[c]))
+					pc_took(t, c, &it, hx_now_ns());
+			}
+#pragma omp barrier
+#pragma omp masked
+			t1 = hx_now();
+		}
+	}
+	if (team != a->workers)
+		hx_die(__FILE__, __LINE__, "omp parallel num_threads",
+		       "the runtime gave fewer threads than asked (OMP_THREAD_LIMIT?)");
+	t->remaining = l.tail - l.head;
+	HX_CHECK_SYS(sem_destroy(&l.full));
+	HX_CHECK_SYS(sem_destroy(&l.slots));
+	omp_destroy_lock(&l.lock);
+	free(l.slot);
+	return t1 - t0;
+}
