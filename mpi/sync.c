@@ -1,0 +1,264 @@
+/* sync.c: `sync` on MPI ranks. Ranks are processes and share no memory, so MPI's own
+ * means stand in for the shared objects; the counters the checks need live in an RMA
+ * window on rank 0 and are touched only with RMA atomics (MPI_Fetch_and_op,
+ * MPI_Compare_and_swap, MPI_Accumulate), each completed with MPI_Win_flush.
+ *   barrier    MPI_Barrier; a rank past round r must see all W arrivals of r
+ *   event      rank 0 sets by posting MPI_Ibcast of the round's stamp; a waiter is
+ *              released when its MPI_Ibcast completes and must see the stamp; the
+ *              answers come back through MPI_Ibarrier
+ *   condition  not applicable (see sync_na)
+ *   semaphore  a permit counter at rank 0: take one with Fetch_and_op(-1), give it back
+ *              when there was none
+ *   rlock      a lock word at rank 0 holding owner+1, taken with Compare_and_swap; the
+ *              owner finds its own number there and re-enters (depth kept by the owner)
+ * Run: mpirun -np 2 build/mpi/sync --variant barrier -n 100000 */
+#include "sync.h"
+
+#include "hx_mpi.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ARRIVED, PERMITS, INSIDE, TICKETS, LOCKW, OWNERS, COUNTER, MAXIN, NSLOTS };
+
+struct ctx {
+	const struct sync_args *a;
+	struct sync_result r; /* this rank's */
+	MPI_Comm comm;
+	MPI_Win win;
+	int rank;
+};
+
+/* an atomic read-modify-write of one slot at rank 0, complete on return */
+static long fop(struct ctx *x, long v, int slot, MPI_Op op)
+{
+	long old;
+	HX_CHECK_MPI(MPI_Fetch_and_op(&v, &old, MPI_LONG, 0, slot, op, x->win));
+	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+	return old;
+}
+
+static long cas(struct ctx *x, long cmp, long v, int slot)
+{
+	long old;
+	HX_CHECK_MPI(MPI_Compare_and_swap(&v, &cmp, &old, MPI_LONG, 0, slot, x->win));
+	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+	return old;
+}
+
+static void slot_max(struct ctx *x, long v, int slot)
+{
+	HX_CHECK_MPI(MPI_Accumulate(&v, 1, MPI_LONG, 0, slot, 1, MPI_LONG, MPI_MAX, x->win));
+	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+}
+
+static void barrier_round(struct ctx *x, long r)
+{
+	long seen, w = x->a->workers;
+	fop(x, 1, ARRIVED, MPI_SUM);
+	if (!x->a->sabotage)
+		HX_CHECK_MPI(MPI_Barrier(x->comm));
+	seen = fop(x, 0, ARRIVED, MPI_NO_OP);
+	if (seen < w * (r + 1))
+		sync_violation(&x->r, "rank %d left barrier %ld when %ld of %ld had arrived", x->rank,
+			       r, seen - w * r, w);
+}
+
+static void event_round(struct ctx *x, long r)
+{
+	MPI_Request req;
+	long stamp = x->rank == 0 ? r : -1;
+
+	if (x->rank == 0 && r == 0)
+		hx_sleep_ns(SYNC_DELAY_NS); /* the others are waiting first */
+	HX_CHECK_MPI(MPI_Ibcast(&stamp, 1, MPI_LONG, 0, x->comm, &req));
+	if (!x->a->sabotage)
+		HX_CHECK_MPI(MPI_Wait(&req, MPI_STATUS_IGNORE));
+	/* --sabotage looks before the broadcast has completed (erroneous MPI: the buffer
+	 * is still the library's), which is what a no-op wait amounts to */
+	if (__atomic_load_n(&stamp, __ATOMIC_SEQ_CST) < r)
+		sync_violation(&x->r, "rank %d released in round %ld before the event was set "
+				      "(stamp %ld)", x->rank, r, __atomic_load_n(&stamp, __ATOMIC_SEQ_CST));
+	if (x->a->sabotage)
+		HX_CHECK_MPI(MPI_Wait(&req, MPI_STATUS_IGNORE));
+	/* the answer: rank 0 goes on when every waiter has had its round */
+	HX_CHECK_MPI(MPI_Ibarrier(x->comm, &req));
+	HX_CHECK_MPI(MPI_Wait(&req, MPI_STATUS_IGNORE));
+	if (x->rank == 0)
+		x->r.passes++;
+}
+
+static void semaphore_round(struct ctx *x, long r)
+{
+	long n, k = x->a->permits < x->a->workers ? x->a->permits : x->a->workers;
+
+	while (!x->a->sabotage) {
+		if (fop(x, -1, PERMITS, MPI_SUM) > 0)
+			break;
+		fop(x, 1, PERMITS, MPI_SUM); /* there was none: give it back, try again */
+		sched_yield();
+	}
+	n = fop(x, 1, INSIDE, MPI_SUM) + 1;
+	slot_max(x, n, MAXIN);
+	if (n > x->a->permits)
+		sync_violation(&x->r, "rank %d entered as number %ld with %d permits", x->rank, n,
+			       x->a->permits);
+	if (r == 0) { /* the first K wait for each other, then hold on (see posix/sync.c) */
+		long ticket = fop(x, 1, TICKETS, MPI_SUM) + 1, target = x->a->workers - ticket + 1;
+		uint64_t until = hx_now_ns() + 1000000000u;
+		if (target > k)
+			target = k;
+		while (fop(x, 0, INSIDE, MPI_NO_OP) < target && hx_now_ns() < until)
+			hx_sleep_ns(10000);
+		hx_sleep_ns(2000000);
+	} else {
+		sync_hold(50);
+	}
+	fop(x, -1, INSIDE, MPI_SUM);
+	if (!x->a->sabotage)
+		fop(x, 1, PERMITS, MPI_SUM);
+	x->r.passes++;
+}
+
+/* one acquire of the recursive lock: 1 = fresh, 2 = re-entered (we own it), 0 = refused */
+static int rlock_try(struct ctx *x)
+{
+	long me = x->rank + 1, old = cas(x, 0, me, LOCKW);
+	return old == 0 ? 1 : old == me ? 2 : 0;
+}
+
+static void rlock_round(struct ctx *x, long r)
+{
+	int sab = x->a->sabotage, depth = 1;
+	long n, v;
+
+	while (!sab && rlock_try(x) != 1)
+		sched_yield();
+	n = fop(x, 1, OWNERS, MPI_SUM) + 1;
+	slot_max(x, n, MAXIN);
+	if (n > 1)
+		sync_violation(&x->r, "rank %d owns the lock with %ld others", x->rank, n - 1);
+	for (int d = 2; d <= SYNC_DEPTH; d++) {
+		if (!sab && rlock_try(x) != 2) {
+			sync_violation(&x->r, "re-entry %d refused: locking again would deadlock", d);
+			break;
+		}
+		depth++; /* only the owner counts its depth */
+	}
+	if (depth > x->r.deepest)
+		x->r.deepest = depth;
+	/* a plain get, add, put: the lock alone keeps it whole */
+	HX_CHECK_MPI(MPI_Get(&v, 1, MPI_LONG, 0, COUNTER, 1, MPI_LONG, x->win));
+	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+	if (r == 0)
+		hx_sleep_ns(2000000);
+	else
+		sync_hold(20);
+	v++;
+	HX_CHECK_MPI(MPI_Put(&v, 1, MPI_LONG, 0, COUNTER, 1, MPI_LONG, x->win));
+	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+	fop(x, -1, OWNERS, MPI_SUM);
+	/* the outermost release (depth back to 0) frees the word */
+	if (!sab && cas(x, x->rank + 1, 0, LOCKW) != x->rank + 1)
+		sync_violation(&x->r, "rank %d released a lock it did not hold", x->rank);
+	x->r.passes++;
+}
+
+const char *sync_na(enum sync_variant v)
+{
+	if (v == SYNC_CONDITION)
+		return "MPI has no condition variable: ranks share no mutex to sleep on. A rank "
+		       "waits for another's predicate by receiving the message that makes it true "
+		       "(MPI_Recv), and a message is not lost the way a notify can be: see "
+		       "--variant event";
+	return NULL;
+}
+
+void sync_run(const struct sync_args *a, struct sync_result *res, double *seconds)
+{
+	struct ctx x = { .a = a, .comm = hx_mpi_comm() };
+	long *base, init[NSLOTS] = { 0 }, sums[2], mine[2], slots[NSLOTS];
+	char *texts = NULL;
+	int size, node_size;
+	double t0, t1;
+	MPI_Comm node;
+
+	HX_CHECK_MPI(MPI_Comm_rank(x.comm, &x.rank));
+	HX_CHECK_MPI(MPI_Comm_size(x.comm, &size));
+	/* On one node a shared-memory window (osc/sm): Open MPI 4.1's osc/rdma over the
+	 * vader transport crashes in MPI_Compare_and_swap here. Across nodes, a plain one. */
+	HX_CHECK_MPI(MPI_Comm_split_type(x.comm, MPI_COMM_TYPE_SHARED, x.rank, MPI_INFO_NULL, &node));
+	HX_CHECK_MPI(MPI_Comm_size(node, &node_size));
+	HX_CHECK_MPI(MPI_Comm_free(&node));
+	if (node_size == size)
+		HX_CHECK_MPI(MPI_Win_allocate_shared(x.rank == 0 ? (MPI_Aint)sizeof init : 0,
+						     sizeof(long), MPI_INFO_NULL, x.comm, &base, &x.win));
+	else
+		HX_CHECK_MPI(MPI_Win_allocate(x.rank == 0 ? (MPI_Aint)sizeof init : 0, sizeof(long),
+					      MPI_INFO_NULL, x.comm, &base, &x.win));
+	HX_CHECK_MPI(MPI_Win_set_errhandler(x.win, MPI_ERRORS_RETURN));
+	if (x.rank == 0) {
+		init[PERMITS] = a->permits;
+		HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, x.win));
+		HX_CHECK_MPI(MPI_Put(init, NSLOTS, MPI_LONG, 0, 0, NSLOTS, MPI_LONG, x.win));
+		HX_CHECK_MPI(MPI_Win_unlock(0, x.win));
+	}
+	HX_CHECK_MPI(MPI_Barrier(x.comm));
+	HX_CHECK_MPI(MPI_Win_lock_all(0, x.win));
+
+	t0 = hx_now();
+	for (long r = 0; r <= a->rounds; r++) {
+		if (r == 1) { /* round 0 (untimed) done: the timed rounds start together */
+			HX_CHECK_MPI(MPI_Barrier(x.comm));
+			t0 = hx_now();
+		}
+		switch (a->variant) {
+		case SYNC_BARRIER:
+			if (r == 0)
+				sync_stagger(x.rank);
+			barrier_round(&x, r);
+			x.r.passes++;
+			break;
+		case SYNC_EVENT:
+			event_round(&x, r);
+			break;
+		case SYNC_CONDITION: /* sync_na: never run */
+			break;
+		case SYNC_SEMAPHORE:
+			semaphore_round(&x, r);
+			break;
+		case SYNC_RLOCK:
+			rlock_round(&x, r);
+			break;
+		}
+	}
+	HX_CHECK_MPI(MPI_Barrier(x.comm));
+	t1 = hx_now();
+	*seconds = t1 - t0;
+
+	/* rank 0 gathers: counts summed, the deepest re-entry, the window's slots, and
+	 * the first breach's text by rank order */
+	HX_CHECK_MPI(MPI_Win_unlock_all(x.win));
+	HX_CHECK_MPI(MPI_Barrier(x.comm));
+	mine[0] = x.r.violations;
+	mine[1] = x.r.passes;
+	HX_CHECK_MPI(MPI_Reduce(mine, sums, 2, MPI_LONG, MPI_SUM, 0, x.comm));
+	HX_CHECK_MPI(MPI_Reduce(&x.r.deepest, &res->deepest, 1, MPI_LONG, MPI_MAX, 0, x.comm));
+	if (x.rank == 0)
+		texts = hx_calloc((size_t)size, sizeof x.r.what);
+	HX_CHECK_MPI(MPI_Gather(x.r.what, sizeof x.r.what, MPI_CHAR, texts, sizeof x.r.what,
+				MPI_CHAR, 0, x.comm));
+	if (x.rank == 0) {
+		memcpy(slots, base, sizeof slots); /* all epochs closed: the window is ours */
+		res->violations = sums[0];
+		res->passes = sums[1];
+		res->max_inside = slots[MAXIN];
+		res->counter = slots[COUNTER];
+		for (int i = size - 1; i >= 0; i--)
+			if (texts[(size_t)i * sizeof x.r.what] != '\0')
+				memcpy(res->what, texts + (size_t)i * sizeof x.r.what, sizeof x.r.what);
+		free(texts);
+	}
+	HX_CHECK_MPI(MPI_Win_free(&x.win));
+}
