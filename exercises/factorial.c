@@ -1,0 +1,190 @@
+/* factorial.c: what every backend shares about `factorial`: the kernel, the printing
+ * of results as they complete, the validator, the hooks. The parallel part is
+ * fac_open/fac_run/fac_close in openmp/, mpi/ and posix/factorial_*.c.
+ * Run: build/pthreads/factorial --variant large -n 10 -w 5 -r 1   (the seed)
+ *      build/pthreads/factorial --variant small -n 20000 -w 2      (dispatch cost) */
+#include "factorial.h"
+
+#include "hx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) void fac_compute(mpz_t out, unsigned long n)
+{
+	mpz_set_ui(out, 1);
+	for (unsigned long i = 2; i <= n; i++)
+		mpz_mul_ui(out, out, i);
+}
+
+void fac_report(const struct fac_args *a, long k, long j, const mpz_t value)
+{
+	unsigned long n = fac_task_n(a->variant, k);
+
+	if (!a->print || j > FAC_PRINT_MAX)
+		return;
+	if (j == FAC_PRINT_MAX) {
+		hx_say(a->c, "  ... (%ld more, not shown)\n", a->ntasks - FAC_PRINT_MAX);
+		return;
+	}
+	if (mpz_sizeinbase(value, 10) <= 40) {
+		char buf[48];
+		mpz_get_str(buf, 10, value);
+		hx_say(a->c, "  done #%ld: %lu! = %s\n", j + 1, n, buf);
+	} else {
+		char *s = mpz_get_str(NULL, 10, value);
+		size_t len = strlen(s);
+		void (*gmp_free)(void *, size_t);
+		hx_say(a->c, "  done #%ld: %lu! has %zu digits (%.10s...)\n", j + 1, n, len, s);
+		mp_get_memory_functions(NULL, NULL, &gmp_free);
+		gmp_free(s, len + 1);
+	}
+}
+
+const char *fac_validate(const struct fac_args *a, mpz_t *values, const long *order, long *bad)
+{
+	char *seen = hx_calloc((size_t)a->ntasks, 1);
+	const char *why = NULL;
+	mpz_t want;
+
+	mpz_init(want);
+	for (long k = 0; k < a->ntasks && why == NULL; k++) {
+		mpz_fac_ui(want, fac_task_n(a->variant, k));
+		if (mpz_cmp(values[k], want) != 0) {
+			*bad = k;
+			why = "a value differs from mpz_fac_ui";
+		}
+	}
+	for (long j = 0; j < a->ntasks && why == NULL; j++) {
+		if (order[j] < 0 || order[j] >= a->ntasks) {
+			*bad = j;
+			why = "the completion order names no task";
+		} else if (seen[order[j]]++) {
+			*bad = j;
+			why = "the completion order names a task twice";
+		}
+	}
+	mpz_clear(want);
+	free(seen);
+	return why;
+}
+
+struct fac_state {
+	struct fac_args args;
+	void *ctx;
+	mpz_t *values;
+	long *order;
+};
+
+static int fac_setup(struct hx_case *c)
+{
+	struct fac_state *s = hx_calloc(1, sizeof *s);
+
+	s->args.variant = (enum fac_variant)c->variant;
+	s->args.workers = c->workers;
+	s->args.ntasks = (long)c->size;
+	s->args.c = c;
+	s->values = hx_calloc((size_t)c->size, sizeof *s->values);
+	s->order = hx_calloc((size_t)c->size, sizeof *s->order);
+	for (long k = 0; k < s->args.ntasks; k++)
+		mpz_init(s->values[k]);
+	s->ctx = fac_open(&s->args);
+	c->state = s;
+	c->ops = (double)c->size;
+	return 0;
+}
+
+static void fac_run_case(struct hx_case *c)
+{
+	struct fac_state *s = c->state;
+
+	/* a stale result must not pass: 0 is nobody's factorial, -1 nobody's index */
+	for (long k = 0; k < s->args.ntasks; k++) {
+		mpz_set_ui(s->values[k], 0);
+		s->order[k] = -1;
+	}
+	s->args.print = c->rep == 0; /* the first repetition only: printing is I/O */
+	if (s->args.print)
+		hx_say(c, "%s, %d workers: results as they complete\n", c->variant_name, c->workers);
+	fac_run(s->ctx, &s->args, s->values, s->order, &c->t[0]);
+}
+
+/* Outside the timed region; on MPI the results are on rank 0, which judges. */
+static void fac_check(struct hx_case *c)
+{
+	struct fac_state *s = c->state;
+	long bad = -1, last = s->args.ntasks - 1;
+	const char *why;
+
+	if (hx_backend_rank() != 0)
+		return;
+	why = fac_validate(&s->args, s->values, s->order, &bad);
+	if (why != NULL) {
+		hx_note(c, "error", "%s", why);
+		hx_note(c, "at", "%ld", bad);
+		c->verdict = HX_FAIL;
+		return;
+	}
+	hx_note(c, "checked", "%ld", s->args.ntasks);
+	hx_note(c, "last_n", "%lu", fac_task_n(s->args.variant, last));
+	hx_note(c, "last_digits", "%zu", mpz_sizeinbase(s->values[last], 10));
+	hx_note(c, "first_done_n", "%lu", fac_task_n(s->args.variant, s->order[0]));
+	hx_note(c, "last_done_n", "%lu", fac_task_n(s->args.variant, s->order[last]));
+}
+
+static void fac_teardown(struct hx_case *c)
+{
+	struct fac_state *s = c->state;
+
+	if (s == NULL)
+		return;
+	fac_close(s->ctx);
+	for (long k = 0; k < s->args.ntasks; k++)
+		mpz_clear(s->values[k]);
+	free(s->values);
+	free(s->order);
+	free(s);
+	c->state = NULL;
+}
+
+/* large computes every n! up to N with a product loop: the work grows as N^3 */
+#define FAC_LARGE_MAX 20000
+
+static int fac_check_opts(const struct hx_opts *o, char *err, size_t errlen)
+{
+	for (int i = 0; i < o->nvariants; i++)
+		if (o->variants[i] == FAC_LARGE && o->size > FAC_LARGE_MAX) {
+			snprintf(err, errlen,
+				 "option -n/--size: %lld is too large for variant large, which computes "
+				 "every n! up to N (at most %d)", o->size, FAC_LARGE_MAX);
+			return -1;
+		}
+	return 0;
+}
+
+static const struct hx_variant fac_variants[] = {
+	{ "small", "dispatch overhead: task k computes (1 + k%20)!, a few word multiplications;"
+		   " time per task = the cost of handing a task out and collecting its result" },
+	{ "large", "throughput: n! for n = 1..N (the seed's tasks), big integers of uneven size,"
+		   " the biggest last" },
+	{ NULL, NULL },
+};
+
+const struct hx_exercise factorial_exercise = {
+	.name = "factorial",
+	.summary = "a pool of workers returning futures: n! for N tasks, printed as they complete",
+	.variants = fac_variants,
+	.size_name = "tasks N",
+	.size_def = 2000,
+	.size_min = 1,
+	.size_max = 1000000,
+	.op_name = "task",
+	.reps_def = 10,
+	.warmup_def = 1,
+	.check_opts = fac_check_opts,
+	.setup = fac_setup,
+	.run = fac_run_case,
+	.check = fac_check,
+	.teardown = fac_teardown,
+};

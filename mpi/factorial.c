@@ -1,0 +1,157 @@
+/* factorial.c: `factorial` as an MPI master/worker farm. Rank 0 hands out the tasks
+ * one at a time and collects the results; ranks 1..W-1 compute. Ranks share no memory,
+ * so each result travels as one message: the task's k, then the big integer's
+ * magnitude (mpz_export, most significant byte first).
+ *   master  sends each worker a first task, posts one MPI_Irecv per worker, then
+ *           MPI_Waitany (Python's as_completed): whichever result arrives first is
+ *           filed at values[k], printed, and its worker gets the next task, or STOP
+ *           when none is left
+ *   worker  MPI_Recv a task (or STOP), compute, MPI_Send the result, again
+ * With one rank there is nobody to hand work to: rank 0 computes every task itself, in
+ * input order (a farm needs at least 2 ranks to show anything). The master only
+ * dispatches, so W ranks give W-1 computing workers.
+ * Run: mpirun -np 3 build/mpi/factorial --variant large -n 10 -r 1 */
+#include "factorial.h"
+
+#include "hx_mpi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { TAG_TASK = 1, TAG_STOP = 2, TAG_RESULT = 3 };
+
+struct ctx {
+	size_t cap;           /* bytes of the largest result message */
+	unsigned char **buf;  /* master: one receive buffer per worker; worker: buf[0] */
+	MPI_Request *req;
+	int nbuf;
+};
+
+void *fac_open(const struct fac_args *a)
+{
+	struct ctx *x = hx_calloc(1, sizeof *x);
+	long k_max = a->variant == FAC_SMALL && a->ntasks > FAC_SMALL_MAX ? FAC_SMALL_MAX - 1
+									  : a->ntasks - 1;
+	mpz_t big;
+
+	/* every message fits the largest factorial of the case, plus the header */
+	mpz_init(big);
+	mpz_fac_ui(big, fac_task_n(a->variant, k_max));
+	x->cap = sizeof(long) + (mpz_sizeinbase(big, 2) + 7) / 8;
+	mpz_clear(big);
+	x->nbuf = a->workers;
+	x->buf = hx_calloc((size_t)x->nbuf, sizeof *x->buf);
+	for (int i = 0; i < x->nbuf; i++)
+		x->buf[i] = hx_alloc(x->cap);
+	x->req = hx_calloc((size_t)x->nbuf, sizeof *x->req);
+	return x;
+}
+
+void fac_close(void *ctx)
+{
+	struct ctx *x = ctx;
+	for (int i = 0; i < x->nbuf; i++)
+		free(x->buf[i]);
+	free(x->buf);
+	free(x->req);
+	free(x);
+}
+
+static void give(MPI_Comm comm, int w, long *next, const struct fac_args *a)
+{
+	if (*next < a->ntasks) {
+		HX_CHECK_MPI(MPI_Send(next, 1, MPI_LONG, w, TAG_TASK, comm));
+		++*next;
+	} else {
+		long none = -1;
+		HX_CHECK_MPI(MPI_Send(&none, 1, MPI_LONG, w, TAG_STOP, comm));
+	}
+}
+
+static void master(struct ctx *x, MPI_Comm comm, int W, const struct fac_args *a,
+		   mpz_t *values, long *order)
+{
+	long next = 0, j = 0;
+
+	/* workers are ranks 1..W-1; request i belongs to rank i+1 */
+	for (int i = 0; i < W - 1; i++) {
+		int had = next < a->ntasks;
+		give(comm, i + 1, &next, a);
+		x->req[i] = MPI_REQUEST_NULL;
+		if (had)
+			HX_CHECK_MPI(MPI_Irecv(x->buf[i], (int)x->cap, MPI_BYTE, i + 1, TAG_RESULT,
+					       comm, &x->req[i]));
+	}
+	while (j < a->ntasks) {
+		MPI_Status st;
+		int i, bytes;
+		long k;
+
+		HX_CHECK_MPI(MPI_Waitany(W - 1, x->req, &i, &st));
+		if (i == MPI_UNDEFINED)
+			hx_die(__FILE__, __LINE__, "MPI_Waitany", "no worker has a task, tasks remain");
+		HX_CHECK_MPI(MPI_Get_count(&st, MPI_BYTE, &bytes));
+		memcpy(&k, x->buf[i], sizeof k);
+		if (k < 0 || k >= a->ntasks || bytes < (int)sizeof k)
+			hx_die(__FILE__, __LINE__, "factorial worker", "a result for no task");
+		mpz_import(values[k], (size_t)bytes - sizeof k, 1, 1, 1, 0, x->buf[i] + sizeof k);
+		order[j] = k;
+		fac_report(a, k, j, values[k]);
+		j++;
+		if (next < a->ntasks) {
+			give(comm, i + 1, &next, a);
+			HX_CHECK_MPI(MPI_Irecv(x->buf[i], (int)x->cap, MPI_BYTE, i + 1, TAG_RESULT,
+					       comm, &x->req[i]));
+		} else {
+			give(comm, i + 1, &next, a); /* STOP */
+		}
+	}
+}
+
+static void worker(struct ctx *x, MPI_Comm comm, const struct fac_args *a)
+{
+	mpz_t v;
+
+	mpz_init(v);
+	for (;;) {
+		MPI_Status st;
+		long k;
+		size_t bytes = 0;
+
+		HX_CHECK_MPI(MPI_Recv(&k, 1, MPI_LONG, 0, MPI_ANY_TAG, comm, &st));
+		if (st.MPI_TAG == TAG_STOP)
+			break;
+		fac_compute(v, fac_task_n(a->variant, k));
+		memcpy(x->buf[0], &k, sizeof k);
+		mpz_export(x->buf[0] + sizeof k, &bytes, 1, 1, 1, 0, v);
+		HX_CHECK_MPI(MPI_Send(x->buf[0], (int)(sizeof k + bytes), MPI_BYTE, 0, TAG_RESULT,
+				      comm));
+	}
+	mpz_clear(v);
+}
+
+void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)
+{
+	struct ctx *x = ctx;
+	MPI_Comm comm = hx_mpi_comm();
+	int rank, W;
+	double t0;
+
+	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+	HX_CHECK_MPI(MPI_Comm_size(comm, &W));
+	HX_CHECK_MPI(MPI_Barrier(comm));
+	t0 = hx_now();
+	if (W == 1) { /* nobody to hand work to: rank 0 computes alone, in input order */
+		for (long k = 0; k < a->ntasks; k++) {
+			fac_compute(values[k], fac_task_n(a->variant, k));
+			order[k] = k;
+			fac_report(a, k, k, values[k]);
+		}
+	} else if (rank == 0) {
+		master(x, comm, W, a, values, order);
+	} else {
+		worker(x, comm, a);
+	}
+	HX_CHECK_MPI(MPI_Barrier(comm));
+	*seconds = hx_now() - t0;
+}
