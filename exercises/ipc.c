@@ -1,0 +1,363 @@
+/* ipc.c: what every backend shares about `ipc`: payloads and checksums, the
+ * ping-pong/stream protocol, the spin ring, the validator and the hooks (a size sweep:
+ * one record per message size). The channels are in openmp/ipc.c, mpi/ipc.c,
+ * posix/ipc.c.
+ * Run: build/procs/ipc -w 2 -m 8:4M --variant pipe,shm */
+#include "ipc.h"
+
+#include "hx.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+long ipc_iters(long n, size_t bytes)
+{
+	long cap = (long)((32u << 20) / (bytes ? bytes : 1));
+	if (cap < 8)
+		cap = 8;
+	return n < cap ? n : cap;
+}
+
+/* ---- payloads ------------------------------------------------------------------------ */
+void ipc_fill(unsigned char *buf, size_t n, int dir)
+{
+	for (size_t j = 0; j < n; j++)
+		buf[j] = (unsigned char)(j * 131u + n * 7u + (size_t)dir * 29u + 1u);
+}
+
+static uint64_t stamp_of(int dir, uint64_t seq)
+{
+	return (seq + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)dir;
+}
+
+void ipc_stamp(unsigned char *buf, size_t n, int dir, uint64_t seq)
+{
+	uint64_t s = stamp_of(dir, seq);
+	for (size_t j = 0; j < n && j < 8; j++)
+		buf[j] = (unsigned char)(s >> (8 * j));
+}
+
+/* Little-endian 64-bit words added up; the tail as a word padded with zeros. */
+__attribute__((noinline)) uint64_t ipc_checksum(const unsigned char *buf, size_t n)
+{
+	uint64_t s = 0, w;
+	size_t j = 0;
+	for (; j + 8 <= n; j += 8) {
+		memcpy(&w, buf + j, 8);
+		s += w;
+	}
+	if (j < n) {
+		w = 0;
+		for (size_t k = 0; j + k < n; k++)
+			w |= (uint64_t)buf[j + k] << (8 * k);
+		s += w;
+	}
+	return s;
+}
+
+/* The checksum of a message = that of its pattern with the first bytes zeroed, plus
+ * the stamp (as many of its bytes as fit). */
+static uint64_t base_sum(size_t n, int dir)
+{
+	unsigned char *b = hx_alloc(n ? n : 1);
+	uint64_t s;
+	ipc_fill(b, n, dir);
+	memset(b, 0, n < 8 ? n : 8);
+	s = ipc_checksum(b, n);
+	free(b);
+	return s;
+}
+
+static uint64_t stamp_sum(size_t n, int dir, uint64_t seq)
+{
+	uint64_t s = stamp_of(dir, seq);
+	return n >= 8 ? s : s & ((1ULL << (8 * n)) - 1);
+}
+
+void ipc_expected(const struct ipc_args *a, int dir, uint64_t *sum, long *count)
+{
+	long n = dir == 0 ? IPC_WARMUP + 3 * a->iters : IPC_WARMUP + a->iters;
+	uint64_t base = base_sum(a->bytes, dir), s = 0;
+	for (long k = 0; k < n; k++)
+		s += base + stamp_sum(a->bytes, dir, (uint64_t)k);
+	if (dir == 1) { /* the acknowledgement */
+		size_t ack = ipc_ack_bytes(a->bytes);
+		s += base_sum(ack, dir) + stamp_sum(ack, dir, (uint64_t)n);
+		n++;
+	}
+	*sum = s;
+	*count = n;
+}
+
+/* ---- the protocol ------------------------------------------------------------------------ */
+void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, unsigned char *sbuf,
+	      unsigned char *rbuf, struct ipc_result *r)
+{
+	size_t n = a->bytes, ack = ipc_ack_bytes(n);
+	uint64_t seq = 0, sum = 0;
+	long got = 0;
+
+	ipc_fill(sbuf, n, side);
+	if (side == 0) {
+		double t0 = 0, t1, t2;
+		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
+			if (k == IPC_WARMUP)
+				t0 = hx_now();
+			ipc_stamp(sbuf, n, 0, seq++);
+			ops->send(ops->ctx, sbuf, n);
+			ops->recv(ops->ctx, rbuf, n);
+			sum += ipc_checksum(rbuf, n);
+			got++;
+		}
+		t1 = hx_now();
+		for (long k = 0; k < 2 * a->iters; k++) {
+			ipc_stamp(sbuf, n, 0, seq++);
+			ops->send(ops->ctx, sbuf, n);
+		}
+		ops->recv(ops->ctx, rbuf, ack);
+		t2 = hx_now();
+		sum += ipc_checksum(rbuf, ack);
+		got++;
+		r->lat_s = t1 - t0;
+		r->stream_s = t2 - t1;
+		r->sum[1] = sum;
+		r->count[1] = got;
+	} else {
+		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
+			ops->recv(ops->ctx, rbuf, n);
+			sum += ipc_checksum(rbuf, n);
+			got++;
+			ipc_stamp(sbuf, n, 1, seq++);
+			ops->send(ops->ctx, sbuf, n);
+		}
+		for (long k = 0; k < 2 * a->iters; k++) {
+			ops->recv(ops->ctx, rbuf, n);
+			sum += ipc_checksum(rbuf, n);
+			got++;
+		}
+		ipc_stamp(sbuf, ack, 1, seq++);
+		ops->send(ops->ctx, sbuf, ack);
+		r->sum[0] = sum;
+		r->count[0] = got;
+	}
+}
+
+/* ---- the ring --------------------------------------------------------------------------
+ * The writer owns head, the reader owns tail. The writer fills slot head % SLOTS once
+ * head - tail < SLOTS, then publishes it with a release store of head + 1; the reader
+ * waits for head > tail (acquire), copies the slot out, then frees it with a release
+ * store of tail + 1. Waiting spins, and yields the core after a while (2 cores are
+ * shared with everything else). */
+static void relax(unsigned *spins)
+{
+	if (++*spins < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	} else {
+		sched_yield();
+	}
+}
+
+void ipc_ring_send(struct ipc_ring *r, unsigned char *data, size_t slot, const unsigned char *buf,
+		   size_t n)
+{
+	uint64_t h = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	unsigned spins = 0;
+	while (h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >= IPC_SLOTS)
+		relax(&spins);
+	memcpy(data + (h % IPC_SLOTS) * slot, buf, n);
+	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+}
+
+void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigned char *buf,
+		   size_t n)
+{
+	uint64_t t = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	unsigned spins = 0;
+	while (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == t)
+		relax(&spins);
+	memcpy(buf, data + (t % IPC_SLOTS) * slot, n);
+	__atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+}
+
+/* ---- the exercise -------------------------------------------------------------------------- */
+#define MAX_SAMPLES 1024
+
+struct ipc_state {
+	struct ipc_args args;
+	struct ipc_result res;
+	uint64_t want_sum[2];
+	long want_count[2];
+	double lat[MAX_SAMPLES], stream[MAX_SAMPLES];
+	int nsamples;
+};
+
+static int ipc_setup(struct hx_case *c)
+{
+	struct ipc_state *s;
+	const char *why = ipc_lacks((enum ipc_channel)c->variant);
+
+	if (why != NULL) {
+		hx_note(c, "reason", "not applicable: %s", why);
+		return HX_NA;
+	}
+	s = hx_calloc(1, sizeof *s);
+	s->args.ch = (enum ipc_channel)c->variant;
+	s->args.bytes = (size_t)c->size;
+	s->args.iters = ipc_iters(c->opts->size, s->args.bytes);
+	for (int d = 0; d < 2; d++)
+		ipc_expected(&s->args, d, &s->want_sum[d], &s->want_count[d]);
+	c->state = s;
+	c->ops = 2.0 * (double)s->args.iters; /* one-way messages per phase */
+	return 0;
+}
+
+static void ipc_run_case(struct hx_case *c)
+{
+	struct ipc_state *s = c->state;
+	memset(&s->res, 0, sizeof s->res);
+	ipc_run(&s->args, &s->res);
+	c->t[0] = s->res.lat_s;
+	c->t[1] = s->res.stream_s;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+static double median(const double *v, int n)
+{
+	double tmp[MAX_SAMPLES];
+	memcpy(tmp, v, (size_t)n * sizeof *v);
+	qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+/* Outside the timed region, on rank 0: every message of both directions arrived and
+ * its checksum adds up. The note carries the figures of the repetitions so far. */
+static void ipc_check(struct hx_case *c)
+{
+	struct ipc_state *s = c->state;
+	const struct ipc_result *r = &s->res;
+	int ok = 1;
+
+	if (hx_backend_rank() != 0)
+		return;
+	for (int d = 0; d < 2; d++)
+		if (r->count[d] != s->want_count[d] || r->sum[d] != s->want_sum[d])
+			ok = 0;
+	hx_note(c, "iters", "%ld", s->args.iters);
+	if (!ok) {
+		for (int d = 0; d < 2; d++)
+			if (r->count[d] != s->want_count[d] || r->sum[d] != s->want_sum[d]) {
+				char key[32];
+				snprintf(key, sizeof key, "dir%d", d);
+				hx_note(c, key, "%ld/%ld_msgs_sum_%016llx_want_%016llx", r->count[d],
+					s->want_count[d], (unsigned long long)r->sum[d],
+					(unsigned long long)s->want_sum[d]);
+			}
+		hx_note(c, "checksums", "BAD");
+		c->verdict = HX_FAIL;
+		return;
+	}
+	hx_note(c, "checksums", "ok");
+	if (c->timed && s->nsamples < MAX_SAMPLES) {
+		s->lat[s->nsamples] = r->lat_s;
+		s->stream[s->nsamples] = r->stream_s;
+		s->nsamples++;
+	}
+	if (s->nsamples > 0) {
+		double lat = median(s->lat, s->nsamples), st = median(s->stream, s->nsamples);
+		double iters = (double)s->args.iters;
+		hx_note(c, "one_way_us", "%.3f", lat / (2 * iters) * 1e6);
+		if (st > 0)
+			hx_note(c, "gb_per_s", "%.3f", (double)s->args.bytes * 2 * iters / st / 1e9);
+	}
+}
+
+static void ipc_teardown(struct hx_case *c)
+{
+	free(c->state);
+	c->state = NULL;
+}
+
+extern const struct hx_exercise ipc_exercise;
+
+/* -m MIN:MAX: MIN, 2 MIN, 4 MIN, ... up to MAX, each its own case (size = bytes). */
+static int ipc_sizes(const struct hx_opts *o, long long *out, int max)
+{
+	int i = hx_xopt_index(&ipc_exercise, "message-size"), n = 0;
+	for (long long v = o->x[i][0]; v <= o->x[i][1] && n < max; v *= 2)
+		out[n++] = v;
+	return n;
+}
+
+static int ipc_check_opts(const struct hx_opts *o, char *err, size_t len)
+{
+	if (o->workers_set)
+		for (int i = 0; i < o->nworkers; i++)
+			if (o->workers[i] != 2) {
+				snprintf(err, len,
+					 "option -w/--workers: ipc runs between exactly 2 workers (got %d)",
+					 o->workers[i]);
+				return -1;
+			}
+	if (strcmp(hx_backend_name, "mpi") == 0 && hx_backend_nranks() < 2) {
+		snprintf(err, len,
+			 "option -w/--workers: ipc needs 2 ranks and this job has %d "
+			 "(start it with mpirun -np 2)",
+			 hx_backend_nranks());
+		return -1;
+	}
+	return 0;
+}
+
+static const struct hx_variant ipc_variants[] = {
+	[IPC_CONDVAR] = { "condvar", "threads: a shared buffer, a mutex and a condition variable" },
+	[IPC_SPIN] = { "spin", "threads: a ring of slots in shared memory, spinning on an atomic flag" },
+	[IPC_PIPE] = { "pipe", "processes: a pipe each way" },
+	[IPC_SOCKETPAIR] = { "socketpair", "processes: a Unix stream socket pair" },
+	[IPC_MQUEUE] = { "mqueue", "processes: a POSIX message queue each way (chunks of msgsize_max)" },
+	[IPC_SHM] = { "shm", "processes: the spin ring in a MAP_SHARED mapping" },
+	[IPC_SENDRECV] = { "sendrecv", "MPI: MPI_Send / MPI_Recv" },
+	[IPC_NONBLOCKING] = { "nonblocking", "MPI: MPI_Isend / MPI_Irecv (a window of them when streaming)" },
+	[IPC_RMA] = { "rma", "MPI: MPI_Put + MPI_Win_flush into a ring in the peer's window" },
+	[IPC_SHMWIN] = { "shmwin", "MPI: the spin ring in an MPI-3 shared-memory window" },
+	{ NULL, NULL },
+};
+
+static const struct hx_optdef ipc_opts[] = {
+	{ 'm', "message-size", HX_OPT_RANGE, "MIN:MAX", "message sizes, powers of two from MIN to MAX",
+	  1, 4 << 20, 8, 4 << 20, 1, NULL },
+	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+static const char *const ipc_phases[] = { "latency", "stream", NULL };
+static const int ipc_workers_def[] = { 2, 0 };
+
+const struct hx_exercise ipc_exercise = {
+	.name = "ipc",
+	.summary = "ping-pong and streaming between two workers over each channel, 8 B to 4 MiB",
+	.variants = ipc_variants,
+	.size_name = "round trips per message size (fewer for big messages)",
+	.size_def = 5000,
+	.size_min = 1,
+	.size_max = 100000000,
+	.op_name = "message",
+	.phases = ipc_phases,
+	.workers_def = ipc_workers_def,
+	.reps_def = 5,
+	.warmup_def = 1,
+	.xopts = ipc_opts,
+	.sizes = ipc_sizes,
+	.check_opts = ipc_check_opts,
+	.setup = ipc_setup,
+	.run = ipc_run_case,
+	.check = ipc_check,
+	.teardown = ipc_teardown,
+};
