@@ -1,0 +1,204 @@
+/* squares.c: what every backend shares about `squares`: the kernel, the validator, the
+ * sweep (pool sizes 2, 4, 8; items 10 then 1000) and the comparison of each pool size
+ * with the next smaller one. The parallel part is squares_run() in openmp/squares.c,
+ * mpi/squares.c and posix/squares.c.
+ * Run: build/procs/squares            (the seed's sweep)
+ *      build/procs/squares -w 1,2,4,8 -n 2000 --work 100000 */
+#include "squares.h"
+
+#include "hx.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) long sq_square(long x, long work)
+{
+	uint64_t h = (uint64_t)x;
+	for (long k = 0; k < work; k++) {
+		h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+		__asm__ volatile("" : "+r"(h)); /* the compiler must do every round */
+	}
+	return x * x;
+}
+
+int sq_validate(const long *result, long items, char *why, unsigned long len)
+{
+	for (long i = 0; i < items; i++) {
+		long want = (i + 1) * (i + 1);
+		if (result[i] != want) {
+			snprintf(why, len, "item %ld: got %ld, not %ld = %ld^2", i, result[i], want,
+				 i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- what the cases found, for the comparison with the next smaller pool -------------- */
+struct total {
+	int variant, workers;
+	long long size;
+	double median;
+};
+static struct total totals[256];
+static int ntotals;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+struct sq_state {
+	struct sq_args a;
+	long *result;
+	double *sum; /* startup + work + teardown of each timed repetition */
+	int nsum;
+};
+
+static int sq_setup(struct hx_case *c)
+{
+	struct sq_state *s;
+	char why[256];
+
+	if (!squares_supported((enum sq_variant)c->variant, why, sizeof why)) {
+		hx_note(c, "reason", "not applicable: %s", why);
+		return HX_NA;
+	}
+	s = hx_calloc(1, sizeof *s);
+	s->a.variant = (enum sq_variant)c->variant;
+	s->a.workers = c->workers;
+	s->a.items = (long)c->size;
+	s->a.work = (long)hx_xopt(c, "work");
+	s->result = hx_calloc((size_t)s->a.items, sizeof *s->result);
+	s->sum = hx_calloc((size_t)c->opts->reps, sizeof *s->sum);
+	c->state = s;
+	c->ops = (double)c->size;
+	return 0;
+}
+
+static void sq_run_case(struct hx_case *c)
+{
+	struct sq_state *s = c->state;
+	for (long i = 0; i < s->a.items; i++)
+		s->result[i] = -1; /* nothing left from the last repetition can pass */
+	squares_run(&s->a, s->result, c->t);
+}
+
+static void sq_check(struct hx_case *c)
+{
+	struct sq_state *s = c->state;
+	char why[200];
+
+	if (hx_backend_rank() != 0)
+		return;
+	if (c->timed && s->nsum < c->opts->reps)
+		s->sum[s->nsum++] = c->t[0] + c->t[1] + c->t[2];
+	hx_note(c, "work", "%ld", s->a.work);
+	if (s->a.variant == SQ_SPAWN)
+		hx_note(c, "spawn", "one_worker_per_item_created_in_work");
+	if (sq_validate(s->result, s->a.items, why, sizeof why) != 0) {
+		hx_note(c, "error", "\"%s\"", why);
+		c->verdict = HX_FAIL;
+		return;
+	}
+	hx_note(c, "validated", "%ld", s->a.items);
+	c->verdict = HX_PASS;
+}
+
+/* rank 0: the median total of this case, kept for the cases that follow */
+static void sq_teardown(struct hx_case *c)
+{
+	struct sq_state *s = c->state;
+	if (s == NULL)
+		return;
+	if (s->nsum > 0 && ntotals < (int)(sizeof totals / sizeof totals[0])) {
+		qsort(s->sum, (size_t)s->nsum, sizeof *s->sum, cmp_double);
+		totals[ntotals++] = (struct total){
+			c->variant, c->workers, c->size,
+			s->nsum % 2 ? s->sum[s->nsum / 2]
+				    : (s->sum[s->nsum / 2 - 1] + s->sum[s->nsum / 2]) / 2,
+		};
+	}
+	free(s->result);
+	free(s->sum);
+	free(s);
+	c->state = NULL;
+}
+
+/* The record says the total time and how it compares with the next smaller pool of this
+ * run: vs_w2=1.80x_slower means this pool took 1.8 times as long as the pool of 2. */
+static void sq_finish(struct hx_case *c, const struct hx_stats *phase0)
+{
+	const struct total *me = NULL, *prev = NULL;
+	(void)phase0;
+	for (int i = 0; i < ntotals; i++)
+		if (totals[i].variant == c->variant && totals[i].size == c->size &&
+		    totals[i].workers == c->workers)
+			me = &totals[i];
+	if (me == NULL)
+		return;
+	for (int i = 0; i < ntotals; i++)
+		if (totals[i].variant == c->variant && totals[i].size == c->size &&
+		    totals[i].workers < c->workers && (prev == NULL || totals[i].workers > prev->workers))
+			prev = &totals[i];
+	hx_note(c, "total_ms", "%.3f", me->median * 1e3);
+	if (prev != NULL && prev->median > 0) {
+		double r = me->median / prev->median;
+		char key[24];
+		snprintf(key, sizeof key, "vs_w%d", prev->workers);
+		hx_note(c, key, "%.2fx_%s", r >= 1 ? r : 1 / r, r >= 1 ? "slower" : "faster");
+	}
+}
+
+/* Without -n: the seed's 10 items, then 1000 (enough for the work to weigh). */
+static int sq_sizes(const struct hx_opts *o, long long *out, int max)
+{
+	if (o->size_set || max < 2) {
+		out[0] = o->size;
+		return 1;
+	}
+	out[0] = 10;
+	out[1] = 1000;
+	return 2;
+}
+
+static const struct hx_optdef sq_xopts[] = {
+	{ 0, "work", HX_OPT_INT, "K", "rounds of the kernel per item (about 1 ns each here)",
+	  0, 1000000000, 20000, 0, 0, NULL },
+	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct hx_variant sq_variants[] = {
+	{ "pool", "W workers created once; each takes item after item" },
+	{ "spawn", "a new thread / process per item, at most W at once" },
+	{ NULL, NULL },
+};
+
+static const char *const sq_phases[] = { "startup", "work", "teardown", NULL };
+static const int sq_workers_def[] = { 2, 4, 8, 0 };
+
+const struct hx_exercise squares_exercise = {
+	.name = "squares",
+	.summary = "squares of 1..N with a pool of W workers, or a worker per item; start-up, "
+		   "work and tear-down timed apart",
+	.variants = sq_variants,
+	.size_name = "items: squares of 1..N (without -n: 10, then 1000)",
+	.size_def = 10,
+	.size_min = 1,
+	.size_max = 100000000,
+	.op_name = "item",
+	.phases = sq_phases,
+	.workers_def = sq_workers_def,
+	.reps_def = 5,
+	.warmup_def = 1,
+	.xopts = sq_xopts,
+	.sizes = sq_sizes,
+	.setup = sq_setup,
+	.run = sq_run_case,
+	.check = sq_check,
+	.teardown = sq_teardown,
+	.finish = sq_finish,
+};

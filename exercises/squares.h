@@ -1,0 +1,41 @@
+/* squares.h: exercise 4, pool size and the cost of starting workers (catalogue
+ * section 4).
+ *
+ * The seed: multiprocessing.Pool squares 1..10 at pool sizes 2, 4 and 8, timed (0.028 s
+ * at 2, 0.040 s at 4, 0.070 s at 8: the bigger pool is slower, because starting
+ * workers costs more than ten squares); and one Process per item against a Pool.
+ * Here: square 1..N with W workers, timing three phases separately:
+ *   startup   create the W workers and wait until all are ready
+ *   work      hand out the N items, get every square back, in input order
+ *   teardown  tell the workers to leave and wait for them
+ * Variants: pool (W workers, created once, each takes item after item) and spawn (a
+ * new thread or process per item, at most W alive at once: creating them is work).
+ * Each item runs sq_square(x, work): `work` rounds of a kernel the compiler cannot
+ * drop, then x*x. Small work: start-up dominates and a bigger pool loses; heavy work:
+ * a bigger pool wins, up to the number of cores. */
+#ifndef SQUARES_H
+#define SQUARES_H
+
+enum sq_variant { SQ_POOL, SQ_SPAWN };
+
+struct sq_args {
+	enum sq_variant variant;
+	int workers;
+	long items; /* N: squares of 1..N */
+	long work;  /* rounds of the kernel per item */
+};
+
+/* The kernel, compiled once (exercises/squares.c): `work` rounds, then x*x. */
+long sq_square(long x, long work);
+
+/* The validator: every result[i] == (i+1)^2. 0, or -1 with the first fault in why. */
+int sq_validate(const long *result, long items, char *why, unsigned long len);
+
+/* ---- the parallel part, one per backend ----------------------------------------------- */
+/* 1 when the backend has this variant; else 0 with the reason in why. */
+int squares_supported(enum sq_variant v, char *why, unsigned long len);
+/* One repetition: result[0..items-1] in input order (on MPI: on rank 0), and the
+ * seconds of startup, work, teardown in t[0..2]. */
+void squares_run(const struct sq_args *a, long *result, double t[3]);
+
+#endif
