@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# jobs/lib.sh: what the job scripts in jobs/ share (sourced, not run): finding the
+# binaries, printing provenance, running every chosen exercise of a backend and saving its
+# records. Every variable below may be set in the environment of sbatch (sbatch passes the
+# submitter's environment on by default) or on its command line with --export=ALL,VAR=...
+#
+#   TVP_ROOT        the checkout (default: the submit directory or the first parent of it
+#                   holding jobs/lib.sh; Slurm runs a copy of the script from its spool)
+#   TVP_BUILD       build directory, relative to TVP_ROOT or absolute (default build)
+#   TVP_EXERCISES   exercises to run, space or comma separated (default: every binary built
+#                   for the backend)
+#   TVP_ARGS        extra arguments for every exercise, after those of exercises/<e>.run
+#                   (e.g. "-n 1000 -r 3 -x 1 --variant all")
+#   TVP_WORKERS     worker counts (-w LIST); each job script has its own default
+#   TVP_FORMAT      csv (default) or json: the records file format
+#   TVP_RESULTS_DIR where records go (default $TVP_ROOT/results)
+#   TVP_SAVE        the records file itself (default $TVP_RESULTS_DIR/<job name>-<job id>.csv
+#                   or .jsonl); records are appended, a CSV header is written when it is new
+
+tvp_log() { printf 'tvp: %s\n' "$*"; }
+tvp_die() {
+	printf 'tvp: error: %s\n' "$*" >&2
+	exit 3
+}
+
+# tvp_setup: check TVP_ROOT and the build, choose the records file
+tvp_setup() {
+	[ -n "${TVP_ROOT:-}" ] || tvp_die "TVP_ROOT is not set"
+	TVP_BUILD=${TVP_BUILD:-build}
+	case $TVP_BUILD in
+	/*) TVP_BIN=$TVP_BUILD ;;
+	*) TVP_BIN=$TVP_ROOT/$TVP_BUILD ;;
+	esac
+	[ -d "$TVP_BIN" ] || tvp_die "no build in $TVP_BIN: run make (on the login node) first, or set TVP_BUILD"
+	TVP_FORMAT=${TVP_FORMAT:-csv}
+	local ext
+	case $TVP_FORMAT in
+	csv) ext=csv ;;
+	json) ext=jsonl ;;
+	*) tvp_die "TVP_FORMAT must be csv or json (got '$TVP_FORMAT')" ;;
+	esac
+	TVP_RESULTS_DIR=${TVP_RESULTS_DIR:-$TVP_ROOT/results}
+	if [ -z "${TVP_SAVE:-}" ]; then
+		local id=${SLURM_JOB_ID:-local-$$}
+		[ -n "${SLURM_ARRAY_JOB_ID:-}" ] && id=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}
+		TVP_SAVE=$TVP_RESULTS_DIR/${SLURM_JOB_NAME:-tvp}-$id.$ext
+	fi
+	mkdir -p "$(dirname "$TVP_SAVE")"
+	export TVP_ROOT TVP_BUILD TVP_BIN TVP_FORMAT TVP_RESULTS_DIR TVP_SAVE
+	# Open MPI refuses to run as root unless told (the local test cluster runs as root)
+	if [ "$(id -u)" = 0 ]; then
+		export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	fi
+}
+
+# first line of a command's output, or "none"
+tvp_first() { { "$@" 2>&1 || true; } | sed -n '/./{p;q}' | grep . || echo none; }
+
+# tvp_provenance: what ran where, before anything runs
+tvp_provenance() {
+	local rev built=unknown
+	[ -s "$TVP_BIN/git-rev" ] && built=$(cat "$TVP_BIN/git-rev")
+	rev=$(git -C "$TVP_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+	echo "== provenance"
+	echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "host:        $(hostname)"
+	echo "job:         ${SLURM_JOB_ID:-none} (${SLURM_JOB_NAME:-no name})${SLURM_ARRAY_JOB_ID:+, array ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}"
+	echo "partition:   ${SLURM_JOB_PARTITION:-none}"
+	echo "nodes:       ${SLURM_JOB_NUM_NODES:-1} (${SLURM_JOB_NODELIST:-$(hostname)})"
+	echo "tasks:       ${SLURM_NTASKS:-unset} (per node: ${SLURM_TASKS_PER_NODE:-unset}), cpus per task: ${SLURM_CPUS_PER_TASK:-unset}, cpus on this node: ${SLURM_CPUS_ON_NODE:-$(nproc)}"
+	echo "cpus usable: $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status) ($(nproc) online here)"
+	echo "checkout:    $TVP_ROOT (git $rev)"
+	echo "binaries:    $TVP_BIN (built from git $built)"
+	echo "compiler:    $(tvp_first "${CC:-gcc}" --version)"
+	echo "mpi:         $(tvp_first mpirun --version)"
+	echo "slurm:       $(tvp_first srun --version)"
+	echo "records:     $TVP_SAVE"
+	echo "=="
+}
+
+# tvp_exercises BACKEND: the exercises to run on BACKEND, one per line
+tvp_exercises() {
+	local b=$1 e
+	if [ -n "${TVP_EXERCISES:-}" ]; then
+		for e in ${TVP_EXERCISES//,/ }; do
+			[ -x "$TVP_BIN/$b/$e" ] || tvp_die "no $TVP_BIN/$b/$e: not built (make ONLY=\"...\" on the login node?)"
+			echo "$e"
+		done
+	elif [ -d "$TVP_BIN/$b" ]; then
+		for e in "$TVP_BIN/$b"/*; do
+			[ -f "$e" ] && [ -x "$e" ] && basename "$e"
+		done
+	fi
+	return 0
+}
+
+# tvp_args EXERCISE: fills the array TVP_ARGV with exercises/<e>.run, then TVP_ARGS
+tvp_args() {
+	local f=$TVP_ROOT/exercises/$1.run extra=()
+	TVP_ARGV=()
+	if [ -f "$f" ]; then
+		read -r -a TVP_ARGV < <(grep -v '^[[:space:]]*#' "$f" | tr '\n' ' '; echo)
+	fi
+	read -r -a extra <<<"${TVP_ARGS:-}"
+	TVP_ARGV+=("${extra[@]}")
+}
+
+# tvp_run BACKEND WORKERS [LAUNCHER...]: run every chosen exercise of BACKEND at -w
+# WORKERS, started by LAUNCHER (e.g. srun ... or mpirun ...; nothing: run here), records
+# appended to TVP_SAVE. A failing exercise does not stop the others. Returns the worst
+# exit status (0 validated, 1 validation failed, 2 usage, 3 system error; a launcher's
+# own failure counts as 3).
+tvp_run() {
+	local b=$1 w=$2 e rc worst=0 n=0
+	shift 2
+	local exes
+	exes=$(tvp_exercises "$b") || return 3
+	[ -n "$exes" ] || tvp_die "nothing built for $b in $TVP_BIN/$b"
+	for e in $exes; do
+		tvp_args "$e"
+		local cmd=("$@" "$TVP_BIN/$b/$e" "${TVP_ARGV[@]}")
+		[ -n "$w" ] && cmd+=(-w "$w")
+		cmd+=(--save "$TVP_SAVE")
+		tvp_log "run: ${cmd[*]}"
+		rc=0
+		"${cmd[@]}" || rc=$?
+		[ "$rc" -le 3 ] || rc=3
+		tvp_log "exit $rc: $e on $b${w:+ at $w workers}"
+		[ "$rc" -gt "$worst" ] && worst=$rc
+		n=$((n + 1))
+	done
+	tvp_log "$b: $n exercise(s), worst exit status $worst"
+	return "$worst"
+}
+
+# tvp_binding LAUNCHER...: one line per task: where it runs and which CPUs it may use
+tvp_binding() {
+	# shellcheck disable=SC2016 # expanded by the remote bash, not here
+	"$@" bash -c 'echo "binding: rank ${OMPI_COMM_WORLD_RANK:-${SLURM_PROCID:-?}} on $(hostname): cpus $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"' |
+		sort -t' ' -k3n || tvp_log "binding report failed (exit $?)"
+}
+
+# tvp_mpi_launcher RANKS: sets the array TVP_LAUNCHER, the command that starts RANKS MPI
+# ranks as TVP_MPI_LAUNCH says (srun or mpirun), and TVP_BINDING, the same for a
+# non-MPI probe that reports each rank's CPUs
+# shellcheck disable=SC2034 # both are for the caller
+tvp_mpi_launcher() {
+	local n=$1 extra=()
+	case ${TVP_MPI_LAUNCH:-srun} in
+	srun)
+		# srun does not take --cpus-per-task from sbatch (Slurm >= 22.05): pass it on
+		TVP_LAUNCHER=(srun --ntasks="$n" --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}"
+			--cpu-bind="${TVP_CPU_BIND:-cores}" --kill-on-bad-exit=1)
+		TVP_BINDING=("${TVP_LAUNCHER[@]}" --mpi=none)
+		TVP_LAUNCHER+=(--mpi="${TVP_SRUN_MPI:-pmix}")
+		;;
+	mpirun)
+		read -r -a extra <<<"${TVP_MPIRUN_ARGS---bind-to core --map-by core}"
+		TVP_LAUNCHER=(mpirun -np "$n" "${extra[@]}")
+		TVP_BINDING=("${TVP_LAUNCHER[@]}" --report-bindings)
+		;;
+	*) tvp_die "TVP_MPI_LAUNCH must be srun or mpirun (got '$TVP_MPI_LAUNCH')" ;;
+	esac
+}
