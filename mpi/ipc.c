@@ -1,0 +1,291 @@
+/* ipc.c: `ipc` on MPI ranks 0 and 1 of the case (with more ranks the others wait).
+ *   sendrecv     MPI_Send / MPI_Recv through ipc_side() (exercises/ipc.c)
+ *   nonblocking  MPI_Irecv posted before MPI_Isend for the ping-pong; the stream keeps
+ *                a window of up to 64 messages in flight (each its own buffer, so the
+ *                stamp of one never changes a message still being sent)
+ *   rma          a ring in the receiver's window: the sender waits for a free slot,
+ *                MPI_Put + MPI_Win_flush the message into it, then adds 1 to the
+ *                receiver's `head` (MPI_Accumulate + flush); the receiver polls its own
+ *                head (MPI_Fetch_and_op NO_OP), copies the slot out and adds 1 to the
+ *                sender's `acked`. Passive target, one MPI_Win_lock_all epoch.
+ *   shmwin       the spin ring of exercises/ipc.c in an MPI-3 shared-memory window
+ *                (each rank's part holds the ring it receives on); loads and stores,
+ *                no MPI call per message. Not applicable across nodes.
+ * Rank 0 times; rank 1 sends its checksum totals to rank 0 after the timed region.
+ * Run: mpirun -np 2 build/mpi/ipc --variant sendrecv,shmwin -m 8:1M */
+#include "ipc.h"
+
+#include "hx_mpi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG 9
+#define CTL 64 /* rma: bytes of the window before the slots: head, acked */
+
+static int same_node(MPI_Comm comm)
+{
+	MPI_Comm node;
+	int rank, size, nsize;
+	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
+	HX_CHECK_MPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
+	HX_CHECK_MPI(MPI_Comm_size(node, &nsize));
+	HX_CHECK_MPI(MPI_Comm_free(&node));
+	return nsize == size;
+}
+
+/* Called in setup on both ranks of the case: the same answer on both. */
+const char *ipc_lacks(enum ipc_channel ch)
+{
+	switch (ch) {
+	case IPC_SENDRECV:
+	case IPC_NONBLOCKING:
+	case IPC_RMA:
+		return NULL;
+	case IPC_SHMWIN:
+		return same_node(hx_mpi_comm()) ? NULL
+						: "the two ranks are on different nodes: no shared "
+						  "memory between them";
+	default:
+		return "MPI ranks share no memory and have no pipes or queues of their own; this "
+		       "backend has sendrecv, nonblocking, rma and shmwin";
+	}
+}
+
+struct chan {
+	const struct ipc_args *a;
+	MPI_Comm comm;
+	int me, peer;
+	/* rma */
+	MPI_Win win;
+	unsigned char *base;
+	long sent, received;
+	/* shmwin */
+	struct ipc_ring *in, *out;
+	unsigned char *in_slots, *out_slots;
+};
+
+/* ---- sendrecv ----------------------------------------------------------------------- */
+static void mpi_send(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	HX_CHECK_MPI(MPI_Send(buf, (int)n, MPI_BYTE, c->peer, TAG, c->comm));
+}
+
+static void mpi_recv(void *ctx, unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	HX_CHECK_MPI(MPI_Recv(buf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, MPI_STATUS_IGNORE));
+}
+
+/* ---- rma ---------------------------------------------------------------------------- */
+static long read_own(struct chan *c, MPI_Aint disp)
+{
+	long v;
+	HX_CHECK_MPI(MPI_Fetch_and_op(NULL, &v, MPI_LONG, c->me, disp, MPI_NO_OP, c->win));
+	HX_CHECK_MPI(MPI_Win_flush(c->me, c->win));
+	return v;
+}
+
+static void add_peer(struct chan *c, MPI_Aint disp)
+{
+	long one = 1;
+	HX_CHECK_MPI(MPI_Accumulate(&one, 1, MPI_LONG, c->peer, disp, 1, MPI_LONG, MPI_SUM, c->win));
+	HX_CHECK_MPI(MPI_Win_flush(c->peer, c->win));
+}
+
+static void rma_send(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	MPI_Aint slot = CTL + (MPI_Aint)((size_t)(c->sent % IPC_SLOTS) * c->a->bytes);
+	while (c->sent - read_own(c, sizeof(long)) >= IPC_SLOTS) /* the ring is full */
+		;
+	HX_CHECK_MPI(MPI_Put(buf, (int)n, MPI_BYTE, c->peer, slot, (int)n, MPI_BYTE, c->win));
+	HX_CHECK_MPI(MPI_Win_flush(c->peer, c->win)); /* the data is there before the count */
+	add_peer(c, 0);
+	c->sent++;
+}
+
+static void rma_recv(void *ctx, unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	size_t slot = CTL + (size_t)(c->received % IPC_SLOTS) * c->a->bytes;
+	while (read_own(c, 0) <= c->received)
+		;
+	HX_CHECK_MPI(MPI_Win_sync(c->win)); /* see the peer's puts in our own memory */
+	memcpy(buf, c->base + slot, n);
+	c->received++;
+	add_peer(c, sizeof(long)); /* the slot is free again */
+}
+
+/* ---- shmwin ----------------------------------------------------------------------------- */
+static void shm_send(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	ipc_ring_send(c->out, c->out_slots, c->a->bytes, buf, n);
+}
+
+static void shm_recv(void *ctx, unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	ipc_ring_recv(c->in, c->in_slots, c->a->bytes, buf, n);
+}
+
+/* ---- nonblocking: the protocol of ipc_side() with requests -------------------------------- */
+static void nb_side(struct chan *c, unsigned char *sbuf, unsigned char *rbuf, struct ipc_result *r)
+{
+	const struct ipc_args *a = c->a;
+	size_t n = a->bytes, ack = ipc_ack_bytes(n);
+	long total = 2 * a->iters, win = (long)((8u << 20) / n);
+	uint64_t seq = 0, sum = 0;
+	long got = 0;
+	unsigned char **many;
+	MPI_Request req[64], pair[2];
+	int side = c->me;
+
+	if (win < 1)
+		win = 1;
+	if (win > 64)
+		win = 64;
+	many = hx_calloc((size_t)win, sizeof *many);
+	for (long j = 0; j < win; j++) {
+		many[j] = hx_alloc(n);
+		ipc_fill(many[j], n, side);
+	}
+	ipc_fill(sbuf, n, side);
+	HX_CHECK_MPI(MPI_Barrier(c->comm));
+	if (side == 0) {
+		double t0 = 0, t1, t2;
+		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
+			if (k == IPC_WARMUP)
+				t0 = hx_now();
+			HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[0]));
+			ipc_stamp(sbuf, n, 0, seq++);
+			HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[1]));
+			HX_CHECK_MPI(MPI_Waitall(2, pair, MPI_STATUSES_IGNORE));
+			sum += ipc_checksum(rbuf, n);
+			got++;
+		}
+		t1 = hx_now();
+		for (long k = 0; k < total; k += win) {
+			int m = (int)(total - k < win ? total - k : win);
+			for (int j = 0; j < m; j++) {
+				ipc_stamp(many[j], n, 0, seq++);
+				HX_CHECK_MPI(MPI_Isend(many[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &req[j]));
+			}
+			HX_CHECK_MPI(MPI_Waitall(m, req, MPI_STATUSES_IGNORE));
+		}
+		HX_CHECK_MPI(MPI_Recv(rbuf, (int)ack, MPI_BYTE, c->peer, TAG, c->comm, MPI_STATUS_IGNORE));
+		t2 = hx_now();
+		sum += ipc_checksum(rbuf, ack);
+		got++;
+		r->lat_s = t1 - t0;
+		r->stream_s = t2 - t1;
+		r->sum[1] = sum;
+		r->count[1] = got;
+	} else {
+		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
+			HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[0]));
+			HX_CHECK_MPI(MPI_Wait(&pair[0], MPI_STATUS_IGNORE));
+			sum += ipc_checksum(rbuf, n);
+			got++;
+			ipc_stamp(sbuf, n, 1, seq++);
+			HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[1]));
+			HX_CHECK_MPI(MPI_Wait(&pair[1], MPI_STATUS_IGNORE));
+		}
+		for (long k = 0; k < total; k += win) {
+			int m = (int)(total - k < win ? total - k : win);
+			for (int j = 0; j < m; j++)
+				HX_CHECK_MPI(MPI_Irecv(many[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &req[j]));
+			HX_CHECK_MPI(MPI_Waitall(m, req, MPI_STATUSES_IGNORE));
+			for (int j = 0; j < m; j++) {
+				sum += ipc_checksum(many[j], n);
+				got++;
+			}
+		}
+		ipc_stamp(sbuf, ack, 1, seq++);
+		HX_CHECK_MPI(MPI_Send(sbuf, (int)ack, MPI_BYTE, c->peer, TAG, c->comm));
+		r->sum[0] = sum;
+		r->count[0] = got;
+	}
+	for (long j = 0; j < win; j++)
+		free(many[j]);
+	free(many);
+}
+
+void ipc_run(const struct ipc_args *a, struct ipc_result *r)
+{
+	struct chan c;
+	struct ipc_ops ops = { NULL, NULL, &c };
+	unsigned char *sbuf = hx_calloc(1, a->bytes), *rbuf = hx_calloc(1, a->bytes);
+	size_t ringlen = sizeof(struct ipc_ring) + IPC_SLOTS * a->bytes;
+	int64_t mine[2];
+
+	memset(&c, 0, sizeof c);
+	c.a = a;
+	c.comm = hx_mpi_comm();
+	HX_CHECK_MPI(MPI_Comm_rank(c.comm, &c.me));
+	c.peer = 1 - c.me;
+
+	switch (a->ch) {
+	case IPC_SENDRECV:
+		ops.send = mpi_send;
+		ops.recv = mpi_recv;
+		break;
+	case IPC_RMA:
+		HX_CHECK_MPI(MPI_Win_allocate((MPI_Aint)(CTL + IPC_SLOTS * a->bytes), 1, MPI_INFO_NULL,
+					      c.comm, &c.base, &c.win));
+		HX_CHECK_MPI(MPI_Win_set_errhandler(c.win, MPI_ERRORS_RETURN));
+		memset(c.base, 0, CTL + IPC_SLOTS * a->bytes);
+		HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c.win));
+		ops.send = rma_send;
+		ops.recv = rma_recv;
+		break;
+	case IPC_SHMWIN: {
+		MPI_Aint len;
+		int disp;
+		unsigned char *peer;
+		HX_CHECK_MPI(MPI_Win_allocate_shared((MPI_Aint)ringlen, 1, MPI_INFO_NULL, c.comm,
+						     &c.base, &c.win));
+		HX_CHECK_MPI(MPI_Win_set_errhandler(c.win, MPI_ERRORS_RETURN));
+		HX_CHECK_MPI(MPI_Win_shared_query(c.win, c.peer, &len, &disp, &peer));
+		memset(c.base, 0, ringlen);
+		/* my part holds the ring I receive on; I send on the peer's */
+		c.in = (struct ipc_ring *)c.base;
+		c.in_slots = c.base + sizeof(struct ipc_ring);
+		c.out = (struct ipc_ring *)peer;
+		c.out_slots = peer + sizeof(struct ipc_ring);
+		HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c.win));
+		ops.send = shm_send;
+		ops.recv = shm_recv;
+		break;
+	}
+	default:
+		break;
+	}
+	HX_CHECK_MPI(MPI_Barrier(c.comm)); /* windows zeroed on both sides */
+
+	if (a->ch == IPC_NONBLOCKING)
+		nb_side(&c, sbuf, rbuf, r);
+	else
+		ipc_side(c.me, a, &ops, sbuf, rbuf, r);
+
+	if (a->ch == IPC_RMA || a->ch == IPC_SHMWIN) {
+		HX_CHECK_MPI(MPI_Win_unlock_all(c.win));
+		HX_CHECK_MPI(MPI_Win_free(&c.win));
+	}
+	/* rank 1's totals go to rank 0, which judges; only rank 0's times count */
+	if (c.me == 1) {
+		mine[0] = (int64_t)r->sum[0];
+		mine[1] = r->count[0];
+		HX_CHECK_MPI(MPI_Send(mine, 2, MPI_INT64_T, 0, TAG, c.comm));
+		r->lat_s = r->stream_s = 0;
+	} else {
+		HX_CHECK_MPI(MPI_Recv(mine, 2, MPI_INT64_T, 1, TAG, c.comm, MPI_STATUS_IGNORE));
+		r->sum[0] = (uint64_t)mine[0];
+		r->count[0] = (long)mine[1];
+	}
+	free(sbuf);
+	free(rbuf);
+}
