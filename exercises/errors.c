@@ -1,0 +1,219 @@
+/* errors.c: what every backend shares about `errors`: the task, the validator, the
+ * exercise descriptor. The parallel part is errors_run() in openmp/errors.c,
+ * mpi/errors.c and posix/errors.c. */
+#include "errors.h"
+
+#include "hx.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+__attribute__((noinline)) int errors_task(int i, long *value, const char **reason)
+{
+	hx_sleep_ns(ERRORS_TASK_NS);
+	if (i == ERRORS_BAD_TASK) {
+		*reason = ERRORS_REASON;
+		return -1;
+	}
+	*value = (long)i * i;
+	return 0;
+}
+
+const char *errors_expected_reason(const struct errors_args *a)
+{
+	switch (a->variant) {
+	case ERR_CRASH:
+		return "signal 11";
+	case ERR_LOCKDEATH:
+		return ERRORS_LOCK_REASON;
+	default:
+		return ERRORS_REASON;
+	}
+}
+
+int errors_validate(const struct errors_args *a, const struct errors_result *r, char *why,
+		    size_t len)
+{
+	int failed = 0, cancelled = 0;
+	long n = 0, sum = 0;
+
+	if (r->whole_process) {
+		/* threads: the crash took the sandbox process down, as it must */
+		if (a->variant != ERR_CRASH || r->sandbox_signal != SIGSEGV) {
+			snprintf(why, len, "the sandbox died by signal %d", r->sandbox_signal);
+			return HX_FAIL;
+		}
+		return HX_UNSAFE;
+	}
+	for (int i = 0; i < a->ntasks; i++) {
+		const struct errors_task *t = &r->task[i];
+		if (i == ERRORS_BAD_TASK) {
+			if (t->state != TASK_FAILED) {
+				snprintf(why, len, "task %d was not reported failed (state %d)", i, t->state);
+				return HX_FAIL;
+			}
+			if (strstr(t->reason, errors_expected_reason(a)) == NULL) {
+				snprintf(why, len, "task %d failed with '%s', expected '%s'", i, t->reason,
+					 errors_expected_reason(a));
+				return HX_FAIL;
+			}
+			failed++;
+			continue;
+		}
+		if (t->state == TASK_DONE && t->value == (long)i * i) {
+			n++;
+			sum += t->value;
+			continue;
+		}
+		if (t->state == TASK_CANCELLED && a->mode == ERR_CANCEL) {
+			cancelled++;
+			continue;
+		}
+		snprintf(why, len, "task %d: state %d value %ld (expected done, %ld)", i, t->state,
+			 t->value, (long)i * i);
+		return HX_FAIL;
+	}
+	if (r->reported != 1) {
+		snprintf(why, len, "%d errors reached the parent, expected 1", r->reported);
+		return HX_FAIL;
+	}
+	if (!r->lock_free) {
+		snprintf(why, len, "the lock was left held");
+		return HX_FAIL;
+	}
+	if (r->log_n != n || r->log_sum != sum) {
+		snprintf(why, len, "the locked log has %ld entries summing %ld; %ld done summing %ld",
+			 r->log_n, r->log_sum, n, sum);
+		return HX_FAIL;
+	}
+	if (a->variant == ERR_LOCKDEATH && (r->owner_dead != 1 || r->recovered != 1)) {
+		snprintf(why, len, "owner-dead seen %d times, recovered %d", r->owner_dead, r->recovered);
+		return HX_FAIL;
+	}
+	if (r->children_left != 0) {
+		snprintf(why, len, "%d child processes left", r->children_left);
+		return HX_FAIL;
+	}
+	(void)failed;
+	(void)cancelled;
+	return HX_PASS;
+}
+
+struct errors_state_ {
+	struct errors_args args;
+	struct errors_result res;
+};
+
+static int errors_setup(struct hx_case *c)
+{
+	struct errors_state_ *s = hx_calloc(1, sizeof *s);
+	const char *na;
+
+	s->args.variant = (enum errors_variant)c->variant;
+	s->args.mode = (enum errors_mode)hx_xopt(c, "on-error");
+	s->args.workers = c->workers;
+	s->args.ntasks = (int)c->size;
+	c->state = s;
+	na = errors_na(&s->args);
+	if (na != NULL) {
+		hx_note(c, "reason", "not applicable: %s", na);
+		return HX_NA;
+	}
+	s->res.task = hx_calloc((size_t)s->args.ntasks, sizeof *s->res.task);
+	c->ops = (double)s->args.ntasks;
+	return 0;
+}
+
+static void errors_run_case(struct hx_case *c)
+{
+	struct errors_state_ *s = c->state;
+	struct errors_task *keep = s->res.task;
+
+	memset(&s->res, 0, sizeof s->res);
+	memset(keep, 0, (size_t)s->args.ntasks * sizeof *keep);
+	s->res.task = keep;
+	errors_run(&s->args, &s->res, &c->t[0]);
+}
+
+static void errors_check(struct hx_case *c)
+{
+	struct errors_state_ *s = c->state;
+	struct errors_result *r = &s->res;
+	char why[200];
+	int done = 0, cancelled = 0;
+
+	if (hx_backend_rank() != 0)
+		return;
+	for (int i = 0; i < s->args.ntasks; i++) {
+		done += r->task[i].state == TASK_DONE;
+		cancelled += r->task[i].state == TASK_CANCELLED;
+	}
+	c->verdict = (enum hx_verdict)errors_validate(&s->args, r, why, sizeof why);
+	if (r->whole_process) {
+		hx_note(c, "crash", "a thread crash took the whole (sandbox) process down: signal %d "
+			"(%s), %d results done before it lost with it; parent alive",
+			r->sandbox_signal, strsignal(r->sandbox_signal), r->done_before_crash);
+	} else {
+		hx_note(c, "failed_task", "%d", ERRORS_BAD_TASK);
+		hx_note(c, "reason", "'%s'", r->task[ERRORS_BAD_TASK].reason);
+		hx_note(c, "done", "%d", done);
+		hx_note(c, "cancelled", "%d", cancelled);
+		hx_note(c, "lock", "%s", r->lock_free ? "free" : "HELD");
+		if (s->args.variant == ERR_LOCKDEATH)
+			hx_note(c, "eownerdead", "%d recovered=%d", r->owner_dead, r->recovered);
+	}
+	if (r->how[0])
+		hx_note(c, "via", "%s", r->how);
+	if (c->verdict == HX_FAIL)
+		hx_note(c, "broken", "%s", why);
+}
+
+static void errors_teardown(struct hx_case *c)
+{
+	struct errors_state_ *s = c->state;
+	if (s != NULL)
+		free(s->res.task);
+	free(s);
+	c->state = NULL;
+}
+
+static const struct hx_variant errors_variants[] = {
+	{ "return", "the error comes back as the worker's result (future, join, exit status)" },
+	{ "callback", "an error callback is called with the failed task and its reason" },
+	{ "crash", "task 5 dies by SIGSEGV: contained in a process; a thread takes its process\n"
+		   "             down (shown in a forked sandbox: verdict unsafe, exit 0)" },
+	{ "lockdeath", "task 5 dies holding a robust mutex: EOWNERDEAD, repaired, go on" },
+	{ NULL, NULL },
+};
+
+static const char *const errors_modes[] = { "continue", "cancel", NULL };
+
+static const struct hx_optdef errors_xopts[] = {
+	{ 0, "on-error", HX_OPT_CHOICE, "MODE",
+	  "keep every other result, or stop the rest promptly", 0, 0, 0, 0, 0, errors_modes },
+	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+const struct hx_exercise errors_exercise = {
+	.name = "errors",
+	.summary = "tasks 0..N-1, task 5 fails with \"bad value\"; the failure must be named, every\n"
+		   "other result right, the parent alive, no lock held. Exit 0 when the failure\n"
+		   "was handled as designed and reported (pass), or shown uncontainable as\n"
+		   "designed (unsafe: a crashing thread); 1 when the handling itself went wrong\n"
+		   "(a lost error, a wrong result, a lock left held, a child left behind)",
+	.variants = errors_variants,
+	.size_name = "tasks (task 5 fails)",
+	.size_def = 12,
+	.size_min = ERRORS_BAD_TASK + 1,
+	.size_max = 100000,
+	.op_name = "task",
+	.reps_def = 3,
+	.warmup_def = 0,
+	.xopts = errors_xopts,
+	.setup = errors_setup,
+	.run = errors_run_case,
+	.check = errors_check,
+	.teardown = errors_teardown,
+};

@@ -1,0 +1,72 @@
+/* errors.h: exercise 7, when a worker fails (catalogue section 7).
+ *
+ * The seed (Q6): `if x == 5: raise ValueError("Bad value")` in a pool of workers, and
+ * why it matters: crashes, leaked locks, lost errors, deadlocks. Here tasks 0..N-1
+ * (task i returns i*i after a short wait), task 5 fails, and the variants show the
+ * ways a failure travels back to the parent:
+ *   return     as the worker's return value: a future, pthread_join, an exit status
+ *   callback   through an error callback (Pool.apply_async(error_callback=...))
+ *   crash      the worker dies by SIGSEGV: a process is contained, a thread takes its
+ *              whole process down (shown inside a forked sandbox)
+ *   lockdeath  the worker dies holding a robust mutex; the next locker gets EOWNERDEAD,
+ *              repairs what it protects and goes on
+ * --on-error continue keeps every other result; cancel stops the rest promptly. */
+#ifndef ERRORS_H
+#define ERRORS_H
+
+#include <stddef.h>
+
+enum errors_variant { ERR_RETURN, ERR_CALLBACK, ERR_CRASH, ERR_LOCKDEATH };
+enum errors_mode { ERR_CONTINUE, ERR_CANCEL };
+
+#define ERRORS_BAD_TASK 5
+#define ERRORS_REASON "bad value"
+#define ERRORS_LOCK_REASON "died holding the lock"
+#define ERRORS_TASK_NS 500000ULL /* each task waits this long: cancel has work to stop */
+
+enum errors_state { TASK_PENDING, TASK_DONE, TASK_FAILED, TASK_CANCELLED };
+
+struct errors_task {
+	int state;
+	long value;
+	char reason[80];
+};
+
+struct errors_args {
+	enum errors_variant variant;
+	enum errors_mode mode;
+	int workers;
+	int ntasks;
+};
+
+/* What a run left behind; filled by the backend, judged by errors_validate. */
+struct errors_result {
+	struct errors_task *task; /* ntasks slots, owned by the caller */
+	int reported;      /* errors that reached the parent (none lost, none doubled) */
+	int whole_process; /* a thread crash: the sandbox process died as a whole */
+	int sandbox_signal;
+	int done_before_crash;
+	int lock_free;     /* the lock is free at the end (checked by the parent) */
+	int owner_dead;    /* EOWNERDEAD seen */
+	int recovered;     /* ...and made consistent */
+	long log_n, log_sum; /* the state the lock protects: one entry per DONE task */
+	int children_left; /* unreaped children at the end */
+	char how[120];     /* how the error travelled, for the note */
+};
+
+/* Task i: i*i after ERRORS_TASK_NS; task 5 fails. Returns 0 with *value, or -1 with
+ * *reason = ERRORS_REASON. Compiled once for every backend. */
+int errors_task(int i, long *value, const char **reason);
+/* What the failed task's reason must say for this variant (a substring). */
+const char *errors_expected_reason(const struct errors_args *a);
+/* HX_PASS, HX_UNSAFE (a thread crash shown taking its process down, as designed) or
+ * HX_FAIL with why. */
+int errors_validate(const struct errors_args *a, const struct errors_result *r, char *why,
+		    size_t len);
+
+/* The parallel part, one per backend: errors_na says why a variant does not apply
+ * (NULL: it does); errors_run fills r and the seconds of the run. */
+const char *errors_na(const struct errors_args *a);
+void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds);
+
+#endif
