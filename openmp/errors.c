@@ -1,0 +1,160 @@
+/* errors.c: `errors` on OpenMP threads. The tasks are the iterations of one
+ * `omp for` (schedule(static,1): thread w runs w, w+W, ...); each iteration's slot is
+ * its future. A failure raises a shared error flag; with --on-error cancel, the
+ * failing thread also requests `omp cancel for` and the others stop at their next
+ * `omp cancellation point` (only when the runtime has cancellation on:
+ * OMP_CANCELLATION=true; otherwise the error flag, checked before each task, does it).
+ *   return     the failure stays in its task's slot; the parent reads the slots after
+ *              the region
+ *   callback   the failing thread calls the error callback (in a critical section)
+ *   crash      a crashing OpenMP thread takes the whole process down: shown in a forked
+ *              sandbox (whose region runs on a fresh thread, so the child gets its own
+ *              OpenMP thread pool), the parent reports the signal
+ *   lockdeath  not applicable (see errors_na)
+ * Run: OMP_CANCELLATION=true build/openmp/errors --variant return --on-error cancel -w 2 */
+#include "errors.h"
+
+#include "hx.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct job {
+	const struct errors_args *a;
+	struct errors_task *task;
+	int flag;        /* the error flag */
+	int reported;
+	omp_lock_t lock; /* guards the log */
+	long log_n, log_sum;
+};
+
+static void run_tasks(struct job *j)
+{
+	const struct errors_args *a = j->a;
+
+#pragma omp parallel num_threads(a->workers) default(none) shared(j, a)
+#pragma omp for schedule(static, 1)
+	for (int t = 0; t < a->ntasks; t++) {
+		const char *reason;
+		long v;
+
+		if (a->mode == ERR_CANCEL) {
+#pragma omp cancellation point for
+			if (__atomic_load_n(&j->flag, __ATOMIC_SEQ_CST)) {
+				j->task[t].state = TASK_CANCELLED;
+				continue;
+			}
+		}
+		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
+			signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
+			raise(SIGSEGV);
+		}
+		if (errors_task(t, &v, &reason) < 0) {
+			snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
+			if (a->variant == ERR_CALLBACK) {
+#pragma omp critical(errors_callback)
+				{
+					j->task[t].state = TASK_FAILED;
+					j->reported++;
+				}
+			} else {
+				j->task[t].state = TASK_FAILED; /* the future holds the error */
+			}
+			__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
+#pragma omp cancel for if (a->mode == ERR_CANCEL)
+			continue;
+		}
+		j->task[t].value = v;
+		j->task[t].state = TASK_DONE;
+		omp_set_lock(&j->lock);
+		j->log_n++;
+		j->log_sum += v;
+		omp_unset_lock(&j->lock);
+	}
+}
+
+/* the sandbox's region runs on a new thread: OpenMP's pool of the parent process does
+ * not exist in a fork()ed child, a fresh thread builds its own */
+static void *sandbox_main(void *p)
+{
+	run_tasks(p);
+	return NULL;
+}
+
+const char *errors_na(const struct errors_args *a)
+{
+	if (a->variant == ERR_LOCKDEATH)
+		return "an OpenMP thread cannot die alone (leaving a parallel region early, as "
+		       "pthread_exit would, is undefined) and omp locks are not robust: the "
+		       "owner's death is the whole process's (see --variant crash)";
+	return NULL;
+}
+
+void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds)
+{
+	size_t len = (size_t)a->ntasks * sizeof(struct errors_task);
+	struct job j = { .a = a };
+	double t0 = hx_now();
+
+	/* shared with a sandbox, so what it finished before dying can be counted */
+	j.task = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (j.task == MAP_FAILED)
+		hx_die_errno(__FILE__, __LINE__, "mmap", errno);
+	omp_init_lock(&j.lock);
+	if (a->variant == ERR_CRASH) {
+		int st;
+		pid_t pid = hx_fork();
+		if (pid == 0) {
+			pthread_t tid;
+			HX_CHECK_PT(pthread_create(&tid, NULL, sandbox_main, &j));
+			HX_CHECK_PT(pthread_join(tid, NULL));
+			_exit(0);
+		}
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+		if (WIFSIGNALED(st)) {
+			r->whole_process = 1;
+			r->sandbox_signal = WTERMSIG(st);
+		} else if (WEXITSTATUS(st) != 0) {
+			hx_die(__FILE__, __LINE__, "sandbox process", "failed (see above)");
+		}
+		for (int i = 0; i < a->ntasks; i++)
+			r->done_before_crash += j.task[i].state == TASK_DONE;
+	} else {
+		run_tasks(&j);
+	}
+	*seconds = hx_now() - t0;
+
+	/* the parent collects the futures: each failure found is one reported error;
+	 * tasks cancelled by `omp cancel` never ran */
+	for (int i = 0; i < a->ntasks; i++) {
+		if (a->variant == ERR_RETURN && j.task[i].state == TASK_FAILED)
+			j.reported++;
+		if (a->mode == ERR_CANCEL && j.flag && j.task[i].state == TASK_PENDING)
+			j.task[i].state = TASK_CANCELLED;
+	}
+	memcpy(r->task, j.task, len);
+	r->reported = j.reported;
+	r->log_n = j.log_n;
+	r->log_sum = j.log_sum;
+	r->lock_free = omp_test_lock(&j.lock);
+	if (r->lock_free)
+		omp_unset_lock(&j.lock);
+	omp_destroy_lock(&j.lock);
+	snprintf(r->how, sizeof r->how, "%s%s",
+		 a->variant == ERR_RETURN ? "the task's slot (a future)"
+		 : a->variant == ERR_CALLBACK ? "a callback in the thread"
+		 : "a forked sandbox",
+		 a->mode != ERR_CANCEL ? ""
+		 : omp_get_cancellation() ? ", omp cancel for"
+		 : ", the error flag (omp cancel off: set OMP_CANCELLATION=true)");
+	HX_CHECK_SYS(munmap(j.task, len));
+}
