@@ -1,0 +1,150 @@
+/* test_workload.c: the workload validator (exercises/workload.c) against a fake serial
+ * backend that can corrupt its result: a task counted twice, a task skipped, a wrong
+ * cpu checksum, a wrong file read-back. Each corruption must fail validation; the
+ * honest run must pass. */
+#include "workload.h"
+
+#include "hx.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct hx_exercise workload_exercise;
+
+enum corruption { HONEST, TWICE, SKIPPED, WRONG_CPU, WRONG_FILE };
+static enum corruption corrupt;
+
+/* The fake backend: every task once, in order, on this thread; then the corruption. */
+void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
+{
+	for (long i = 0; i < a->tasks; i++) {
+		result[i] = wl_run_task(a, i);
+		done[i]++;
+	}
+	switch (corrupt) {
+	case TWICE:
+		done[a->tasks - 1]++;
+		break;
+	case SKIPPED:
+		done[0] = 0;
+		break;
+	case WRONG_CPU:
+	case WRONG_FILE:
+		result[0] ^= 1;
+		break;
+	case HONEST:
+		break;
+	}
+	r->work_s = 1e-3;
+	r->start_s = 1e-4;
+	r->rss_kib = r->pss_kib = 4;
+}
+
+static enum hx_verdict run_one(const char *variant, enum corruption how, char *note, size_t len)
+{
+	const char *argv[] = { "workload", "--variant", variant, "-n", "6", "--cpu-iters", "1000",
+			       "--sleep-us", "10", "--file-kib", "2", NULL };
+	struct hx_opts o;
+	struct hx_case c;
+	char err[256], out[64];
+
+	assert_int_equal(hx_parse(&workload_exercise, 11, (char *const *)argv, &o, err, sizeof err,
+				  out, sizeof out),
+			 HX_PARSE_OK);
+	memset(&c, 0, sizeof c);
+	c.ex = &workload_exercise;
+	c.opts = &o;
+	c.variant = o.variants[0];
+	c.variant_name = variant;
+	c.workers = 2;
+	c.size = o.size;
+	corrupt = how;
+	assert_int_equal(workload_exercise.setup(&c), 0);
+	workload_exercise.run(&c);
+	workload_exercise.check(&c);
+	snprintf(note, len, "%s", c.note);
+	workload_exercise.teardown(&c);
+	return c.verdict;
+}
+
+static void honest_passes(void **state)
+{
+	static const char *const kinds[] = { "cpu", "io", "file", "mixed" };
+	char note[HX_NOTE_LEN];
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(run_one(kinds[k], HONEST, note, sizeof note), HX_PASS);
+		assert_non_null(strstr(note, "tasks_ok=6/6"));
+		assert_non_null(strstr(note, "rss_kib_per_worker="));
+	}
+}
+
+static void counted_twice_fails(void **state)
+{
+	char note[HX_NOTE_LEN];
+	(void)state;
+	assert_int_equal(run_one("io", TWICE, note, sizeof note), HX_FAIL);
+	assert_non_null(strstr(note, "twice=1"));
+}
+
+static void skipped_fails(void **state)
+{
+	char note[HX_NOTE_LEN];
+	(void)state;
+	assert_int_equal(run_one("mixed", SKIPPED, note, sizeof note), HX_FAIL);
+	assert_non_null(strstr(note, "missed=1"));
+}
+
+static void wrong_cpu_result_fails(void **state)
+{
+	char note[HX_NOTE_LEN];
+	(void)state;
+	assert_int_equal(run_one("cpu", WRONG_CPU, note, sizeof note), HX_FAIL);
+	assert_non_null(strstr(note, "wrong=1"));
+}
+
+static void wrong_file_contents_fail(void **state)
+{
+	char note[HX_NOTE_LEN];
+	(void)state;
+	assert_int_equal(run_one("file", WRONG_FILE, note, sizeof note), HX_FAIL);
+	assert_non_null(strstr(note, "first_bad_task=0"));
+}
+
+/* the file kernel reads back what the validator expects, and the memory probe reads */
+static void kernels_agree(void **state)
+{
+	double rss = -1, pss = -1;
+	(void)state;
+	assert_true(wl_file_task(3, 5) == wl_file_expected(3, 5));
+	assert_true(wl_file_task(3, 5) != wl_file_expected(4, 5));
+	assert_true(wl_cpu_task(1, 1000) == wl_cpu_task(1, 1000));
+	assert_true(wl_cpu_task(1, 1000) != wl_cpu_task(2, 1000));
+	assert_int_equal(wl_mem_kib(0, &rss, &pss), 0);
+	assert_true(rss > 0);
+	/* blocks cover every task once */
+	for (int w = 1; w <= 9; w++)
+		for (long t = 1; t <= 20; t++) {
+			assert_int_equal(wl_first(t, w, 0), 0);
+			assert_int_equal(wl_first(t, w, w), t);
+		}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(honest_passes),
+		cmocka_unit_test(counted_twice_fails),
+		cmocka_unit_test(skipped_fails),
+		cmocka_unit_test(wrong_cpu_result_fails),
+		cmocka_unit_test(wrong_file_contents_fail),
+		cmocka_unit_test(kernels_agree),
+	};
+	return cmocka_run_group_tests_name("workload validator", tests, NULL, NULL);
+}
