@@ -1,0 +1,143 @@
+/* test_errors.c: the `errors` validator rejects every way the handling can go wrong
+ * (a lost or doubled error, a wrong or missing result, a lock left held, a bad
+ * repair, a child left behind). Links exercises/errors.o with a fake serial backend
+ * that produces a correct outcome, then spoils one thing at a time. */
+#include "errors.h"
+
+#include "hx.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+
+extern const struct hx_exercise errors_exercise;
+
+static int corrupt;
+
+const char *errors_na(const struct errors_args *a)
+{
+	(void)a;
+	return NULL;
+}
+
+void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds)
+{
+	for (int t = 0; t < a->ntasks; t++) {
+		struct errors_task *k = &r->task[t];
+		const char *why;
+		if (errors_task(t, &k->value, &why) == 0) {
+			k->state = TASK_DONE;
+			r->log_n++;
+			r->log_sum += k->value;
+		} else {
+			k->state = TASK_FAILED;
+			strcpy(k->reason, a->variant == ERR_CRASH ? "worker killed by signal 11"
+					  : a->variant == ERR_LOCKDEATH ? "worker " ERRORS_LOCK_REASON
+					  : why);
+		}
+	}
+	r->reported = 1;
+	r->lock_free = 1;
+	if (a->variant == ERR_LOCKDEATH)
+		r->owner_dead = r->recovered = 1;
+	switch (corrupt) {
+	case 1: r->task[3].value++; break;                          /* a wrong result */
+	case 2: r->task[7].state = TASK_PENDING; break;             /* a lost result */
+	case 3: r->task[ERRORS_BAD_TASK].state = TASK_DONE; break;  /* the failure unnamed */
+	case 4: strcpy(r->task[ERRORS_BAD_TASK].reason, "oops"); break;
+	case 5: r->reported = 0; break;                             /* a lost error */
+	case 6: r->reported = 2; break;                             /* a doubled one */
+	case 7: r->lock_free = 0; break;                            /* a lock left held */
+	case 8: r->log_n--; break;                                  /* the log not repaired */
+	case 9: r->children_left = 1; break;                        /* a zombie */
+	case 10: /* task 8 cancelled (before it ran): right only with cancel */
+		r->task[8].state = TASK_CANCELLED;
+		r->log_n--;
+		r->log_sum -= r->task[8].value;
+		break;
+	case 11: r->recovered = 0; r->owner_dead = a->variant == ERR_LOCKDEATH; break;
+	case 12: r->whole_process = 1; r->sandbox_signal = SIGKILL; break;
+	}
+	*seconds = 1e-3;
+}
+
+static enum hx_verdict run_case(const char *variant, const char *mode, int workers)
+{
+	struct hx_opts o;
+	struct hx_case c;
+	char err[256], out[8192];
+	char *argv[] = { "errors", "--on-error", (char *)mode, NULL };
+
+	assert_int_equal(hx_parse(&errors_exercise, 3, argv, &o, err, sizeof err, out, sizeof out),
+			 HX_PARSE_OK);
+	memset(&c, 0, sizeof c);
+	c.ex = &errors_exercise;
+	c.opts = &o;
+	c.variant = hx_variant_index(&errors_exercise, variant);
+	assert_true(c.variant >= 0);
+	c.variant_name = variant;
+	c.workers = workers;
+	c.size = 10;
+	assert_int_equal(errors_exercise.setup(&c), 0);
+	errors_exercise.run(&c);
+	errors_exercise.check(&c);
+	errors_exercise.teardown(&c);
+	return c.verdict;
+}
+
+static const char *const variants[] = { "return", "callback", "crash", "lockdeath" };
+
+static void correct_outcomes_pass(void **state)
+{
+	(void)state;
+	corrupt = 0;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(run_case(variants[i], "continue", 2), HX_PASS);
+		assert_int_equal(run_case(variants[i], "cancel", 3), HX_PASS);
+	}
+}
+
+static void every_spoiled_outcome_fails(void **state)
+{
+	(void)state;
+	for (corrupt = 1; corrupt <= 10; corrupt++)
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(run_case(variants[i], "continue", 2), HX_FAIL);
+	corrupt = 11;
+	assert_int_equal(run_case("lockdeath", "continue", 2), HX_FAIL);
+	corrupt = 0;
+}
+
+static void cancelled_tasks_only_in_cancel_mode(void **state)
+{
+	(void)state;
+	corrupt = 10;
+	assert_int_equal(run_case("return", "cancel", 2), HX_PASS);
+	assert_int_equal(run_case("return", "continue", 2), HX_FAIL);
+	corrupt = 0;
+}
+
+static void sandbox_must_die_by_sigsegv(void **state)
+{
+	(void)state;
+	corrupt = 12; /* the sandbox died, but by SIGKILL */
+	assert_int_equal(run_case("crash", "continue", 2), HX_FAIL);
+	assert_int_equal(run_case("return", "continue", 2), HX_FAIL);
+	corrupt = 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(correct_outcomes_pass),
+		cmocka_unit_test(every_spoiled_outcome_fails),
+		cmocka_unit_test(cancelled_tasks_only_in_cancel_mode),
+		cmocka_unit_test(sandbox_must_die_by_sigsegv),
+	};
+	return cmocka_run_group_tests_name("errors (validator)", tests, NULL, NULL);
+}
