@@ -1,0 +1,132 @@
+/* run_factorial.c: integration tests of `factorial`: every backend, both variants, at
+ * 1 to 4 workers (MPI: -np 1 to 4; with one rank, rank 0 computes alone), read back
+ * from the CSV records (every n! validated against mpz_fac_ui, the completion order a
+ * permutation of the tasks); results printed as they complete; bad input refused with
+ * exit 2 on every backend. */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long note_value(const char *note, const char *key)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, "%s=", key);
+	p = strstr(note, k);
+	if (p == NULL)
+		fprintf(stderr, "no %s in note: %s\n", key, note);
+	assert_non_null(p);
+	return strtol(p + strlen(k), NULL, 10);
+}
+
+static void validates_on(const char *backend)
+{
+	static const char *const args[] = { "-n", "300", "-r", "2", "-x", "0", NULL };
+	for (int w = 1; w <= 4; w++) {
+		struct tx_csv t;
+		int seen[2] = { 0, 0 };
+		tx_expect_records(&t, backend, "factorial", w, args, "pass", 2);
+		assert_int_equal(t.nrows, 2);
+		for (int row = 0; row < t.nrows; row++) {
+			const char *v = tx_csv_get(&t, row, "variant");
+			const char *note = tx_csv_get(&t, row, "note");
+			int large = strcmp(v, "large") == 0;
+			seen[large]++;
+			assert_int_equal(note_value(note, "checked"), 300);
+			/* small: (1 + k%20)!, the last is 20! (19 digits); large: 300! (615) */
+			assert_int_equal(note_value(note, "last_n"), large ? 300 : 20);
+			assert_int_equal(note_value(note, "last_digits"), large ? 615 : 19);
+			assert_true(note_value(note, "first_done_n") >= 1);
+			assert_string_equal(tx_csv_get(&t, row, "reps"), "2");
+			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
+		}
+		assert_int_equal(seen[0], 1);
+		assert_int_equal(seen[1], 1);
+		tx_csv_free(&t);
+	}
+}
+
+static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
+static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
+static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+
+/* the seed: factorials of 1..10 on 5 workers, each printed as it completes */
+static void prints_as_completed(void **state)
+{
+	static const char *const args[] = { "--variant", "large", "-n", "10", "-r", "1", "-x",
+					    "0", "-w", "3", NULL };
+	(void)state;
+	for (int b = 0; b < 4; b++) {
+		struct tx_result r;
+		int mpi = strcmp(tx_backends[b], "mpi") == 0;
+		tx_launch(&r, tx_backends[b], "factorial", mpi ? 3 : 0, args);
+		if (r.exit_code != 0)
+			tx_dump("factorial -n 10", &r);
+		assert_int_equal(r.exit_code, 0);
+		assert_non_null(strstr(r.out, "results as they complete"));
+		for (int i = 1; i <= 10; i++) {
+			char line[32];
+			snprintf(line, sizeof line, "done #%d: ", i);
+			assert_non_null(strstr(r.out, line));
+		}
+		assert_non_null(strstr(r.out, "10! = 3628800\n"));
+		assert_non_null(strstr(r.out, " 1! = 1\n"));
+		assert_null(strstr(r.out, "done #11"));
+		tx_result_free(&r);
+	}
+}
+
+struct bad {
+	const char *args[4];
+	const char *option;
+};
+
+static const struct bad bad_inputs[] = {
+	{ { "-n", "abc" }, "-n/--size" },
+	{ { "-n", "0" }, "--size" },
+	{ { "-n", "2000000" }, "--size" },
+	{ { "--variant", "large", "-n", "50000" }, "--size" }, /* n! up to 50000: too long */
+	{ { "-n" }, "--size" },
+	{ { "-w", "0" }, "--workers" },
+	{ { "-w", "1,,2" }, "--workers" },
+	{ { "-x", "-1" }, "--warmup" },
+	{ { "--variant", "huge" }, "--variant" },
+	{ { "--frobnicate" }, "--frobnicate" },
+	{ { "stray" }, "stray" },
+};
+
+static void bad_input_on(const char *backend)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		tx_expect_usage_error(backend, "factorial", bad_inputs[i].args, bad_inputs[i].option);
+}
+
+static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
+static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openmp_validates),
+		cmocka_unit_test(pthreads_validates),
+		cmocka_unit_test(procs_validates),
+		cmocka_unit_test(mpi_validates),
+		cmocka_unit_test(prints_as_completed),
+		cmocka_unit_test(openmp_refuses_bad_input),
+		cmocka_unit_test(pthreads_refuses_bad_input),
+		cmocka_unit_test(procs_refuses_bad_input),
+		cmocka_unit_test(mpi_refuses_bad_input),
+	};
+	return cmocka_run_group_tests_name("factorial (integration)", tests, NULL, NULL);
+}

@@ -1,0 +1,141 @@
+/* run_sumsquares.c: integration tests of `sumsquares`: every backend, every variant, at
+ * 1 to 4 workers (MPI: -np 1 to 4), read back from the CSV records (every element was
+ * validated against the closed form; speedup and efficiency against serial); the
+ * baseline measured on the spot when serial was not asked for; bad input refused
+ * with exit 2 on every backend. */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *note_str(const char *note, const char *key)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, "%s=", key);
+	p = strstr(note, k);
+	if (p == NULL)
+		fprintf(stderr, "no %s in note: %s\n", key, note);
+	assert_non_null(p);
+	return p + strlen(k);
+}
+
+static void validates_on(const char *backend)
+{
+	static const char *const args[] = { "-n", "2000", "-c", "7", "-r", "1", "-x", "0", NULL };
+	const int mpi = strcmp(backend, "mpi") == 0;
+	for (int w = 1; w <= 4; w++) {
+		struct tx_csv t;
+		int pass = 0, na = 0;
+		tx_expect_records(&t, backend, "sumsquares", w, args, "pass,n/a", 5);
+		assert_int_equal(t.nrows, 5);
+		for (int row = 0; row < t.nrows; row++) {
+			const char *v = tx_csv_get(&t, row, "variant");
+			const char *verdict = tx_csv_get(&t, row, "verdict");
+			const char *note = tx_csv_get(&t, row, "note");
+			int expect_na = (strcmp(v, "serial") == 0 && w > 1) ||
+					(strcmp(v, "guided") == 0 && mpi);
+			if (expect_na) {
+				assert_string_equal(verdict, "n/a");
+				assert_true(strlen(note_str(note, "reason")) > 10);
+				na++;
+				continue;
+			}
+			assert_string_equal(verdict, "pass");
+			/* every element checked; the last is sum_square(1999) = 1998*1999*3997/6 */
+			assert_int_equal(atol(note_str(note, "checked")), 2000);
+			assert_int_equal(strtoull(note_str(note, "last"), NULL, 10), 2660670999ULL);
+			if (strcmp(v, "serial") != 0) {
+				double s = atof(note_str(note, "speedup"));
+				double e = atof(note_str(note, "efficiency"));
+				assert_true(s > 0 && e > 0);
+				/* efficiency = speedup / W, both printed to 3 decimals */
+				assert_true(fabs(e * w - s) <= 0.0006 * w);
+				/* serial ran first at W=1 only: at W>1 it was n/a, so measured */
+				assert_non_null(strstr(note, w == 1 ? "baseline=serial"
+								    : "baseline=measured"));
+			}
+			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
+			pass++;
+		}
+		assert_int_equal(pass + na, 5);
+		assert_int_equal(na, (w > 1) + mpi);
+		tx_csv_free(&t);
+	}
+}
+
+static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
+static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
+static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+
+/* only dynamic asked for: the serial baseline is measured by the program itself */
+static void baseline_without_serial(void **state)
+{
+	static const char *const args[] = { "--variant", "dynamic", "-n", "3000", "-r", "1",
+					    "-x", "0", NULL };
+	(void)state;
+	for (int b = 0; b < 4; b++) {
+		struct tx_csv t;
+		tx_expect_records(&t, tx_backends[b], "sumsquares", 2, args, "pass", 1);
+		assert_int_equal(t.nrows, 1);
+		assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "baseline=measured"));
+		assert_true(atof(note_str(tx_csv_get(&t, 0, "note"), "serial_s")) > 0);
+		tx_csv_free(&t);
+	}
+}
+
+struct bad {
+	const char *args[4];
+	const char *option;
+};
+
+static const struct bad bad_inputs[] = {
+	{ { "-n", "abc" }, "-n/--size" },
+	{ { "-n", "0" }, "--size" },
+	{ { "-n", "3810780" }, "--size" },  /* sum_square(N-1) would overflow 64 bits */
+	{ { "-n", "99999999999" }, "--size" },
+	{ { "-c", "0" }, "--chunk" },
+	{ { "--chunk", "x" }, "--chunk" },
+	{ { "--chunk" }, "--chunk" },
+	{ { "-w", "0" }, "--workers" },
+	{ { "-r", "0" }, "--reps" },
+	{ { "--variant", "fastest" }, "--variant" },
+	{ { "--frobnicate" }, "--frobnicate" },
+	{ { "stray" }, "stray" },
+};
+
+static void bad_input_on(const char *backend)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		tx_expect_usage_error(backend, "sumsquares", bad_inputs[i].args, bad_inputs[i].option);
+}
+
+static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
+static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openmp_validates),
+		cmocka_unit_test(pthreads_validates),
+		cmocka_unit_test(procs_validates),
+		cmocka_unit_test(mpi_validates),
+		cmocka_unit_test(baseline_without_serial),
+		cmocka_unit_test(openmp_refuses_bad_input),
+		cmocka_unit_test(pthreads_refuses_bad_input),
+		cmocka_unit_test(procs_refuses_bad_input),
+		cmocka_unit_test(mpi_refuses_bad_input),
+	};
+	return cmocka_run_group_tests_name("sumsquares (integration)", tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* test_sumsquares.c: sumsquares' kernel, closed form and validator against a serial
+ * stand-in for the backend, which can also corrupt its result: any wrong element must
+ * fail validation; -n past the 64-bit limit is refused; the speedup note. */
+#include "sumsquares.h"
+
+#include "hx.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+extern const struct hx_exercise sumsquares_exercise;
+
+static long corrupt_at = -1; /* element the stand-in gets wrong, or -1 */
+
+const char *ss_not_applicable(enum ss_variant v)
+{
+	return v == SS_GUIDED ? "no guided here (test)" : NULL;
+}
+
+void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
+{
+	ss_map(out, 0, a->n);
+	if (corrupt_at >= 0)
+		out[corrupt_at] += 1;
+	*seconds = 1e-3;
+}
+
+static enum hx_verdict run_case(const char *variant, int workers, long n, char *note)
+{
+	struct hx_opts o;
+	struct hx_case c;
+	struct hx_stats st;
+	int rc;
+	memset(&o, 0, sizeof o);
+	memset(&c, 0, sizeof c);
+	memset(&st, 0, sizeof st);
+	o.reps = 3;
+	o.x[0][0] = 4; /* chunk */
+	c.ex = &sumsquares_exercise;
+	c.opts = &o;
+	c.variant = hx_variant_index(&sumsquares_exercise, variant);
+	assert_true(c.variant >= 0);
+	c.variant_name = variant;
+	c.workers = workers;
+	c.size = n;
+	rc = sumsquares_exercise.setup(&c);
+	if (rc == HX_NA) {
+		strcpy(note, c.note);
+		return HX_NA;
+	}
+	assert_int_equal(rc, 0);
+	sumsquares_exercise.run(&c);
+	sumsquares_exercise.check(&c);
+	sumsquares_exercise.teardown(&c);
+	if (c.verdict == HX_PASS) {
+		st.median = 1e-3;
+		sumsquares_exercise.finish(&c, &st);
+	}
+	strcpy(note, c.note);
+	return c.verdict;
+}
+
+static void kernel_matches_closed_form(void **state)
+{
+	(void)state;
+	assert_true(ss_expected(0) == 0);
+	assert_true(ss_expected(1) == 0);
+	assert_true(ss_expected(2) == 1);
+	assert_true(ss_expected(4) == 14);
+	assert_true(ss_expected(10000) == 333283335000ULL); /* the seed's last element */
+	for (uint64_t n = 0; n < 3000; n++)
+		assert_true(ss_sum_square(n) == ss_expected(n));
+	/* the largest element allowed still fits in 64 bits, the next would not */
+	{
+		unsigned __int128 last = (unsigned __int128)(SS_MAX_N - 2) * (SS_MAX_N - 1) *
+					 (2 * SS_MAX_N - 3) / 6;
+		unsigned __int128 next = (unsigned __int128)(SS_MAX_N - 1) * SS_MAX_N *
+					 (2 * SS_MAX_N - 1) / 6;
+		assert_true(last <= UINT64_MAX);
+		assert_true(next > UINT64_MAX);
+		assert_true(ss_expected(SS_MAX_N - 1) == (uint64_t)last);
+	}
+}
+
+static void guided_grab_shrinks(void **state)
+{
+	(void)state;
+	assert_int_equal(ss_guided_grab(1000, 2, 1), 250);
+	assert_int_equal(ss_guided_grab(3, 2, 1), 1);
+	assert_int_equal(ss_guided_grab(3, 2, 8), 8);
+}
+
+static void correct_results_pass(void **state)
+{
+	const char *v[] = { "static", "cyclic", "dynamic" };
+	char note[HX_NOTE_LEN];
+	(void)state;
+	corrupt_at = -1;
+	assert_int_equal(run_case("serial", 1, 500, note), HX_PASS);
+	assert_non_null(strstr(note, "checked=500"));
+	for (int i = 0; i < 3; i++)
+		for (int w = 1; w <= 4; w++) {
+			assert_int_equal(run_case(v[i], w, 500, note), HX_PASS);
+			/* no serial case ran before: the baseline was measured on the spot */
+			assert_non_null(strstr(note, "baseline=measured"));
+			assert_non_null(strstr(note, "efficiency="));
+		}
+}
+
+static void corrupted_results_fail(void **state)
+{
+	const long at[] = { 0, 1, 2, 250, 499 };
+	char note[HX_NOTE_LEN];
+	(void)state;
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		corrupt_at = at[i];
+		assert_int_equal(run_case("dynamic", 2, 500, note), HX_FAIL);
+		assert_non_null(strstr(note, "first_wrong="));
+	}
+	corrupt_at = -1;
+}
+
+static void not_applicable_cases(void **state)
+{
+	char note[HX_NOTE_LEN];
+	(void)state;
+	assert_int_equal(run_case("serial", 2, 100, note), HX_NA);
+	assert_non_null(strstr(note, "reason="));
+	assert_int_equal(run_case("guided", 2, 100, note), HX_NA);
+	assert_non_null(strstr(note, "no guided"));
+}
+
+static void overflowing_size_is_refused(void **state)
+{
+	struct hx_opts o;
+	char err[256], out[64];
+	char *too_big[] = { "sumsquares", "-n", "3810780", NULL };
+	char *largest[] = { "sumsquares", "-n", "3810779", NULL };
+	(void)state;
+	assert_int_equal(hx_parse(&sumsquares_exercise, 3, too_big, &o, err, sizeof err, out,
+				  sizeof out), HX_PARSE_ERROR);
+	assert_non_null(strstr(err, "-n/--size"));
+	assert_non_null(strstr(err, "64 bits"));
+	assert_int_equal(hx_parse(&sumsquares_exercise, 3, largest, &o, err, sizeof err, out,
+				  sizeof out), HX_PARSE_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kernel_matches_closed_form),
+		cmocka_unit_test(guided_grab_shrinks),
+		cmocka_unit_test(correct_results_pass),
+		cmocka_unit_test(corrupted_results_fail),
+		cmocka_unit_test(not_applicable_cases),
+		cmocka_unit_test(overflowing_size_is_refused),
+	};
+	return cmocka_run_group_tests_name("sumsquares validator", tests, NULL, NULL);
+}
