@@ -1,0 +1,239 @@
+/* run_errors.c: integration tests of `errors`: every backend, every variant, both
+ * --on-error modes, at 1 to 4 workers (MPI: -np 1 to 4), read back from the CSV
+ * records: task 5 named with its reason, every other result there (or cancelled),
+ * no lock held; a process crash contained with its signal, a thread crash reported
+ * from its sandbox with exit 0 (verdict unsafe); the robust mutex recovered with no
+ * shared-memory object or process left behind; bad input refused with exit 2. */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NTASKS 12
+
+/* the verdict each backend must give each variant */
+static const char *expected(const char *backend, const char *variant)
+{
+	if (strcmp(variant, "return") == 0 || strcmp(variant, "callback") == 0)
+		return "pass";
+	if (strcmp(backend, "procs") == 0)
+		return "pass";
+	if (strcmp(backend, "mpi") == 0)
+		return "n/a";
+	if (strcmp(variant, "crash") == 0)
+		return "unsafe"; /* threads: the crash takes the (sandbox) process down */
+	return strcmp(backend, "pthreads") == 0 ? "pass" : "n/a"; /* lockdeath */
+}
+
+static long note_value(const char *note, const char *key)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, " %s=", key);
+	p = strstr(note, k);
+	assert_non_null(p);
+	return strtol(p + strlen(k), NULL, 10);
+}
+
+static void check_rows(const struct tx_csv *t, const char *backend, const char *mode, int w)
+{
+	for (int row = 0; row < t->nrows; row++) {
+		const char *v = tx_csv_get(t, row, "variant");
+		const char *verdict = tx_csv_get(t, row, "verdict");
+		const char *note = tx_csv_get(t, row, "note");
+		long done, cancelled;
+
+		if (strcmp(verdict, expected(backend, v)) != 0) {
+			fprintf(stderr, "%s %s %s at %d: %s (expected %s): %s\n", backend, v, mode, w,
+				verdict, expected(backend, v), note);
+			fail();
+		}
+		if (strcmp(verdict, "n/a") == 0) {
+			assert_non_null(strstr(note, "reason=not applicable: "));
+			continue;
+		}
+		if (strcmp(verdict, "unsafe") == 0) {
+			assert_non_null(strstr(note, "signal 11"));
+			assert_non_null(strstr(note, "parent alive"));
+			continue;
+		}
+		assert_non_null(strstr(note, "failed_task=5 "));
+		assert_non_null(strstr(note, "lock=free"));
+		if (strcmp(v, "crash") == 0)
+			assert_non_null(strstr(note, "reason='worker killed by signal 11"));
+		else if (strcmp(v, "lockdeath") == 0) {
+			assert_non_null(strstr(note, "reason='worker died holding the lock"));
+			assert_non_null(strstr(note, "eownerdead=1 recovered=1"));
+		} else
+			assert_non_null(strstr(note, "reason='bad value'"));
+		done = note_value(note, "done");
+		cancelled = note_value(note, "cancelled");
+		if (strcmp(mode, "continue") == 0) {
+			assert_int_equal(done, NTASKS - 1);
+			assert_int_equal(cancelled, 0);
+		} else {
+			assert_int_equal(done + cancelled, NTASKS - 1);
+		}
+	}
+}
+
+static void validates_on(const char *backend)
+{
+	static const char *const modes[] = { "continue", "cancel" };
+	for (int m = 0; m < 2; m++) {
+		for (int w = 1; w <= 4; w++) {
+			const char *args[] = { "-n", "12", "-r", "1", "-x", "0", "--on-error", modes[m], NULL };
+			struct tx_csv t;
+			tx_expect_records(&t, backend, "errors", w, args, "pass,unsafe,n/a", 4);
+			assert_int_equal(t.nrows, 4);
+			check_rows(&t, backend, modes[m], w);
+			tx_csv_free(&t);
+		}
+	}
+}
+
+static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
+static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
+static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+
+/* with cancellation on, `omp cancel` stops the rest; off, the note says so */
+static void openmp_cancel_follows_omp_cancellation(void **state)
+{
+	static const char *const args[] = { "-n", "40", "-r", "1", "-x", "0", "--on-error",
+					    "cancel", "--variant", "return", NULL };
+	struct tx_csv t;
+	(void)state;
+	setenv("OMP_CANCELLATION", "true", 1);
+	tx_expect_records(&t, "openmp", "errors", 2, args, "pass", 1);
+	assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "omp cancel for"));
+	assert_true(note_value(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
+	tx_csv_free(&t);
+	setenv("OMP_CANCELLATION", "false", 1);
+	tx_expect_records(&t, "openmp", "errors", 2, args, "pass", 1);
+	assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "omp cancel off: set OMP_CANCELLATION=true"));
+	assert_true(note_value(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
+	tx_csv_free(&t);
+	unsetenv("OMP_CANCELLATION");
+}
+
+/* ---- leftovers: /dev/shm entries and processes running an errors binary ----------- */
+static int count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* processes (zombies included) whose command is an `errors` of this build */
+static int count_errors_procs(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[256];
+		FILE *f;
+		size_t k;
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		k = fread(buf, 1, sizeof buf - 1, f);
+		buf[k] = '\0';
+		fclose(f);
+		if (strstr(buf, tx_build()) != NULL && strstr(buf, "/errors") != NULL)
+			n++;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r"); /* a zombie has an empty cmdline: look at its name */
+		if (f == NULL)
+			continue;
+		k = fread(buf, 1, sizeof buf - 1, f);
+		buf[k] = '\0';
+		fclose(f);
+		if (strstr(buf, "(errors) Z") != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void nothing_left_behind(void **state)
+{
+	static const char *const backends[] = { "pthreads", "procs" };
+	int shm0 = count_dir("/dev/shm"), procs0 = count_errors_procs();
+	(void)state;
+	assert_int_equal(procs0, 0);
+	for (int b = 0; b < 2; b++) {
+		for (int w = 2; w <= 3; w++) {
+			const char *args[] = { "-n", "12", "-r", "3", "-x", "0", "--variant",
+					       "lockdeath,crash", NULL };
+			struct tx_csv t;
+			tx_expect_records(&t, backends[b], "errors", w, args, "pass,unsafe", 2);
+			check_rows(&t, backends[b], "continue", w);
+			tx_csv_free(&t);
+		}
+	}
+	/* other programs may come and go in /dev/shm: ours must add nothing */
+	assert_true(count_dir("/dev/shm") <= shm0);
+	assert_int_equal(count_errors_procs(), 0);
+}
+
+struct bad {
+	const char *args[4];
+	const char *option;
+};
+
+static const struct bad bad_inputs[] = {
+	{ { "--on-error", "ignore" }, "--on-error" },
+	{ { "--on-error" }, "--on-error" },
+	{ { "-n", "5" }, "--size" },
+	{ { "--variant", "segfault" }, "--variant" },
+	{ { "-r", "0" }, "--reps" },
+};
+
+static void bad_input_on(const char *backend)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		tx_expect_usage_error(backend, "errors", bad_inputs[i].args, bad_inputs[i].option);
+}
+
+static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
+static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openmp_validates),
+		cmocka_unit_test(pthreads_validates),
+		cmocka_unit_test(procs_validates),
+		cmocka_unit_test(mpi_validates),
+		cmocka_unit_test(openmp_cancel_follows_omp_cancellation),
+		cmocka_unit_test(nothing_left_behind),
+		cmocka_unit_test(openmp_refuses_bad_input),
+		cmocka_unit_test(pthreads_refuses_bad_input),
+		cmocka_unit_test(procs_refuses_bad_input),
+		cmocka_unit_test(mpi_refuses_bad_input),
+	};
+	return cmocka_run_group_tests_name("errors (integration)", tests, NULL, NULL);
+}
