@@ -152,7 +152,7 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
  * shared with everything else). */
 static void relax(unsigned *spins)
 {
-	if (++*spins < 4096) {
+	if (++*spins < 256) {
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
 #endif
@@ -274,9 +274,9 @@ static void ipc_check(struct hx_case *c)
 	if (s->nsamples > 0) {
 		double lat = median(s->lat, s->nsamples), st = median(s->stream, s->nsamples);
 		double iters = (double)s->args.iters;
-		hx_note(c, "one_way_us", "%.3f", lat / (2 * iters) * 1e6);
+		hx_note(c, "one_way_us", "%.4g", lat / (2 * iters) * 1e6);
 		if (st > 0)
-			hx_note(c, "gb_per_s", "%.3f", (double)s->args.bytes * 2 * iters / st / 1e9);
+			hx_note(c, "gb_per_s", "%.4g", (double)s->args.bytes * 2 * iters / st / 1e9);
 	}
 }
 

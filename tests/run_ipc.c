@@ -1,0 +1,198 @@
+/* run_ipc.c: integration tests of `ipc`: every backend, every channel, at exactly 2
+ * workers (MPI: -np 2, and -np 3 using the first 2), message sizes 8 B to 4 KiB and
+ * 1 MiB to 4 MiB; every payload checksum verified; the channels a backend lacks are
+ * "not applicable" with the reason; the latency/bandwidth table printed per channel;
+ * other worker counts refused with exit 2 (MPI -np 1 too); bad input refused. */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const channels[] = { "condvar", "spin", "pipe", "socketpair", "mqueue", "shm",
+					"sendrecv", "nonblocking", "rma", "shmwin" };
+#define NCH 10
+
+/* the channels each backend has */
+static int has(const char *backend, const char *ch)
+{
+	static const char *const list[4][5] = {
+		{ "spin" },                                          /* openmp */
+		{ "sendrecv", "nonblocking", "rma", "shmwin" },      /* mpi */
+		{ "condvar", "spin" },                               /* pthreads */
+		{ "pipe", "socketpair", "mqueue", "shm" },           /* procs */
+	};
+	for (int b = 0; b < 4; b++)
+		if (strcmp(tx_backends[b], backend) == 0)
+			for (int i = 0; i < 5 && list[b][i] != NULL; i++)
+				if (strcmp(list[b][i], ch) == 0)
+					return 1;
+	return 0;
+}
+
+static double note_value(const char *note, const char *key)
+{
+	char k[64];
+	const char *p;
+	snprintf(k, sizeof k, "%s=", key);
+	p = strstr(note, k);
+	if (p == NULL) {
+		fprintf(stderr, "no %s in note: %s\n", key, note);
+		fail();
+	}
+	return atof(p + strlen(k));
+}
+
+/* sizes MIN..MAX: nsizes of them */
+static void sweep(const char *backend, int np, const char *range, const char *n, int nsizes)
+{
+	const char *args[] = { "-m", range, "-n", n, "-r", "1", "-x", "0", NULL };
+	struct tx_csv t;
+	int passed[NCH] = { 0 };
+
+	(void)np;
+	tx_expect_records(&t, backend, "ipc", 2, args, "pass,n/a", NCH * nsizes * 2);
+	assert_int_equal(t.nrows, NCH * nsizes * 2);
+	for (int row = 0; row < t.nrows; row++) {
+		const char *v = tx_csv_get(&t, row, "variant"), *note = tx_csv_get(&t, row, "note");
+		const char *verdict = tx_csv_get(&t, row, "verdict");
+		int c;
+		for (c = 0; c < NCH && strcmp(channels[c], v) != 0; c++)
+			;
+		assert_true(c < NCH);
+		if (!has(backend, v)) {
+			assert_string_equal(verdict, "n/a");
+			assert_non_null(strstr(note, "not applicable"));
+			continue;
+		}
+		assert_string_equal(verdict, "pass");
+		assert_non_null(strstr(note, "checksums=ok"));
+		assert_true(note_value(note, "one_way_us") > 0);
+		assert_true(note_value(note, "gb_per_s") > 0);
+		assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
+		if (strcmp(tx_csv_get(&t, row, "phase"), "latency") == 0) {
+			passed[c]++;
+			printf("    %-8s %-11s %8s B  one-way %10.3f us  %8.3f GB/s  checksums ok\n",
+			       backend, v, tx_csv_get(&t, row, "size"), note_value(note, "one_way_us"),
+			       note_value(note, "gb_per_s"));
+		}
+	}
+	for (int c = 0; c < NCH; c++)
+		assert_int_equal(passed[c], has(backend, channels[c]) ? nsizes : 0);
+	tx_csv_free(&t);
+}
+
+static void validates_on(const char *backend)
+{
+	sweep(backend, 2, "8:4K", "50", 10);
+	sweep(backend, 2, "1M:4M", "4", 3);
+}
+
+static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
+static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
+static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+
+/* -np 3: the case uses ranks 0 and 1, rank 2 waits; odd sizes too */
+static void mpi_three_ranks_uses_two(void **state)
+{
+	static const char *const args[] = { "--csv", "-q", "-m", "3:24", "-n", "20", "-r", "1", "-x",
+					    "0", "--variant", "sendrecv,nonblocking,rma,shmwin", NULL };
+	struct tx_result r;
+	struct tx_csv t;
+	(void)state;
+	tx_launch(&r, "mpi", "ipc", 3, args);
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0) {
+		tx_dump("ipc mpi -np 3", &r);
+		fail();
+	}
+	assert_int_equal(t.nrows, 4 * 4 * 2); /* 3, 6, 12, 24 bytes */
+	for (int row = 0; row < t.nrows; row++) {
+		assert_string_equal(tx_csv_get(&t, row, "verdict"), "pass");
+		assert_string_equal(tx_csv_get(&t, row, "workers"), "2");
+		assert_non_null(strstr(tx_csv_get(&t, row, "note"), "checksums=ok"));
+	}
+	tx_csv_free(&t);
+	tx_result_free(&r);
+}
+
+/* exactly 2 workers: anything else is a usage error naming --workers */
+static void other_worker_counts_refused(void **state)
+{
+	static const char *const counts[] = { "1", "3", "4", "2,3", "1,2" };
+	(void)state;
+	for (int b = 0; b < 4; b++)
+		for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+			const char *args[] = { "-w", counts[i], NULL };
+			tx_expect_usage_error(tx_backends[b], "ipc", args, "--workers");
+		}
+}
+
+/* mpirun -np 1: a clear error and exit 2, not a hang */
+static void mpi_one_rank_refused(void **state)
+{
+	static const char *const none[] = { NULL };
+	struct tx_result r;
+	(void)state;
+	tx_launch(&r, "mpi", "ipc", 1, none);
+	if (r.timed_out || r.exit_code != 2 || r.err == NULL || strstr(r.err, "ipc: ") == NULL ||
+	    strstr(r.err, "--workers") == NULL || strstr(r.err, "mpirun -np 2") == NULL)
+		tx_dump("ipc on mpi with 1 rank", &r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 2);
+	assert_non_null(strstr(r.err, "mpirun -np 2"));
+	tx_result_free(&r);
+}
+
+struct bad {
+	const char *args[4];
+	const char *option;
+};
+
+static const struct bad bad_inputs[] = {
+	{ { "-m", "0:8" }, "--message-size" },
+	{ { "-m", "8" }, "--message-size" },
+	{ { "-m", "16:8" }, "--message-size" },
+	{ { "-m", "8:5M" }, "--message-size" },
+	{ { "-m", "8:abc" }, "--message-size" },
+	{ { "--message-size" }, "--message-size" },
+	{ { "-n", "0" }, "--size" },
+	{ { "--variant", "carrier-pigeon" }, "--variant" },
+	{ { "-r", "0" }, "--reps" },
+	{ { "--frobnicate" }, "--frobnicate" },
+};
+
+static void bad_input_on(const char *backend)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
+		tx_expect_usage_error(backend, "ipc", bad_inputs[i].args, bad_inputs[i].option);
+}
+
+static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
+static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(openmp_validates),
+		cmocka_unit_test(pthreads_validates),
+		cmocka_unit_test(procs_validates),
+		cmocka_unit_test(mpi_validates),
+		cmocka_unit_test(mpi_three_ranks_uses_two),
+		cmocka_unit_test(other_worker_counts_refused),
+		cmocka_unit_test(mpi_one_rank_refused),
+		cmocka_unit_test(openmp_refuses_bad_input),
+		cmocka_unit_test(pthreads_refuses_bad_input),
+		cmocka_unit_test(procs_refuses_bad_input),
+		cmocka_unit_test(mpi_refuses_bad_input),
+	};
+	return cmocka_run_group_tests_name("ipc (integration)", tests, NULL, NULL);
+}
