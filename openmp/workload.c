@@ -13,6 +13,7 @@
 #include "hx.h"
 
 #include <omp.h>
+#include <stdlib.h>
 
 static void measure(int workers, struct wl_report *r)
 {
@@ -36,7 +37,8 @@ static void measure(int workers, struct wl_report *r)
 
 void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
 {
-	double outer0, outer1, t0 = 0, t1 = 0;
+	double outer0, outer1, *t0 = hx_calloc((size_t)a->workers, sizeof *t0),
+				*t1 = hx_calloc((size_t)a->workers, sizeof *t1), first, last;
 	int got = 0;
 
 	outer0 = hx_now();
@@ -46,24 +48,32 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 		long lo = wl_first(a->tasks, a->workers, w), hi = wl_first(a->tasks, a->workers, w + 1);
 #pragma omp masked
 		got = omp_get_num_threads();
-		/* the clock starts when every thread is in the region */
+		/* work starts when every thread is in the region; each thread keeps its own
+		 * clock (with more threads than cores the master may run late) */
 #pragma omp barrier
-#pragma omp masked
-		t0 = hx_now();
+		t0[w] = hx_now();
 		if (got == a->workers)
 			for (long i = lo; i < hi; i++) {
 				result[i] = wl_run_task(a, i);
 #pragma omp atomic
 				done[i]++;
 			}
-#pragma omp barrier
-#pragma omp masked
-		t1 = hx_now();
+		t1[w] = hx_now();
 	}
 	outer1 = hx_now();
 	if (got != a->workers) /* the runtime gave fewer threads: tasks stay undone */
 		hx_die(__FILE__, __LINE__, "omp parallel", "fewer threads than asked for");
-	r->work_s = t1 - t0;
+	first = t0[0];
+	last = t1[0];
+	for (int w = 1; w < a->workers; w++) {
+		if (t0[w] < first)
+			first = t0[w];
+		if (t1[w] > last)
+			last = t1[w];
+	}
+	free(t0);
+	free(t1);
+	r->work_s = last - first;
 	r->start_s = (outer1 - outer0) - r->work_s;
 	if (a->measure_mem)
 		measure(a->workers, r);
