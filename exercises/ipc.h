@@ -73,8 +73,10 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 
 /* ---- a ring of IPC_SLOTS slots, one writer and one reader, in any shared memory ------ */
 struct ipc_ring {
-	_Alignas(64) uint64_t head; /* messages written (the writer's) */
-	_Alignas(64) uint64_t tail; /* messages read (the reader's) */
+	uint64_t head;      /* messages written (the writer's) */
+	char pad[56];       /* head and tail on separate cache lines (padding, not alignment: */
+	uint64_t tail;      /* the ring may lie anywhere 8-byte aligned, e.g. an MPI window) */
+	char pad2[56];
 };
 /* The slots are IPC_SLOTS * slot bytes at `data` (the address in the caller's mapping). */
 void ipc_ring_send(struct ipc_ring *r, unsigned char *data, size_t slot, const unsigned char *buf,

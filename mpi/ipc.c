@@ -219,7 +219,8 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	struct chan c;
 	struct ipc_ops ops = { NULL, NULL, &c };
 	unsigned char *sbuf = hx_calloc(1, a->bytes), *rbuf = hx_calloc(1, a->bytes);
-	size_t ringlen = sizeof(struct ipc_ring) + IPC_SLOTS * a->bytes;
+	/* whole pages, so each rank's part starts aligned */
+	size_t ringlen = (sizeof(struct ipc_ring) + IPC_SLOTS * a->bytes + 4095) & ~(size_t)4095;
 	int64_t mine[2];
 
 	memset(&c, 0, sizeof c);
