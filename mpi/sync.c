@@ -206,6 +206,7 @@ void sync_run(const struct sync_args *a, struct sync_result *res, double *second
 	}
 	HX_CHECK_MPI(MPI_Barrier(x.comm));
 	HX_CHECK_MPI(MPI_Win_lock_all(0, x.win));
+	HX_CHECK_MPI(MPI_Barrier(x.comm)); /* the start line of round 0 */
 
 	t0 = hx_now();
 	for (long r = 0; r <= a->rounds; r++) {

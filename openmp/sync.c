@@ -198,6 +198,8 @@ void sync_run(const struct sync_args *a, struct sync_result *res, double *second
 		int w = omp_get_thread_num(), timed = 0;
 		long passes = 0;
 
+		/* a start line: round 0 begins with every thread there */
+#pragma omp barrier
 		for (long r = 0; r <= a->rounds; r++) {
 			if (r == 1) {
 				timing_mark(&t.t0);

@@ -268,7 +268,8 @@ static void rlock_round(struct shared *s, int w, long r, long *passes)
 	(*passes)++;
 }
 
-/* Every worker passes the timing barrier exactly twice (after round 0, at the end),
+/* Every worker passes the timing barrier exactly three times (before and after
+ * round 0, at the end),
  * even when it leaves early because the run is broken: nobody is left waiting. */
 static void worker(int w, void *arg)
 {
@@ -276,6 +277,8 @@ static void worker(int w, void *arg)
 	long passes = 0;
 	int timed = 0;
 
+	/* a start line: round 0 begins with everybody there, whatever the start-up */
+	barrier_wait(&s->timing);
 	for (long r = 0; r <= s->a.rounds; r++) {
 		if (r == 1) { /* round 0 done: the timed rounds start together */
 			barrier_wait(&s->timing);
