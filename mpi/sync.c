@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ARRIVED, PERMITS, INSIDE, TICKETS, LOCKW, OWNERS, COUNTER, MAXIN, NSLOTS };
+enum { ARRIVED, PERMITS, INSIDE, TICKETS, LOCKW, OWNERS, COUNTER, MAXIN, TRYING, NSLOTS };
 
 struct ctx {
 	const struct sync_args *a;
@@ -51,6 +51,17 @@ static void slot_max(struct ctx *x, long v, int slot)
 {
 	HX_CHECK_MPI(MPI_Accumulate(&v, 1, MPI_LONG, 0, slot, 1, MPI_LONG, MPI_MAX, x->win));
 	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
+}
+
+/* round 0 of semaphore and rlock: see hold_round0 in posix/sync.c */
+static void hold_round0(struct ctx *x, int slot, long limit)
+{
+	uint64_t until = hx_now_ns() + 1000000000u;
+	while (fop(x, 0, TRYING, MPI_NO_OP) < x->a->workers && hx_now_ns() < until)
+		hx_sleep_ns(10000);
+	until = hx_now_ns() + 5000000u;
+	while (fop(x, 0, slot, MPI_NO_OP) <= limit && hx_now_ns() < until)
+		hx_sleep_ns(10000);
 }
 
 static void barrier_round(struct ctx *x, long r)
@@ -93,6 +104,8 @@ static void semaphore_round(struct ctx *x, long r)
 {
 	long n, k = x->a->permits < x->a->workers ? x->a->permits : x->a->workers;
 
+	if (r == 0)
+		fop(x, 1, TRYING, MPI_SUM);
 	while (!x->a->sabotage) {
 		if (fop(x, -1, PERMITS, MPI_SUM) > 0)
 			break;
@@ -111,7 +124,7 @@ static void semaphore_round(struct ctx *x, long r)
 			target = k;
 		while (fop(x, 0, INSIDE, MPI_NO_OP) < target && hx_now_ns() < until)
 			hx_sleep_ns(10000);
-		hx_sleep_ns(2000000);
+		hold_round0(x, INSIDE, x->a->permits);
 	} else {
 		sync_hold(50);
 	}
@@ -133,6 +146,8 @@ static void rlock_round(struct ctx *x, long r)
 	int sab = x->a->sabotage, depth = 1;
 	long n, v;
 
+	if (r == 0)
+		fop(x, 1, TRYING, MPI_SUM);
 	while (!sab && rlock_try(x) != 1)
 		sched_yield();
 	n = fop(x, 1, OWNERS, MPI_SUM) + 1;
@@ -152,7 +167,7 @@ static void rlock_round(struct ctx *x, long r)
 	HX_CHECK_MPI(MPI_Get(&v, 1, MPI_LONG, 0, COUNTER, 1, MPI_LONG, x->win));
 	HX_CHECK_MPI(MPI_Win_flush(0, x->win));
 	if (r == 0)
-		hx_sleep_ns(2000000);
+		hold_round0(x, OWNERS, 1);
 	else
 		sync_hold(20);
 	v++;

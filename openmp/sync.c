@@ -24,7 +24,7 @@ struct team {
 	int broken;
 	long arrived;        /* barrier */
 	long gen, stamp, acks; /* event */
-	long permits, inside, tickets; /* semaphore */
+	long permits, inside, tickets, trying; /* semaphore, rlock */
 	omp_nest_lock_t rl;  /* rlock */
 	long owners;
 };
@@ -66,6 +66,17 @@ static int spin_until(struct team *t, const long *p, long want, int who)
 	return 0;
 }
 
+/* round 0 of semaphore and rlock: see hold_round0 in posix/sync.c */
+static void hold_round0(struct team *t, long *count, long limit)
+{
+	uint64_t until = hx_now_ns() + 1000000000u;
+	while (load(&t->trying) < t->a->workers && hx_now_ns() < until)
+		hx_sleep_ns(10000);
+	until = hx_now_ns() + 5000000u;
+	while (load(count) <= limit && hx_now_ns() < until)
+		hx_sleep_ns(10000);
+}
+
 static void barrier_round(struct team *t, int w, long r)
 {
 	long seen;
@@ -104,6 +115,8 @@ static void semaphore_round(struct team *t, int w, long r, long *passes)
 {
 	long n, k = t->a->permits < t->a->workers ? t->a->permits : t->a->workers;
 
+	if (r == 0)
+		add(&t->trying, 1);
 	/* acquire: take a permit; if there was none, give it back and try again */
 	while (!t->a->sabotage) {
 		long before;
@@ -127,7 +140,7 @@ static void semaphore_round(struct team *t, int w, long r, long *passes)
 			target = k;
 		while (load(&t->inside) < target && hx_now_ns() < until)
 			hx_sleep_ns(10000);
-		hx_sleep_ns(2000000);
+		hold_round0(t, &t->inside, t->a->permits);
 	} else {
 		sync_hold(50);
 	}
@@ -144,6 +157,8 @@ static void rlock_round(struct team *t, int w, long r, long *passes)
 	int sab = t->a->sabotage, depth = 1;
 	long n, v;
 
+	if (r == 0)
+		add(&t->trying, 1);
 	if (!sab)
 		omp_set_nest_lock(&t->rl);
 	n = add(&t->owners, 1);
@@ -161,7 +176,7 @@ static void rlock_round(struct team *t, int w, long r, long *passes)
 	atomic_max(&t->r.deepest, depth);
 	v = __atomic_load_n(&t->r.counter, __ATOMIC_RELAXED);
 	if (r == 0)
-		hx_sleep_ns(2000000);
+		hold_round0(t, &t->owners, 1);
 	else
 		sync_hold(20);
 	__atomic_store_n(&t->r.counter, v + 1, __ATOMIC_RELAXED);

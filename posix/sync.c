@@ -43,7 +43,7 @@ struct shared {
 	uint64_t t_gen, t_acks; /* when the predicate became true */
 	/* semaphore */
 	sem_t sem;
-	long inside, tickets;
+	long inside, tickets, trying;
 	/* rlock */
 	pthread_mutex_t rl;
 	long owners;
@@ -69,6 +69,20 @@ static void atomic_max(long *p, long v)
 	long old = load(p);
 	while (old < v && !__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		;
+}
+
+/* Round 0 of semaphore and rlock: whoever is inside waits until every worker has
+ * come to the door (counted in `trying` just before the acquire), then stays a while,
+ * or until more are inside than may be: a primitive that lets everybody in is then
+ * seen doing so, whatever the scheduling. */
+static void hold_round0(struct shared *s, long *count, long limit)
+{
+	uint64_t until = hx_now_ns() + 1000000000u;
+	while (load(&s->trying) < s->a.workers && hx_now_ns() < until)
+		hx_sleep_ns(10000);
+	until = hx_now_ns() + 5000000u;
+	while (load(count) <= limit && hx_now_ns() < until)
+		hx_sleep_ns(10000);
 }
 
 static void barrier_wait(pthread_barrier_t *b)
@@ -204,6 +218,8 @@ static void semaphore_round(struct shared *s, int w, long r, long *passes)
 	long n, k = s->a.permits < s->a.workers ? s->a.permits : s->a.workers;
 	int sab = s->a.sabotage;
 
+	if (r == 0)
+		add(&s->trying, 1);
 	if (!sab)
 		while (sem_wait(&s->sem) != 0)
 			if (errno != EINTR)
@@ -222,7 +238,7 @@ static void semaphore_round(struct shared *s, int w, long r, long *passes)
 			target = k;
 		while (load(&s->inside) < target && hx_now_ns() < until)
 			hx_sleep_ns(10000);
-		hx_sleep_ns(2000000);
+		hold_round0(s, &s->inside, s->a.permits);
 	} else {
 		sync_hold(50);
 	}
@@ -237,6 +253,8 @@ static void rlock_round(struct shared *s, int w, long r, long *passes)
 	int sab = s->a.sabotage, depth = 1;
 	long n, v;
 
+	if (r == 0)
+		add(&s->trying, 1);
 	if (!sab)
 		HX_CHECK_PT(pthread_mutex_lock(&s->rl));
 	n = add(&s->owners, 1);
@@ -258,7 +276,7 @@ static void rlock_round(struct shared *s, int w, long r, long *passes)
 	/* a plain read-modify-write: the lock alone keeps it whole */
 	v = __atomic_load_n(&s->r.counter, __ATOMIC_RELAXED);
 	if (r == 0)
-		hx_sleep_ns(2000000); /* hold on: without the lock another comes in now */
+		hold_round0(s, &s->owners, 1); /* without the lock another comes in now */
 	else
 		sync_hold(20);
 	__atomic_store_n(&s->r.counter, v + 1, __ATOMIC_RELAXED);
