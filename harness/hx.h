@@ -148,7 +148,8 @@ struct hx_exercise {
 	int (*sizes)(const struct hx_opts *o, long long *out, int max);
 	/* Cross-option checks after parsing; writes one line into err. May be NULL. */
 	int (*check_opts)(const struct hx_opts *o, char *err, size_t errlen);
-	/* Per case, outside timing. Return 0, or HX_NA with c->note saying why. */
+	/* Per case, outside timing. Return 0, or HX_NA with c->note saying why (then
+	 * nothing may be left allocated: teardown is called only after a 0). */
 	int (*setup)(struct hx_case *c);
 	/* One repetition: the parallel part, which fills c->t[] with its timed region. */
 	void (*run)(struct hx_case *c);
