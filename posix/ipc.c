@@ -87,8 +87,9 @@ static void box_send(void *ctx, const unsigned char *buf, size_t n)
 	memcpy(b->data, buf, n);
 	b->len = n;
 	b->full = 1;
-	HX_CHECK_PT(pthread_cond_signal(&b->changed));
 	HX_CHECK_PT(pthread_mutex_unlock(&b->lock));
+	/* signalled after the unlock: the woken receiver does not block on the mutex */
+	HX_CHECK_PT(pthread_cond_signal(&b->changed));
 }
 
 static void box_recv(void *ctx, unsigned char *buf, size_t n)
@@ -100,8 +101,8 @@ static void box_recv(void *ctx, unsigned char *buf, size_t n)
 		HX_CHECK_PT(pthread_cond_wait(&b->changed, &b->lock));
 	memcpy(buf, b->data, n < b->len ? n : b->len);
 	b->full = 0;
-	HX_CHECK_PT(pthread_cond_signal(&b->changed));
 	HX_CHECK_PT(pthread_mutex_unlock(&b->lock));
+	HX_CHECK_PT(pthread_cond_signal(&b->changed));
 }
 
 static void ring_send(void *ctx, const unsigned char *buf, size_t n)
