@@ -117,7 +117,8 @@ double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 #pragma omp barrier
 		/* a smaller team than asked would leave consumers waiting for ever */
 		if (team == a->workers) {
-#pragma omp masked
+			/* nobody starts before the clock does (the barrier closing single) */
+#pragma omp single
 			t0 = hx_now();
 			if (a->workers == 1) { /* the serial baseline: put, take back */
 				for (long id = 0; id < a->items; id++) {

@@ -186,11 +186,12 @@ static void rlock_round(struct team *t, int w, long r, long *passes)
 	(*passes)++;
 }
 
-/* the timed region's edges: every thread comes here exactly twice */
+/* the timed region's edges: every thread comes here exactly twice; nobody goes on
+ * before the clock is read (the barrier closing single) */
 static void timing_mark(double *at)
 {
 #pragma omp barrier
-#pragma omp masked
+#pragma omp single
 	*at = hx_now();
 }
 

@@ -12,9 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ---- threads: a barrier of workers + the timing thread marks start and end -------- */
+/* ---- threads ---------------------------------------------------------------------
+ * The workers meet at a barrier, then each stamps its own start and end: the timed
+ * region runs from the first start to the last end. (A clock read by the main thread
+ * after the barrier could come late when there are more threads than cores.) */
 struct thread_team {
-	pthread_barrier_t start, end;
+	pthread_barrier_t start;
 	px_work_fn fn;
 	void *arg;
 };
@@ -22,6 +25,7 @@ struct thread_team {
 struct thread_slot {
 	struct thread_team *team;
 	int worker;
+	double t0, t1;
 };
 
 static void barrier_wait(pthread_barrier_t *b)
@@ -35,9 +39,25 @@ static void *thread_main(void *p)
 {
 	struct thread_slot *s = p;
 	barrier_wait(&s->team->start);
+	s->t0 = hx_now();
 	s->team->fn(s->worker, s->team->arg);
-	barrier_wait(&s->team->end);
+	s->t1 = hx_now();
 	return NULL;
+}
+
+/* first start to last end */
+static double span(const double *t0, const double *t1, size_t stride, int n)
+{
+	double lo = t0[0], hi = t1[0];
+	for (int w = 1; w < n; w++) {
+		const double *a = (const double *)((const char *)t0 + (size_t)w * stride);
+		const double *b = (const double *)((const char *)t1 + (size_t)w * stride);
+		if (*a < lo)
+			lo = *a;
+		if (*b > hi)
+			hi = *b;
+	}
+	return hi - lo;
 }
 
 double px_threads_run(int workers, px_work_fn fn, void *arg)
@@ -45,32 +65,28 @@ double px_threads_run(int workers, px_work_fn fn, void *arg)
 	struct thread_team team = { .fn = fn, .arg = arg };
 	pthread_t *tid = hx_calloc((size_t)workers, sizeof *tid);
 	struct thread_slot *slot = hx_calloc((size_t)workers, sizeof *slot);
-	double t0, t1;
+	double seconds;
 
-	px_barrier_init(&team.start, (unsigned)workers + 1, 0);
-	px_barrier_init(&team.end, (unsigned)workers + 1, 0);
+	px_barrier_init(&team.start, (unsigned)workers, 0);
 	for (int w = 0; w < workers; w++) {
-		slot[w] = (struct thread_slot){ &team, w };
+		slot[w] = (struct thread_slot){ .team = &team, .worker = w };
 		HX_CHECK_PT(pthread_create(&tid[w], NULL, thread_main, &slot[w]));
 	}
-	barrier_wait(&team.start);
-	t0 = hx_now();
-	barrier_wait(&team.end);
-	t1 = hx_now();
 	for (int w = 0; w < workers; w++)
 		HX_CHECK_PT(pthread_join(tid[w], NULL));
 	HX_CHECK_PT(pthread_barrier_destroy(&team.start));
-	HX_CHECK_PT(pthread_barrier_destroy(&team.end));
+	seconds = span(&slot[0].t0, &slot[0].t1, sizeof *slot, workers);
 	free(tid);
 	free(slot);
-	return t1 - t0;
+	return seconds;
 }
 
 /* ---- processes -------------------------------------------------------------------
  * A process can die at any moment, and a barrier with a dead member hangs forever.
  * So the start is a pair of pipes (a dead child closes its ends, which the parent
- * sees as EOF) and the end is each child's own timestamp (CLOCK_MONOTONIC is one
- * clock for the whole machine), read after waitpid. */
+ * sees as EOF), and each child stamps its own start and end (CLOCK_MONOTONIC is one
+ * clock for the whole machine), read after waitpid: first start to last end, as for
+ * threads. */
 static void close_fd(int fd)
 {
 	HX_CHECK_SYS(close(fd));
@@ -143,9 +159,9 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 {
 	int ready[2], go[2];
 	pid_t *pid = hx_calloc((size_t)workers, sizeof *pid);
-	double *end = px_shared_alloc((size_t)workers * sizeof *end);
+	double *stamp = px_shared_alloc(2 * (size_t)workers * sizeof *stamp); /* start, end */
 	char *buf = hx_calloc((size_t)workers, 1);
-	double t0, t1;
+	double seconds;
 	size_t got;
 
 	HX_CHECK_SYS(pipe(ready));
@@ -160,8 +176,9 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 			close_fd(ready[1]);
 			if (read_all(go[0], &b, 1) != 1) /* EOF: the parent gave up */
 				_exit(HX_EXIT_SYSTEM);
+			stamp[2 * w] = hx_now();
 			fn(w, arg);
-			end[w] = hx_now();
+			stamp[2 * w + 1] = hx_now();
 			_exit(0);
 		}
 	}
@@ -175,18 +192,14 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 		hx_die(__FILE__, __LINE__, "px_procs_run", "a worker process died before the start");
 	}
 	memset(buf, 'g', (size_t)workers);
-	t0 = hx_now();
 	write_all(go[1], buf, (size_t)workers);
 	close_fd(go[1]);
 	reap(pid, workers, 0);
-	t1 = t0;
-	for (int w = 0; w < workers; w++)
-		if (end[w] > t1)
-			t1 = end[w];
-	px_shared_free(end, (size_t)workers * sizeof *end);
+	seconds = span(&stamp[0], &stamp[1], 2 * sizeof *stamp, workers);
+	px_shared_free(stamp, 2 * (size_t)workers * sizeof *stamp);
 	free(pid);
 	free(buf);
-	return t1 - t0;
+	return seconds;
 }
 
 void *px_shared_alloc(size_t len)

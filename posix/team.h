@@ -2,9 +2,9 @@
  * they work in, and wait for all of them. The exercises in posix/ use it so that
  * their files hold only the parallel part: what each worker does and how they share.
  *
- * Timing is the same for both: the clock starts when every worker is ready and is let
- * go, and stops when the last one has finished its work; creating and reaping the
- * workers is outside the timed region. */
+ * Timing is the same for both: every worker is ready before any is let go; each
+ * stamps the start and end of its work, and the timed region runs from the first
+ * start to the last end. Creating and reaping the workers is outside it. */
 #ifndef PX_TEAM_H
 #define PX_TEAM_H
 
