@@ -64,6 +64,20 @@ do_install() {
 	dpkg-query -W "${need[@]}" >&2
 }
 
+# spawn NAME COMMAND...: run a daemon in the foreground, in a session of its own, under a
+# small shell that waits for it, so that when it stops its parent reaps it at once (init
+# may take its time, and a zombie named slurmctld looks like a leftover); output in
+# log/NAME.out
+spawn() {
+	local name=$1
+	shift
+	# the shell lets go of the caller's stdout too: $(local-slurm.sh start) must not wait
+	# setsid: a Ctrl-C meant for the caller does not reach the daemons (which would take
+	# it as "shut down now"); the caller's trap stops them in order
+	(setsid "$@" &
+		wait) </dev/null >>"$SLURM_TEST_BASE/log/$name.out" 2>&1 &
+}
+
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 do_start() {
@@ -86,9 +100,13 @@ do_start() {
 	msock=$b/munge/munge.socket
 	[ -s "$b/munge/munge.key" ] || mungekey --create --keyfile="$b/munge/munge.key"
 	chmod 600 "$b/munge/munge.key"
-	munged --key-file="$b/munge/munge.key" --socket="$msock" --pid-file="$b/run/munged.pid" \
-		--log-file="$b/log/munged.log" --seed-file="$b/munge/munged.seed"
-	munge -n -S "$msock" | unmunge -S "$msock" >/dev/null || die "start: munge round trip failed"
+	spawn munged munged --foreground --key-file="$b/munge/munge.key" --socket="$msock" \
+		--pid-file="$b/run/munged.pid" --log-file="$b/log/munged.log" --seed-file="$b/munge/munged.seed"
+	for i in $(seq 50); do
+		[ -S "$msock" ] && munge -n -S "$msock" 2>/dev/null | unmunge -S "$msock" >/dev/null 2>&1 && break
+		[ "$i" -lt 50 ] || { tail -n 5 "$b/log/munged."* >&2; die "start: munged did not come up"; }
+		sleep 0.1
+	done
 
 	cpus=${SLURM_TEST_CPUS:-$(nproc)}
 	case $cpus in '' | *[!0-9]* | 0) die "SLURM_TEST_CPUS must be a positive number (got '$cpus')" ;; esac
@@ -138,8 +156,8 @@ $over
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=$PART Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
-	slurmctld
-	slurmd -N "$NODE"               # explicit node name: no reliance on hostname matching
+	spawn slurmctld slurmctld -D
+	spawn slurmd slurmd -D -N "$NODE"   # explicit node name: no reliance on hostname matching
 	for _ in $(seq 150); do
 		if [ "$(sinfo -h -n "$NODE" -o %T 2>/dev/null)" = idle ]; then
 			log "cluster up in $b: $(sinfo -h -o '%P %D %c CPUs %T')"
@@ -168,7 +186,7 @@ ours() {
 	done
 	skip="$skip$BASHPID "
 	for f in slurmctld slurmd munged; do
-		[ -s "$SLURM_TEST_BASE/run/$f.pid" ] && cat "$SLURM_TEST_BASE/run/$f.pid"
+		[ -s "$SLURM_TEST_BASE/run/$f.pid" ] && cat "$SLURM_TEST_BASE/run/$f.pid" 2>/dev/null
 	done
 	for f in /proc/[0-9]*; do
 		p=${f#/proc/}
@@ -192,6 +210,7 @@ do_stop() {
 		# cancel what is left, so that no job step outlives slurmd
 		timeout 10 squeue -h -o %A 2>/dev/null | sort -u | xargs -r timeout 10 scancel 2>/dev/null || true
 		for _ in $(seq 25); do
+			alive "$(cat "$b/run/slurmctld.pid" 2>/dev/null || echo 0)" || break
 			[ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && break
 			sleep 0.2
 		done
