@@ -13,3 +13,6 @@ run-mpi: mpi
 	@$(RUN) mpi
 run-posix: posix
 	@$(RUN) pthreads procs
+bench: all
+	@tools/bench.sh -b $(BUILD)
+.PHONY: bench

@@ -1,0 +1,56 @@
+# bench.awk: the targets of tools/bench.sh, from its CSV records.
+function split_csv(line, out,    n, i, c, field, inq) {
+	n = 0; field = ""; inq = 0
+	for (i = 1; i <= length(line); i++) {
+		c = substr(line, i, 1)
+		if (inq) {
+			if (c == "\"" && substr(line, i + 1, 1) == "\"") { field = field "\""; i++ }
+			else if (c == "\"") inq = 0
+			else field = field c
+		} else if (c == "\"") inq = 1
+		else if (c == ",") { out[++n] = field; field = "" }
+		else field = field c
+	}
+	out[++n] = field
+	return n
+}
+function note(s, key,    i, n, kv) {
+	n = split(s, kv, " ")
+	for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) return substr(kv[i], length(key) + 2)
+	return ""
+}
+NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+{
+	split_csv($0, f)
+	ex = f[col["exercise"]]; b = f[col["backend"]]; v = f[col["variant"]]
+	w = f[col["workers"]]; ph = f[col["phase"]]; nt = f[col["note"]]
+	if (f[col["verdict"]] == "fail") bad = bad " " ex "/" b "/" v
+	if (ex == "sumsquares" && w == 2 && v != "serial" && note(nt, "efficiency") != "") {
+		e = note(nt, "efficiency") + 0
+		if (!(b in eff) || e > eff[b]) { eff[b] = e; sched[b] = v }
+	}
+	if (ex == "factorial" && v == "small") pertask[b] = f[col["ns_per_op"]] + 0
+	if (ex == "ipc" && ph == "latency") { lat[v] = note(nt, "one_way_us") + 0; latb[v] = b }
+	if (ex == "workload" && v == "io" && ph == "work" && w == 8) io[b] = note(nt, "speedup") + 0
+}
+END {
+	printf "\n%-52s %12s %12s  %s\n", "target", "measured", "goal", "met"
+	for (b in eff)
+		printf "%-52s %12.3f %12s  %s\n", "sumsquares efficiency at W=2, " b " (" sched[b] ")",
+			eff[b], ">= 0.95", (eff[b] >= 0.95 ? "yes" : "NO")
+	if (("openmp" in pertask) && ("pthreads" in pertask) && pertask["openmp"] > 0) {
+		r = pertask["pthreads"] / pertask["openmp"]
+		printf "%-52s %12s %12s  %s\n", "factorial task overhead, pool / OpenMP tasks",
+			sprintf("%.0f/%.0f ns", pertask["pthreads"], pertask["openmp"]), "", ""
+		printf "%-52s %12.2f %12s  %s\n", "  ratio", r, "<= 2", (r <= 2 ? "yes" : "NO")
+	}
+	ref["pipe"] = 2.4; ref["condvar"] = 2.5; ref["sendrecv"] = 0.40
+	for (v in lat)
+		printf "%-52s %12s %12s  %s\n", "ipc 8 B one-way latency, " latb[v] " " v,
+			sprintf("%.2f us", lat[v]), sprintf("<= %.2f us", 1.2 * ref[v]),
+			(lat[v] <= 1.2 * ref[v] ? "yes" : "NO")
+	for (b in io)
+		printf "%-52s %12.2f %12s  %s\n", "workload io speedup, 8 workers vs 1, " b, io[b],
+			">= 6", (io[b] >= 6 ? "yes" : "NO")
+	if (bad != "") printf "FAILED validation:%s\n", bad
+}

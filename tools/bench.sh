@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# bench.sh: the suite's performance targets, measured in one run (make bench).
+# Not a test: this machine's timings are noisy, so the figures are printed, with the
+# target beside each, and the records kept in BUILD/results/bench.csv.
+#   tools/bench.sh [-b BUILD] [-q]      (-q: shorter runs)
+set -euo pipefail
+build=build quick=0
+while getopts b:q opt; do
+	case $opt in
+	b) build=$OPTARG ;;
+	q) quick=1 ;;
+	*) echo "usage: $0 [-b BUILD] [-q]" >&2; exit 2 ;;
+	esac
+done
+out=$build/results/bench.csv
+mkdir -p "$(dirname "$out")"
+: >"$out"
+mpirun_cmd() {
+	local flags=()
+	[ "$(id -u)" = 0 ] && flags+=(--allow-run-as-root)
+	OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} mpirun "${flags[@]}" "$@"
+}
+run() { # BACKEND EXERCISE ARGS...: records appended to $out
+	local b=$1 e=$2
+	shift 2
+	if [ "$b" = mpi ]; then
+		mpirun_cmd -np 2 "$build/mpi/$e" -q --csv --save "$out" "$@" >/dev/null
+	else
+		"$build/$b/$e" -q --csv --save "$out" "$@" >/dev/null
+	fi
+}
+ss_n=40000 fac_r=15 ipc_n=20000
+[ $quick = 1 ] && ss_n=20000 fac_r=5 ipc_n=5000
+
+echo "bench: sumsquares -n $ss_n at 1 and 2 workers, every schedule" >&2
+for b in openmp pthreads procs; do run "$b" sumsquares -n "$ss_n" -w 1,2 -r 3 -x 1; done
+run mpi sumsquares -n "$ss_n" -w 1,2 -r 3 -x 1
+echo "bench: factorial --variant small (dispatch overhead), 2 workers" >&2
+for b in openmp pthreads; do run "$b" factorial --variant small -n 20000 -w 2 -r "$fac_r" -x 2; done
+echo "bench: ipc one-way latency, 8 bytes" >&2
+run procs ipc --variant pipe -w 2 -m 8:8 -n "$ipc_n" -r 10 -x 2
+run pthreads ipc --variant condvar -w 2 -m 8:8 -n "$ipc_n" -r 10 -x 2
+run mpi ipc --variant sendrecv -w 2 -m 8:8 -n "$ipc_n" -r 10 -x 2
+echo "bench: workload --variant io, 1 and 8 workers" >&2
+for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 --sleep-us 2000 -r 5 -x 1; done
+if [ "$(nproc)" -lt 8 ]; then
+	over=(--oversubscribe)
+else
+	over=()
+fi
+mpirun_cmd "${over[@]}" -np 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
+	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
+
+awk -f "$(dirname "$0")/bench.awk" "$out"
+echo "records: $out"
