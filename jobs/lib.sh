@@ -105,13 +105,22 @@ tvp_args() {
 	TVP_ARGV+=("${extra[@]}")
 }
 
+# tvp_nrecords: how many records TVP_SAVE holds (header lines not counted)
+tvp_nrecords() {
+	if [ -f "$TVP_SAVE" ]; then
+		grep -vc '^exercise,' "$TVP_SAVE" || true
+	else
+		echo 0
+	fi
+}
+
 # tvp_run BACKEND WORKERS [LAUNCHER...]: run every chosen exercise of BACKEND at -w
 # WORKERS, started by LAUNCHER (e.g. srun ... or mpirun ...; nothing: run here), records
 # appended to TVP_SAVE. A failing exercise does not stop the others. Returns the worst
 # exit status (0 validated, 1 validation failed, 2 usage, 3 system error; a launcher's
 # own failure counts as 3).
 tvp_run() {
-	local b=$1 w=$2 e rc worst=0 n=0
+	local b=$1 w=$2 e rc worst=0 n=0 before
 	shift 2
 	local exes
 	exes=$(tvp_exercises "$b") || return 3
@@ -122,9 +131,15 @@ tvp_run() {
 		[ -n "$w" ] && cmd+=(-w "$w")
 		cmd+=(--save "$TVP_SAVE")
 		tvp_log "run: ${cmd[*]}"
+		before=$(tvp_nrecords)
 		rc=0
 		"${cmd[@]}" || rc=$?
 		[ "$rc" -le 3 ] || rc=3
+		# a clean exit that saved nothing is not a result (a launcher that lost its ranks)
+		if [ "$rc" = 0 ] && [ "$(tvp_nrecords)" -le "$before" ]; then
+			tvp_log "error: $e on $b exited 0 but saved no records to $TVP_SAVE"
+			rc=3
+		fi
 		tvp_log "exit $rc: $e on $b${w:+ at $w workers}"
 		[ "$rc" -gt "$worst" ] && worst=$rc
 		n=$((n + 1))

@@ -95,7 +95,7 @@ do_start() {
 	[ ! -s "$b/run/slurmctld.pid" ] || die "start: $b already holds a cluster (stop it first)"
 	: >"$b/.local-slurm"            # marks the directory as ours: stop may remove it
 	export SLURM_TEST_BASE=$b SLURM_CONF=$b/etc/slurm.conf
-	mkdir -p "$b"/{etc,state,spool,log,run,munge}
+	mkdir -p "$b"/{etc,state,spool,log,run,munge,tmp}
 	chmod 755 "$b" "$b/munge"         # munged wants its socket directory o+x
 	msock=$b/munge/munge.socket
 	[ -s "$b/munge/munge.key" ] || mungekey --create --keyfile="$b/munge/munge.key"
@@ -123,6 +123,10 @@ do_start() {
 	cat >"$SLURM_CONF" <<EOF
 # local-slurm.sh: single-node throwaway cluster in $b
 ClusterName=tvplocal
+# job ids start at a random point and scratch files live in this directory: another local
+# cluster on the same machine must not meet these jobs' PMIx or Open MPI files in /tmp
+FirstJobId=$(((RANDOM % 9000 + 1) * 1000))
+TmpFS=$b/tmp
 SlurmctldHost=$NODE(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
@@ -156,6 +160,7 @@ $over
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=$PART Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
+	echo "PMIxCliTmpDirBase=$b/tmp" >"$b/etc/mpi.conf"
 	spawn slurmctld slurmctld -D
 	spawn slurmd slurmd -D -N "$NODE"   # explicit node name: no reliance on hostname matching
 	for _ in $(seq 150); do

@@ -42,7 +42,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tvp-test-slurm.XXXXXX")
 chmod 755 "$work" # munged wants every directory above its socket searchable by all
 export SLURM_TEST_BASE=$work/cluster SLURM_TEST_CPUS=${SLURM_TEST_CPUS:-8}
 export SLURM_CONF=$SLURM_TEST_BASE/etc/slurm.conf
-mkdir -p "$SLURM_TEST_BASE" "$work/out"
+mkdir -p "$SLURM_TEST_BASE" "$work/out" "$work/tmp"
+export TMPDIR=$work/tmp # Open MPI's session files too: nothing shared with another test run
 : >"$SLURM_TEST_BASE/.local-slurm"
 daemons=""
 
@@ -232,7 +233,10 @@ t0=$SECONDS
 j_omp=$(TVP_WORKERS=1,2 sub --cpus-per-task=2 jobs/openmp.sbatch)
 j_posix=$(TVP_FORMAT=json sub --cpus-per-task=2 jobs/posix.sbatch)
 j_srun=$(TVP_MPI_LAUNCH=srun sub --ntasks=2 jobs/mpi.sbatch)
-j_mpirun=$(TVP_MPI_LAUNCH=mpirun sub --nodes=1 --ntasks-per-node=2 --ntasks=2 jobs/mpi.sbatch)
+# mpirun binds each rank to a core: on a one-core machine two ranks must share it
+mpirun_args=${TVP_MPIRUN_ARGS---bind-to core --map-by core}
+[ "$(nproc)" -ge 2 ] || mpirun_args="--bind-to core:overload-allowed --map-by core:oversubscribe"
+j_mpirun=$(TVP_MPI_LAUNCH=mpirun TVP_MPIRUN_ARGS=$mpirun_args sub --nodes=1 --ntasks-per-node=2 --ntasks=2 jobs/mpi.sbatch)
 check "openmp, posix, mpi (srun) and mpi (mpirun) jobs submitted" \
 	test -n "$j_omp" -a -n "$j_posix" -a -n "$j_srun" -a -n "$j_mpirun"
 
