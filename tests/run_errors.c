@@ -34,15 +34,6 @@ static const char *expected(const char *backend, const char *variant)
 	return strcmp(backend, "pthreads") == 0 ? "pass" : "n/a"; /* lockdeath */
 }
 
-static long note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, " %s=", key);
-	p = strstr(note, k);
-	assert_non_null(p);
-	return strtol(p + strlen(k), NULL, 10);
-}
 
 static void check_rows(const struct tx_csv *t, const char *backend, const char *mode, int w)
 {
@@ -75,8 +66,8 @@ static void check_rows(const struct tx_csv *t, const char *backend, const char *
 			assert_non_null(strstr(note, "eownerdead=1 recovered=1"));
 		} else
 			assert_non_null(strstr(note, "reason='bad value'"));
-		done = note_value(note, "done");
-		cancelled = note_value(note, "cancelled");
+		done = tx_note(note, "done");
+		cancelled = tx_note(note, "cancelled");
 		if (strcmp(mode, "continue") == 0) {
 			assert_int_equal(done, NTASKS - 1);
 			assert_int_equal(cancelled, 0);
@@ -116,12 +107,12 @@ static void openmp_cancel_follows_omp_cancellation(void **state)
 	setenv("OMP_CANCELLATION", "true", 1);
 	tx_expect_records(&t, "openmp", "errors", 2, args, "pass", 1);
 	assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "omp cancel for"));
-	assert_true(note_value(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
+	assert_true(tx_note(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
 	tx_csv_free(&t);
 	setenv("OMP_CANCELLATION", "false", 1);
 	tx_expect_records(&t, "openmp", "errors", 2, args, "pass", 1);
 	assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "omp cancel off: set OMP_CANCELLATION=true"));
-	assert_true(note_value(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
+	assert_true(tx_note(tx_csv_get(&t, 0, "note"), "cancelled") > 0);
 	tx_csv_free(&t);
 	unsetenv("OMP_CANCELLATION");
 }

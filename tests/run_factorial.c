@@ -15,17 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static long note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, "%s=", key);
-	p = strstr(note, k);
-	if (p == NULL)
-		fprintf(stderr, "no %s in note: %s\n", key, note);
-	assert_non_null(p);
-	return strtol(p + strlen(k), NULL, 10);
-}
 
 static void validates_on(const char *backend)
 {
@@ -40,11 +29,11 @@ static void validates_on(const char *backend)
 			const char *note = tx_csv_get(&t, row, "note");
 			int large = strcmp(v, "large") == 0;
 			seen[large]++;
-			assert_int_equal(note_value(note, "checked"), 300);
+			assert_int_equal(tx_note(note, "checked"), 300);
 			/* small: (1 + k%20)!, the last is 20! (19 digits); large: 300! (615) */
-			assert_int_equal(note_value(note, "last_n"), large ? 300 : 20);
-			assert_int_equal(note_value(note, "last_digits"), large ? 615 : 19);
-			assert_true(note_value(note, "first_done_n") >= 1);
+			assert_int_equal(tx_note(note, "last_n"), large ? 300 : 20);
+			assert_int_equal(tx_note(note, "last_digits"), large ? 615 : 19);
+			assert_true(tx_note(note, "first_done_n") >= 1);
 			assert_string_equal(tx_csv_get(&t, row, "reps"), "2");
 			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 		}

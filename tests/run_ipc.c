@@ -36,18 +36,6 @@ static int has(const char *backend, const char *ch)
 	return 0;
 }
 
-static double note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, "%s=", key);
-	p = strstr(note, k);
-	if (p == NULL) {
-		fprintf(stderr, "no %s in note: %s\n", key, note);
-		fail();
-	}
-	return atof(p + strlen(k));
-}
 
 /* sizes MIN..MAX: nsizes of them */
 static void sweep(const char *backend, int np, const char *range, const char *n, int nsizes)
@@ -73,14 +61,14 @@ static void sweep(const char *backend, int np, const char *range, const char *n,
 		}
 		assert_string_equal(verdict, "pass");
 		assert_non_null(strstr(note, "checksums=ok"));
-		assert_true(note_value(note, "one_way_us") > 0);
-		assert_true(note_value(note, "gb_per_s") > 0);
+		assert_true(tx_note(note, "one_way_us") > 0);
+		assert_true(tx_note(note, "gb_per_s") > 0);
 		assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 		if (strcmp(tx_csv_get(&t, row, "phase"), "latency") == 0) {
 			passed[c]++;
 			printf("    %-8s %-11s %8s B  one-way %10.3f us  %8.3f GB/s  checksums ok\n",
-			       backend, v, tx_csv_get(&t, row, "size"), note_value(note, "one_way_us"),
-			       note_value(note, "gb_per_s"));
+			       backend, v, tx_csv_get(&t, row, "size"), tx_note(note, "one_way_us"),
+			       tx_note(note, "gb_per_s"));
 		}
 	}
 	for (int c = 0; c < NCH; c++)

@@ -15,17 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, " %s=", key);
-	p = strncmp(note, k + 1, strlen(k + 1)) == 0 ? note - 1 : strstr(note, k);
-	if (p == NULL)
-		fprintf(stderr, "no %s in note: %s\n", key, note);
-	assert_non_null(p);
-	return atof(p + strlen(k));
-}
 
 /* the variants each backend has; the others must be "n/a" */
 static int has_variant(const char *backend, const char *v)
@@ -58,12 +47,12 @@ static void check_rows(const struct tx_csv *t, const char *backend, int w, long 
 		}
 		assert_string_equal(verdict, "pass");
 		passed++;
-		assert_true(note_value(note, "validated") == (double)items);
-		assert_int_equal((int)note_value(note, "P"), want_p);
-		assert_int_equal((int)note_value(note, "C"), want_c);
+		assert_true(tx_note(note, "validated") == (double)items);
+		assert_int_equal((int)tx_note(note, "P"), want_p);
+		assert_int_equal((int)tx_note(note, "C"), want_c);
 		assert_true(w == 1 || want_p + want_c == w);
-		assert_true(note_value(note, "items_per_s") > 0);
-		assert_true(note_value(note, "handoff_us") >= 0);
+		assert_true(tx_note(note, "items_per_s") > 0);
+		assert_true(tx_note(note, "handoff_us") >= 0);
 		assert_true(atof(tx_csv_get(t, row, "median_s")) > 0);
 		assert_int_equal(atoi(tx_csv_get(t, row, "size")), (int)items);
 	}

@@ -14,15 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static long note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, "%s=", key);
-	p = strstr(note, k);
-	assert_non_null(p);
-	return strtol(p + strlen(k), NULL, 10);
-}
 
 static void validates_on(const char *backend)
 {
@@ -35,13 +26,13 @@ static void validates_on(const char *backend)
 			const char *v = tx_csv_get(&t, row, "variant");
 			const char *verdict = tx_csv_get(&t, row, "verdict");
 			const char *note = tx_csv_get(&t, row, "note");
-			long final = note_value(note, "final"), expected = note_value(note, "expected");
+			long final = tx_note(note, "final"), expected = tx_note(note, "expected");
 			/* half add 5, half subtract 5, 20000 times each, from 500 */
 			assert_int_equal(expected, 500 + ((w + 1) / 2 - w / 2) * 5 * 20000L);
 			if (strcmp(v, "none") == 0) {
 				seen[0]++;
 				assert_string_equal(verdict, "unsafe");
-				assert_true(note_value(note, "lost_updates_min") >= 0);
+				assert_true(tx_note(note, "lost_updates_min") >= 0);
 			} else {
 				seen[strcmp(v, "lock") == 0 ? 1 : strcmp(v, "atomic") == 0 ? 2 : 3]++;
 				assert_string_equal(verdict, "pass");
@@ -62,21 +53,26 @@ static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
 static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
 static void procs_validates(void **state) { (void)state; validates_on("procs"); }
 
-/* Two workers, two million plain read-modify-writes each: updates get lost. */
+/* Two workers, two million plain read-modify-writes each: updates get lost. What is
+ * seen is a net loss (a lost add and a lost subtract cancel out) and a loaded machine
+ * may not run the two workers at once, so a backend gets three tries. */
 static void none_loses_updates(void **state)
 {
 	static const char *const args[] = { "--variant", "none", "-n", "2000000", "-r", "3",
 					    "-x", "0", NULL };
 	(void)state;
 	for (int b = 0; b < 4; b++) {
-		struct tx_csv t;
-		tx_expect_records(&t, tx_backends[b], "race", 2, args, "unsafe", 1);
-		if (note_value(tx_csv_get(&t, 0, "note"), "lost_updates_min") <= 0) {
-			fprintf(stderr, "%s: no lost update seen: %s\n", tx_backends[b],
-				tx_csv_get(&t, 0, "note"));
-			fail();
+		double lost = 0;
+		for (int attempt = 0; attempt < 3 && lost <= 0; attempt++) {
+			struct tx_csv t;
+			tx_expect_records(&t, tx_backends[b], "race", 2, args, "unsafe", 1);
+			lost = tx_note(tx_csv_get(&t, 0, "note"), "lost_updates_min");
+			if (lost <= 0)
+				fprintf(stderr, "%s: no lost update seen: %s\n", tx_backends[b],
+					tx_csv_get(&t, 0, "note"));
+			tx_csv_free(&t);
 		}
-		tx_csv_free(&t);
+		assert_true(lost > 0);
 	}
 }
 

@@ -16,17 +16,6 @@
 
 #define ROUNDS 300
 
-static long note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, " %s=", key);
-	p = strstr(note, k);
-	if (p == NULL && strncmp(note, k + 1, strlen(k + 1)) == 0)
-		p = note - 1;
-	assert_non_null(p);
-	return strtol(p + strlen(k), NULL, 10);
-}
 
 /* condition has no meaning where there is no condition variable */
 static int applies(const char *backend, const char *variant)
@@ -56,12 +45,12 @@ static void validates_on(const char *backend)
 				fprintf(stderr, "%s %s at %d: %s %s\n", backend, v, w, verdict, note);
 				fail();
 			}
-			assert_int_equal(note_value(note, "passes"), (ROUNDS + 1) * per_worker);
+			assert_int_equal(tx_note(note, "passes"), (ROUNDS + 1) * per_worker);
 			if (strcmp(v, "semaphore") == 0)
-				assert_int_equal(note_value(note, "max_inside"), w < 2 ? w : 2);
+				assert_int_equal(tx_note(note, "max_inside"), w < 2 ? w : 2);
 			if (strcmp(v, "rlock") == 0) {
-				assert_int_equal(note_value(note, "depth"), 3);
-				assert_int_equal(note_value(note, "counter"), (ROUNDS + 1) * w);
+				assert_int_equal(tx_note(note, "depth"), 3);
+				assert_int_equal(tx_note(note, "counter"), (ROUNDS + 1) * w);
 			}
 			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 			assert_true(atof(tx_csv_get(&t, row, "ops")) > 0);

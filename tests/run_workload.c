@@ -16,18 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double note_value(const char *note, const char *key)
-{
-	char k[64];
-	const char *p;
-	snprintf(k, sizeof k, "%s=", key);
-	p = strstr(note, k);
-	if (p == NULL) {
-		fprintf(stderr, "no %s in note: %s\n", key, note);
-		fail();
-	}
-	return atof(p + strlen(k));
-}
 
 static int tmp_leftovers(void)
 {
@@ -58,13 +46,13 @@ static void validates_on(const char *backend)
 			const char *note = tx_csv_get(&t, row, "note");
 			const char *phase = tx_csv_get(&t, row, "phase");
 			assert_non_null(strstr(note, "tasks_ok=8/8"));
-			assert_true(note_value(note, "rss_kib_per_worker") > -1e9);
+			assert_true(tx_note(note, "rss_kib_per_worker") > -1e9);
 			if (mpi)
 				assert_non_null(strstr(note, "start=mpirun"));
 			else
-				assert_true(note_value(note, "start_us_per_worker") >= 0);
+				assert_true(tx_note(note, "start_us_per_worker") >= 0);
 			if (w == 1)
-				assert_true(note_value(note, "speedup") == 1.0);
+				assert_true(tx_note(note, "speedup") == 1.0);
 			if (strcmp(phase, "work") == 0) {
 				assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 				seen[strcmp(v, "cpu") == 0 ? 0 : strcmp(v, "io") == 0 ? 1
@@ -105,9 +93,9 @@ static void speedups(const char *backend, double *io, double *cpu)
 		    strcmp(tx_csv_get(&t, row, "phase"), "work") != 0)
 			continue;
 		if (strcmp(v, "io") == 0)
-			*io = note_value(tx_csv_get(&t, row, "note"), "speedup");
+			*io = tx_note(tx_csv_get(&t, row, "note"), "speedup");
 		else
-			*cpu = note_value(tx_csv_get(&t, row, "note"), "speedup");
+			*cpu = tx_note(tx_csv_get(&t, row, "note"), "speedup");
 	}
 	printf("    %-8s speedup at 4 workers on 2 cores: io %.2f, cpu %.2f\n", backend, *io, *cpu);
 	tx_csv_free(&t);
@@ -140,7 +128,7 @@ static double mem_of(const char *backend, const char *key)
 	tx_launch(&r, backend, "workload", 0, args);
 	assert_int_equal(r.exit_code, 0);
 	assert_int_equal(tx_csv_parse(r.out, &t), 0);
-	v = note_value(tx_csv_get(&t, 0, "note"), key);
+	v = tx_note(tx_csv_get(&t, 0, "note"), key);
 	tx_csv_free(&t);
 	tx_result_free(&r);
 	return v;

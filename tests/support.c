@@ -377,3 +377,14 @@ void tx_expect_usage_error(const char *backend, const char *ex, const char *cons
 	assert_true(r.out == NULL || strstr(r.out, "verdict") == NULL); /* nothing was run */
 	tx_result_free(&r);
 }
+
+double tx_note(const char *note, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = note; p != NULL && (p = strstr(p, key)) != NULL; p += n)
+		if ((p == note || p[-1] == ' ') && p[n] == '=')
+			return strtod(p + n + 1, NULL);
+	fprintf(stderr, "no '%s=' in the note '%s'\n", key, note ? note : "(null)");
+	fail();
+	return 0;
+}

@@ -57,5 +57,9 @@ void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, in
 void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
 			   const char *option);
 
+/* The number after `key=` in a record's note (`final=500 expected=500`); a missing key
+ * fails the test, naming the key and the note. */
+double tx_note(const char *note, const char *key);
+
 /* The backends, for loops: "openmp", "mpi", "pthreads", "procs". */
 extern const char *const tx_backends[4];
