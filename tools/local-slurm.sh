@@ -46,21 +46,32 @@ base_dir() {
 
 do_install() {
 	local need=() p
-	for p in slurmctld slurmd slurm-client munge; do
+	# srun --mpi=pmix needs the PMIx plugin (slurm-wlm-basic-plugins, pulled in by slurmd)
+	# and the PMIx library it loads (libpmix2, which Open MPI uses too)
+	for p in slurmctld slurmd slurm-client munge libpmix2; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 	done
-	# srun --mpi=pmix needs the PMIx plugin (slurm-wlm-basic-plugins, pulled in by slurmd)
 	if [ ${#need[@]} -eq 0 ]; then
-		log "install: slurmctld slurmd slurm-client munge are installed"
+		log "install: slurmctld slurmd slurm-client munge libpmix2 are installed"
 		return 0
 	fi
 	[ "$(id -u)" = 0 ] || die "install: run as root to install ${need[*]}"
 	command -v apt-get >/dev/null || die "install: no apt-get; install by hand: ${need[*]}"
 	log "install: apt-get install ${need[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# no systemd here: postinst scripts cannot start the daemons, and must not
-	apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${need[@]}" >/dev/null
+	# the packages' scripts must not start system-wide munged, slurmctld or slurmd (on a
+	# machine with systemd they would, and stay): a policy-rc.d saying "no" for the install
+	local policy=/usr/sbin/policy-rc.d made=0 rc=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# local-slurm.sh install: start no service\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		made=1
+	fi
+	apt-get update -qq || rc=$?
+	[ "$rc" = 0 ] && { apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 \
+		"${need[@]}" >/dev/null || rc=$?; }
+	[ "$made" = 1 ] && rm -f "$policy"
+	[ "$rc" = 0 ] || die "install: apt-get failed (status $rc)"
 	dpkg-query -W "${need[@]}" >&2
 }
 
