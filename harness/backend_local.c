@@ -56,7 +56,12 @@ int hx_backend_max_default(void)
 
 int hx_backend_max_workers(void)
 {
+#ifdef _OPENMP
+	int limit = omp_get_thread_limit(); /* OMP_THREAD_LIMIT */
+	return limit < HX_MAX_WORKERS ? limit : HX_MAX_WORKERS;
+#else
 	return HX_MAX_WORKERS;
+#endif
 }
 
 void hx_backend_bcast(void *buf, size_t len)
@@ -90,6 +95,11 @@ int hx_backend_enter(int workers)
 
 void hx_backend_leave(void)
 {
+}
+
+int hx_backend_case_worst(int v)
+{
+	return v;
 }
 
 void hx_backend_info(struct hx_provenance *p)

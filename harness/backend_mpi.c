@@ -122,6 +122,13 @@ void hx_backend_leave(void)
 	}
 }
 
+int hx_backend_case_worst(int v)
+{
+	int worst;
+	HX_CHECK_MPI(MPI_Allreduce(&v, &worst, 1, MPI_INT, MPI_MAX, case_comm));
+	return worst;
+}
+
 MPI_Comm hx_mpi_comm(void)
 {
 	return case_comm;

@@ -119,10 +119,16 @@ static int check_workers(const struct hx_exercise *ex, struct hx_opts *o, char *
 	}
 	for (int i = 0; i < o->nworkers; i++) {
 		if (o->workers[i] > cap) {
-			snprintf(err, len,
-				 "%s: option -w/--workers: %d is more than the %d MPI ranks "
-				 "(start more with mpirun -np %d)",
-				 ex->name, o->workers[i], cap, o->workers[i]);
+			if (strcmp(hx_backend_name, "mpi") == 0)
+				snprintf(err, len,
+					 "%s: option -w/--workers: %d is more than the %d MPI ranks "
+					 "(start more with mpirun -np %d)",
+					 ex->name, o->workers[i], cap, o->workers[i]);
+			else
+				snprintf(err, len,
+					 "%s: option -w/--workers: %d is more than the %d threads "
+					 "OMP_THREAD_LIMIT allows",
+					 ex->name, o->workers[i], cap);
 			return HX_PARSE_ERROR;
 		}
 	}
@@ -156,15 +162,17 @@ static FILE *open_save(const struct hx_opts *o, enum hx_format *f, char *line, s
 	return fp;
 }
 
-/* Runs one case on this rank; returns its verdict. samples[phase * reps + k]. */
-static enum hx_verdict run_case(struct hx_case *c, double *samples)
+/* Runs one case on this rank; returns its verdict, and in *done how many timed
+ * repetitions were run (fewer than asked when one failed). samples[phase * reps + k]. */
+static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 {
 	const struct hx_exercise *ex = c->ex;
 	const struct hx_opts *o = c->opts;
 	int np = nphases(ex), total = o->warmup + o->reps;
-	enum hx_verdict worst = HX_PASS;
+	enum hx_verdict worst = HX_PASS, v;
 
 	c->verdict = HX_PASS;
+	*done = 0;
 	if (ex->setup != NULL && ex->setup(c) == HX_NA)
 		return HX_NA;
 	for (int rep = 0; rep < total; rep++) {
@@ -175,12 +183,16 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples)
 		c->verdict = HX_PASS;
 		ex->run(c);
 		ex->check(c);
-		if (c->timed)
+		if (c->timed) {
 			for (int ph = 0; ph < np; ph++)
 				samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
-		if (c->verdict > worst)
-			worst = c->verdict;
-		if (c->verdict == HX_FAIL || c->verdict == HX_NA)
+			(*done)++;
+		}
+		/* on MPI one rank may judge alone: all stop together, or none */
+		v = (enum hx_verdict)hx_backend_case_worst((int)c->verdict);
+		if (v > worst)
+			worst = v;
+		if (v == HX_FAIL || v == HX_NA)
 			break;
 	}
 	if (ex->teardown != NULL)
@@ -200,32 +212,39 @@ struct sink {
 };
 
 /* One case on every rank: the ranks that take part run it, then every rank learns the
- * worst verdict and rank 0 gets the slowest rank's time for every repetition. */
-static enum hx_verdict run_everywhere(struct hx_case *c, double *samples, size_t nsamples)
+ * worst verdict, and rank 0 the timed repetitions run and the slowest rank's time in
+ * each. */
+static enum hx_verdict run_everywhere(struct hx_case *c, double *samples, size_t nsamples,
+				      int *done)
 {
 	enum hx_verdict v = HX_PASS;
-	double code;
+	double agreed[2];
 
+	*done = 0;
 	if (hx_backend_enter(c->workers))
-		v = run_case(c, samples);
+		v = run_case(c, samples, done);
 	hx_backend_leave();
-	code = (double)v;
-	hx_backend_max(&code, 1);
-	hx_backend_bcast(&code, sizeof code);
+	agreed[0] = (double)v;
+	agreed[1] = (double)*done;
+	hx_backend_max(agreed, 2);
+	hx_backend_bcast(agreed, sizeof agreed);
 	hx_backend_max(samples, nsamples);
-	return (enum hx_verdict)(int)code;
+	*done = (int)agreed[1];
+	return (enum hx_verdict)(int)agreed[0];
 }
 
-/* Rank 0: statistics, the exercise's finish hook, one record per phase. */
-static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const double *samples)
+/* Rank 0: statistics over the `done` timed repetitions, the exercise's finish hook,
+ * one record per phase. */
+static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const double *samples,
+		   int done)
 {
 	const struct hx_exercise *ex = k->ex;
-	int reps = k->o->reps;
+	int reps = k->o->reps, measured = v != HX_NA && done > 0;
 	struct hx_stats st0;
 
 	memset(&st0, 0, sizeof st0);
-	if (v != HX_NA) {
-		if (hx_stats_compute(samples, (size_t)reps, &st0) != 0)
+	if (measured) {
+		if (hx_stats_compute(samples, (size_t)done, &st0) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
 		remember(c, st0.median);
 		if (ex->finish != NULL)
@@ -235,11 +254,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		struct hx_record r = {
 			.exercise = ex->name, .variant = c->variant_name, .backend = hx_backend_name,
 			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
-			.size = c->size, .reps = v == HX_NA ? 0 : reps, .warmup = k->o->warmup,
+			.size = c->size, .reps = measured ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
 		};
-		if (v != HX_NA && hx_stats_compute(samples + (size_t)ph * (size_t)reps,
-						   (size_t)reps, &r.st) != 0)
+		if (measured && hx_stats_compute(samples + (size_t)ph * (size_t)reps,
+						 (size_t)done, &r.st) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
 		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
 			emit(k->line);
@@ -319,16 +338,17 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 		struct hx_case c = { .ex = ex, .opts = &o };
 		double *samples = hx_calloc(nsamples, sizeof(double));
 		enum hx_verdict v;
+		int done;
 
 		c.variant = o.variants[i / (o.nworkers * nsizes)];
 		c.variant_name = ex->variants[c.variant].name;
 		c.workers = o.workers[i / nsizes % o.nworkers];
 		c.size = sizes[i % nsizes];
-		v = run_everywhere(&c, samples, nsamples);
+		v = run_everywhere(&c, samples, nsamples, &done);
 		if (v == HX_FAIL)
 			failed = 1;
 		if (rank == 0)
-			report(&k, &c, v, samples);
+			report(&k, &c, v, samples, done);
 		free(samples);
 	}
 	free(k.line);

@@ -255,6 +255,9 @@ void hx_backend_sum(double *v, size_t n);               /* element-wise sum onto
  * hx_backend_leave (sleeping, so they do not steal cores from the measurement). */
 int hx_backend_enter(int workers);
 void hx_backend_leave(void);
+/* The worst verdict over the ranks of the current case (MPI; elsewhere `v` itself):
+ * after every repetition, so all ranks stop together when one has failed. */
+int hx_backend_case_worst(int v);
 void hx_backend_info(struct hx_provenance *p);          /* mpi / openmp fields */
 /* Leave now with `code`: every process of the job goes (MPI_Abort on MPI). */
 _Noreturn void hx_backend_abort(int code);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,30 +123,57 @@ static size_t read_all(int fd, char *buf, size_t n)
 	return got;
 }
 
-static void reap(pid_t *pid, int workers, int kill_first)
+static void kill_all(const pid_t *pid, int workers)
+{
+	for (int w = 0; w < workers; w++)
+		if (pid[w] > 0 && kill(pid[w], SIGKILL) != 0 && errno != ESRCH)
+			hx_die_errno(__FILE__, __LINE__, "kill", errno);
+}
+
+/* Waits for every child. The first one to fail (non-zero exit, or a signal) is
+ * reported, after the others are killed and reaped: they may be waiting for the dead
+ * one (at a process-shared barrier, say) and would never finish. The wait polls with
+ * a growing sleep (50 us to 10 ms): the workers stamp their own times, so the parent's
+ * wake-ups do not touch the measurement. */
+static void reap(pid_t *pid, int workers)
 {
 	char why[128] = "";
-	int bad = -1;
+	int left = workers, bad = -1;
+	uint64_t nap = 50000;
 
-	for (int w = 0; w < workers; w++)
-		if (kill_first && pid[w] > 0)
-			kill(pid[w], SIGKILL);
-	for (int w = 0; w < workers; w++) {
-		int st;
-		if (pid[w] <= 0)
-			continue;
-		while (waitpid(pid[w], &st, 0) < 0)
-			if (errno != EINTR)
+	while (left > 0) {
+		int reaped = 0;
+		for (int w = 0; w < workers; w++) {
+			int st;
+			pid_t r;
+			if (pid[w] <= 0)
+				continue;
+			r = waitpid(pid[w], &st, WNOHANG);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
 				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-		if (kill_first || bad >= 0)
-			continue;
-		if (WIFSIGNALED(st)) {
+			if (r == 0)
+				continue;
+			pid[w] = 0;
+			left--;
+			reaped = 1;
+			if (bad >= 0 || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
+				continue;
 			bad = w;
-			snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(st),
-				 strsignal(WTERMSIG(st)));
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-			bad = w;
-			snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+			if (WIFSIGNALED(st))
+				snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(st),
+					 strsignal(WTERMSIG(st)));
+			else
+				snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
+			kill_all(pid, workers);
+		}
+		if (left > 0 && !reaped) {
+			hx_sleep_ns(nap);
+			if (nap < 10000000)
+				nap *= 2;
+		} else {
+			nap = 50000;
 		}
 	}
 	if (bad >= 0) {
@@ -188,13 +216,13 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	close_fd(ready[0]);
 	if (got != (size_t)workers) { /* a child died before it was ready */
 		close_fd(go[1]);
-		reap(pid, workers, 0);
+		reap(pid, workers);
 		hx_die(__FILE__, __LINE__, "px_procs_run", "a worker process died before the start");
 	}
 	memset(buf, 'g', (size_t)workers);
 	write_all(go[1], buf, (size_t)workers);
 	close_fd(go[1]);
-	reap(pid, workers, 0);
+	reap(pid, workers);
 	seconds = span(&stamp[0], &stamp[1], 2 * sizeof *stamp, workers);
 	px_shared_free(stamp, 2 * (size_t)workers * sizeof *stamp);
 	free(pid);
