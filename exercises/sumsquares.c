@@ -5,11 +5,16 @@
  *
  * The baseline rule: speedup and efficiency of a case are against the median of the
  * `serial` variant at 1 worker run earlier by the same program with the same -n (the
- * default variant list starts with serial, so it is there). When it was not run (say
- * --variant dynamic), the baseline is measured on the spot: the serial map, timed
- * `reps` times after one warm-up, by rank 0 of the same program, before the record is
- * printed (note baseline=measured instead of baseline=serial). `serial` itself runs on
- * one worker only: at W > 1 it is reported not applicable.
+ * default variant list starts with serial, so it is there). When the options run no
+ * serial case before the others (say --variant dynamic), the baseline is measured
+ * in the setup of the first case that needs it, before that case's first repetition:
+ * the serial map, timed `reps` times after one warm-up, by the case's first worker
+ * alone while the others wait asleep (ss_alone: on MPI the other ranks of the case
+ * sleep in a barrier, the ranks outside it in the harness's; so an oversubscribed
+ * rank 0 does not share its core with busy-polling ranks). Which case measures is
+ * decided from the options alone, the same on every rank. The record says
+ * baseline=measured instead of baseline=serial. `serial` itself runs on one worker
+ * only: at W > 1 it is reported not applicable.
  * Run: build/openmp/sumsquares -n 60000 -w 1,2 */
 #include "sumsquares.h"
 
@@ -50,6 +55,96 @@ long ss_first_wrong(const uint64_t *out, long n)
 	return -1;
 }
 
+long ss_merge_chunks(uint64_t *out, long n, long chunk, const long *starts, long nstarts,
+		     const uint64_t *vals)
+{
+	long twice = 0;
+
+	for (long j = 0; j < nstarts; j++) {
+		long lo = starts[j], len = lo >= 0 && lo < n ? (n - lo < chunk ? n - lo : chunk) : 0;
+		if (lo < 0 || lo >= n)
+			continue; /* nothing can be placed: its indices stay poisoned */
+		for (long i = 0; i < len; i++) {
+			if (out[lo + i] == SS_POISON) {
+				out[lo + i] = vals[i];
+			} else {
+				out[lo + i] = SS_TWICE;
+				twice++;
+			}
+		}
+		vals += len;
+	}
+	return twice;
+}
+
+/* The serial baseline measured when no serial case runs before (see the top): rank 0
+ * keeps it; measured once per program (one size: sumsquares has no sweep). */
+static double baseline_median = NAN;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double ss_serial_seconds(uint64_t *out, long n)
+{
+	double t0 = hx_now();
+	ss_map(out, 0, n);
+	return hx_now() - t0;
+}
+
+struct baseline_job {
+	long n;
+	int reps;
+};
+
+/* rank 0 alone (ss_alone): one warm-up, then `reps` timed serial maps; the median */
+static void baseline_measure(void *arg)
+{
+	const struct baseline_job *b = arg;
+	uint64_t *out = hx_calloc((size_t)b->n, sizeof *out);
+	double *t = hx_calloc((size_t)b->reps, sizeof *t);
+
+	ss_serial_seconds(out, b->n); /* warm-up */
+	for (int i = 0; i < b->reps; i++)
+		t[i] = ss_serial_seconds(out, b->n);
+	qsort(t, (size_t)b->reps, sizeof *t, cmp_double);
+	baseline_median = b->reps % 2 ? t[b->reps / 2] : (t[b->reps / 2 - 1] + t[b->reps / 2]) / 2;
+	if (ss_first_wrong(out, b->n) >= 0)
+		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
+	free(out);
+	free(t);
+}
+
+/* 1 when the serial case at 1 worker runs before every other case: its median is
+ * then the baseline (hx_result_median), nothing to measure */
+static int serial_runs_first(const struct hx_opts *o)
+{
+	int one = 0;
+	for (int i = 0; i < o->nworkers; i++)
+		one |= o->workers[i] == 1;
+	return one && o->nvariants > 0 && o->variants[0] == SS_SERIAL;
+}
+
+/* The case that measures the baseline: the first one to run that needs it, i.e. the
+ * first applicable non-serial variant of the list at the first worker count. A pure
+ * function of the options, so every rank of that case agrees to take part. */
+static int measures_baseline(const struct hx_case *c)
+{
+	const struct hx_opts *o = c->opts;
+
+	if (serial_runs_first(o))
+		return 0;
+	for (int i = 0; i < o->nvariants; i++) {
+		enum ss_variant v = (enum ss_variant)o->variants[i];
+		if (v == SS_SERIAL || ss_not_applicable(v) != NULL)
+			continue;
+		return c->variant == (int)v && c->workers == o->workers[0];
+	}
+	return 0;
+}
+
 struct ss_state {
 	struct ss_args args;
 	uint64_t *out;
@@ -77,14 +172,11 @@ static int ss_setup(struct hx_case *c)
 	s->out = hx_calloc((size_t)c->size, sizeof *s->out);
 	c->state = s;
 	c->ops = (double)c->size;
+	if (measures_baseline(c)) {
+		struct baseline_job b = { (long)c->size, c->opts->reps > 0 ? c->opts->reps : 3 };
+		ss_alone(baseline_measure, &b);
+	}
 	return 0;
-}
-
-static double ss_serial_seconds(uint64_t *out, long n)
-{
-	double t0 = hx_now();
-	ss_map(out, 0, n);
-	return hx_now() - t0;
 }
 
 static void ss_run_case(struct hx_case *c)
@@ -93,7 +185,7 @@ static void ss_run_case(struct hx_case *c)
 
 	/* a stale result must not pass: poison every element before the run */
 	for (long i = 0; i < s->args.n; i++)
-		s->out[i] = UINT64_MAX;
+		s->out[i] = SS_POISON;
 	if (s->args.variant == SS_SERIAL) /* one worker; on MPI that is rank 0 alone */
 		c->t[0] = ss_serial_seconds(s->out, s->args.n);
 	else
@@ -130,38 +222,6 @@ static void ss_teardown(struct hx_case *c)
 	c->state = NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The serial baseline measured here when the serial case was not run (see the top). */
-static double baseline_measured(const struct hx_case *c)
-{
-	static double median = NAN;
-	static long long size = -1;
-	int reps = c->opts->reps > 0 ? c->opts->reps : 3;
-	uint64_t *out;
-	double *t;
-
-	if (size == c->size)
-		return median;
-	out = hx_calloc((size_t)c->size, sizeof *out);
-	t = hx_calloc((size_t)reps, sizeof *t);
-	ss_serial_seconds(out, (long)c->size); /* warm-up */
-	for (int i = 0; i < reps; i++)
-		t[i] = ss_serial_seconds(out, (long)c->size);
-	qsort(t, (size_t)reps, sizeof *t, cmp_double);
-	median = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
-	size = c->size;
-	if (ss_first_wrong(out, (long)c->size) >= 0)
-		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
-	free(out);
-	free(t);
-	return median;
-}
-
 /* Rank 0, after the statistics: speedup and efficiency against the serial baseline. */
 static void ss_finish(struct hx_case *c, const struct hx_stats *st)
 {
@@ -171,10 +231,10 @@ static void ss_finish(struct hx_case *c, const struct hx_stats *st)
 	if (c->variant == SS_SERIAL)
 		return;
 	if (isnan(base)) {
-		base = baseline_measured(c);
+		base = baseline_median; /* measured in setup (see measures_baseline) */
 		from = "measured";
 	}
-	if (st->median <= 0)
+	if (st->median <= 0 || isnan(base))
 		return;
 	hx_note(c, "speedup", "%.3f", base / st->median);
 	hx_note(c, "efficiency", "%.3f", base / st->median / c->workers);
@@ -186,8 +246,10 @@ static int ss_check_opts(const struct hx_opts *o, char *err, size_t errlen)
 {
 	if (o->size > SS_MAX_N) {
 		snprintf(err, errlen,
-			 "option -n/--size: %lld is too large: sum_square(N-1) must fit in 64 bits "
-			 "(N at most %lld)", o->size, SS_MAX_N);
+			 "option -n/--size: %lld is too large: N*N/2 = %.2g inner steps for one "
+			 "repetition, more than the budget of %.2g (N at most %lld)", o->size,
+			 (double)o->size * (double)o->size / 2, (double)SS_MAX_N * SS_MAX_N / 2,
+			 SS_MAX_N);
 		return -1;
 	}
 	return 0;
@@ -216,7 +278,7 @@ const struct hx_exercise sumsquares_exercise = {
 	.size_name = "elements N (the work grows as N*N/2)",
 	.size_def = 20000,
 	.size_min = 1,
-	.size_max = 1000000000, /* the 64-bit limit is checked with a clearer message */
+	.size_max = 1000000000, /* the work budget SS_MAX_N is checked with a clearer message */
 	.op_name = "element",
 	.reps_def = 5,
 	.warmup_def = 1,

@@ -12,9 +12,16 @@
 
 enum ss_variant { SS_SERIAL, SS_STATIC, SS_CYCLIC, SS_DYNAMIC, SS_GUIDED };
 
-/* The largest N for which every element fits in 64 bits: sum_square(N-1) =
- * (N-2)(N-1)(2N-3)/6 <= 2^64-1 (a run that size would take hours anyway). */
-#define SS_MAX_N 3810779LL
+/* The work budget of one repetition: the map does N*N/2 inner steps (about 0.8 ns
+ * each here, single worker: the serial case and the baseline run the whole map on
+ * one core), so N at most 300000 is about 4.5e10 steps, 40 s here and a few minutes on
+ * a slow machine. (Every element fits in 64 bits far beyond: up to N = 3810779.) */
+#define SS_MAX_N 300000LL
+
+/* out[] before a run holds SS_POISON everywhere (no sum_square below SS_MAX_N comes
+ * near it); an element filled twice by a merge becomes SS_TWICE: both fail validation. */
+#define SS_POISON UINT64_MAX
+#define SS_TWICE (UINT64_MAX - 1)
 
 struct ss_args {
 	enum ss_variant variant;
@@ -34,6 +41,15 @@ uint64_t ss_expected(uint64_t n);
 /* Index of the first element of out[0..n-1] that is wrong, or -1. */
 long ss_first_wrong(const uint64_t *out, long n);
 
+/* Merges chunks computed elsewhere into out[] (MPI dynamic, on rank 0): chunk j starts
+ * at starts[j], holds min(chunk, n - start) values, packed one after the other in vals.
+ * An element still SS_POISON gets its value, an element already filled becomes
+ * SS_TWICE (an index computed twice must fail, not pass because both copies agree); a
+ * start outside 0..n-1 is skipped (its indices stay SS_POISON and fail). Returns the
+ * number of elements filled twice. */
+long ss_merge_chunks(uint64_t *out, long n, long chunk, const long *starts, long nstarts,
+		     const uint64_t *vals);
+
 /* Guided's next grab when `remaining` indices are left: half an even share, at least
  * `chunk` (OpenMP's guided shrinks the same way). */
 static inline long ss_guided_grab(long remaining, int workers, long chunk)
@@ -49,5 +65,10 @@ const char *ss_not_applicable(enum ss_variant v);
 /* Map over 0..n-1 with the variant's schedule; fills out[] (on MPI: on rank 0) and the
  * timed region's seconds. */
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds);
+/* Runs fn(arg) on the first worker of the case while the case's other workers wait
+ * asleep (MPI: the other ranks of the case communicator, in an MPI_Ibarrier polled with
+ * a sleep, so an oversubscribed rank 0 has its core; elsewhere: fn(arg), no one else
+ * is running). Every rank of the case calls it. For the measured serial baseline. */
+void ss_alone(void (*fn)(void *), void *arg);
 
 #endif

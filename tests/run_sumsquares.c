@@ -101,7 +101,8 @@ struct bad {
 static const struct bad bad_inputs[] = {
 	{ { "-n", "abc" }, "-n/--size" },
 	{ { "-n", "0" }, "--size" },
-	{ { "-n", "3810780" }, "--size" },  /* sum_square(N-1) would overflow 64 bits */
+	{ { "-n", "3810779" }, "--size" },  /* ~7e12 inner steps: past the work budget */
+	{ { "-n", "300001" }, "--size" },   /* just past it (N*N/2 at most 4.5e10) */
 	{ { "-n", "99999999999" }, "--size" },
 	{ { "-c", "0" }, "--chunk" },
 	{ { "--chunk", "x" }, "--chunk" },

@@ -1,6 +1,7 @@
 /* test_sumsquares.c: sumsquares' kernel, closed form and validator against a serial
  * stand-in for the backend, which can also corrupt its result: any wrong element must
- * fail validation; -n past the 64-bit limit is refused; the speedup note. */
+ * fail validation; the MPI dynamic merge marks an index received twice; -n past the
+ * work budget is refused; the speedup note against a baseline measured in setup. */
 #include "sumsquares.h"
 
 #include "hx.h"
@@ -31,6 +32,14 @@ void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 	*seconds = 1e-3;
 }
 
+static int alone_calls; /* ss_alone: how often the baseline was measured */
+
+void ss_alone(void (*fn)(void *), void *arg)
+{
+	alone_calls++;
+	fn(arg);
+}
+
 static enum hx_verdict run_case(const char *variant, int workers, long n, char *note)
 {
 	struct hx_opts o;
@@ -46,6 +55,10 @@ static enum hx_verdict run_case(const char *variant, int workers, long n, char *
 	c.opts = &o;
 	c.variant = hx_variant_index(&sumsquares_exercise, variant);
 	assert_true(c.variant >= 0);
+	o.nvariants = 1; /* the program runs this one case */
+	o.variants[0] = c.variant;
+	o.nworkers = 1;
+	o.workers[0] = workers;
 	c.variant_name = variant;
 	c.workers = workers;
 	c.size = n;
@@ -76,14 +89,11 @@ static void kernel_matches_closed_form(void **state)
 	assert_true(ss_expected(10000) == 333283335000ULL); /* the seed's last element */
 	for (uint64_t n = 0; n < 3000; n++)
 		assert_true(ss_sum_square(n) == ss_expected(n));
-	/* the largest element allowed still fits in 64 bits, the next would not */
+	/* the largest element allowed fits in 64 bits, far from the poison values */
 	{
 		unsigned __int128 last = (unsigned __int128)(SS_MAX_N - 2) * (SS_MAX_N - 1) *
 					 (2 * SS_MAX_N - 3) / 6;
-		unsigned __int128 next = (unsigned __int128)(SS_MAX_N - 1) * SS_MAX_N *
-					 (2 * SS_MAX_N - 1) / 6;
-		assert_true(last <= UINT64_MAX);
-		assert_true(next > UINT64_MAX);
+		assert_true(last < SS_TWICE);
 		assert_true(ss_expected(SS_MAX_N - 1) == (uint64_t)last);
 	}
 }
@@ -102,15 +112,19 @@ static void correct_results_pass(void **state)
 	char note[HX_NOTE_LEN];
 	(void)state;
 	corrupt_at = -1;
+	alone_calls = 0;
 	assert_int_equal(run_case("serial", 1, 500, note), HX_PASS);
 	assert_non_null(strstr(note, "checked=500"));
+	assert_int_equal(alone_calls, 0); /* serial runs first: nothing to measure */
 	for (int i = 0; i < 3; i++)
 		for (int w = 1; w <= 4; w++) {
 			assert_int_equal(run_case(v[i], w, 500, note), HX_PASS);
-			/* no serial case ran before: the baseline was measured on the spot */
+			/* no serial case ran before: the baseline was measured in setup,
+			 * by the first worker alone */
 			assert_non_null(strstr(note, "baseline=measured"));
 			assert_non_null(strstr(note, "efficiency="));
 		}
+	assert_int_equal(alone_calls, 12);
 }
 
 static void corrupted_results_fail(void **state)
@@ -126,6 +140,43 @@ static void corrupted_results_fail(void **state)
 	corrupt_at = -1;
 }
 
+/* MPI dynamic's merge on rank 0: chunks placed by their starts; an index that comes
+ * twice (even with the right value) or never must fail validation */
+static void merge_marks_twice_and_missing(void **state)
+{
+	enum { N = 10, CH = 4 };
+	uint64_t out[N], vals[N + CH];
+	long starts[4];
+	(void)state;
+	for (int i = 0; i < N + CH; i++)
+		vals[i] = 0;
+	/* chunks 8, 0, 4 (as two ranks might send them): 2 + 4 + 4 values */
+	starts[0] = 8;
+	starts[1] = 0;
+	starts[2] = 4;
+	vals[0] = ss_expected(8), vals[1] = ss_expected(9);
+	for (int i = 0; i < 8; i++)
+		vals[2 + i] = ss_expected((uint64_t)i);
+	for (int i = 0; i < N; i++)
+		out[i] = SS_POISON;
+	assert_int_equal(ss_merge_chunks(out, N, CH, starts, 3, vals), 0);
+	assert_int_equal(ss_first_wrong(out, N), -1);
+	/* chunk 4 once more, right values: index 4 (the first of it) must fail */
+	starts[3] = 4;
+	for (int i = 0; i < CH; i++)
+		vals[10 + i] = ss_expected((uint64_t)(4 + i));
+	for (int i = 0; i < N; i++)
+		out[i] = SS_POISON;
+	assert_int_equal(ss_merge_chunks(out, N, CH, starts, 4, vals), CH);
+	assert_int_equal(ss_first_wrong(out, N), 4);
+	assert_true(out[4] == SS_TWICE);
+	/* chunk 0 never sent: index 0 stays poisoned and fails */
+	for (int i = 0; i < N; i++)
+		out[i] = SS_POISON;
+	assert_int_equal(ss_merge_chunks(out, N, CH, starts + 2, 1, vals + 6), 0);
+	assert_int_equal(ss_first_wrong(out, N), 0);
+}
+
 static void not_applicable_cases(void **state)
 {
 	char note[HX_NOTE_LEN];
@@ -136,17 +187,17 @@ static void not_applicable_cases(void **state)
 	assert_non_null(strstr(note, "no guided"));
 }
 
-static void overflowing_size_is_refused(void **state)
+static void size_past_budget_is_refused(void **state)
 {
 	struct hx_opts o;
 	char err[256], out[64];
-	char *too_big[] = { "sumsquares", "-n", "3810780", NULL };
-	char *largest[] = { "sumsquares", "-n", "3810779", NULL };
+	char *too_big[] = { "sumsquares", "-n", "300001", NULL };
+	char *largest[] = { "sumsquares", "-n", "300000", NULL };
 	(void)state;
 	assert_int_equal(hx_parse(&sumsquares_exercise, 3, too_big, &o, err, sizeof err, out,
 				  sizeof out), HX_PARSE_ERROR);
 	assert_non_null(strstr(err, "-n/--size"));
-	assert_non_null(strstr(err, "64 bits"));
+	assert_non_null(strstr(err, "budget"));
 	assert_int_equal(hx_parse(&sumsquares_exercise, 3, largest, &o, err, sizeof err, out,
 				  sizeof out), HX_PARSE_OK);
 }
@@ -158,8 +209,9 @@ int main(void)
 		cmocka_unit_test(guided_grab_shrinks),
 		cmocka_unit_test(correct_results_pass),
 		cmocka_unit_test(corrupted_results_fail),
+		cmocka_unit_test(merge_marks_twice_and_missing),
 		cmocka_unit_test(not_applicable_cases),
-		cmocka_unit_test(overflowing_size_is_refused),
+		cmocka_unit_test(size_past_budget_is_refused),
 	};
 	return cmocka_run_group_tests_name("sumsquares validator", tests, NULL, NULL);
 }
