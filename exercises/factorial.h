@@ -2,8 +2,9 @@
  *
  * The seed: ThreadPoolExecutor(max_workers=5) computes the factorials of 1..10, prints
  * each as it completes (as_completed) and keeps them by input. Here: N tasks on W
- * workers; each result is printed as it completes (the first repetition only: printing
- * is I/O) and stored by input order; the results are exact big integers (GMP).
+ * workers; each result is printed as it completes (the first repetition only, and only
+ * when it is an untimed warm-up: printing is I/O; with -x 0 the first repetition's
+ * recorded completion order is printed after it) and stored by input order; the results are exact big integers (GMP).
  *   small  dispatch overhead: task k computes (1 + k % 20)!, a few multiplications
  *          of a word, so the time per task is what handing it out and collecting it
  *          costs

@@ -26,17 +26,22 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 	const long ntasks = a->ntasks;
 	long done = 0;
 	double t0 = 0, t1 = 0;
+	int team = 0;
 
 	(void)ctx;
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, values, order, done, t0, t1) firstprivate(ntasks)
+#pragma omp parallel num_threads(a->workers) default(none) shared(a, values, order, done, t0, t1, team) firstprivate(ntasks)
 	{
 		/* the clock starts when every thread is in the region, and nobody starts
-		 * work before it does (the barrier closing `single`) */
-#pragma omp barrier
+		 * work before it does (the barrier closing `single`); the same single learns
+		 * the team's size: OMP_THREAD_LIMIT or OMP_DYNAMIC may give fewer threads
+		 * than asked, and a figure for W workers must come from W threads */
 #pragma omp single
-		t0 = hx_now();
+		{
+			team = omp_get_num_threads();
+			t0 = hx_now();
+		}
 #pragma omp single
-		for (long k = 0; k < ntasks; k++) {
+		for (long k = 0; k < (team == a->workers ? ntasks : 0); k++) {
 #pragma omp task default(none) firstprivate(k) shared(a, values, order, done)
 			{
 				long j;
@@ -51,5 +56,8 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 #pragma omp single nowait
 		t1 = hx_now(); /* the first thread out of the barrier stops the clock */
 	}
+	if (team != a->workers)
+		hx_die(__FILE__, __LINE__, "omp parallel num_threads",
+		       "the runtime gave fewer threads than asked (OMP_THREAD_LIMIT or OMP_DYNAMIC?)");
 	*seconds = t1 - t0;
 }
