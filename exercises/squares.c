@@ -165,6 +165,42 @@ static int sq_sizes(const struct hx_opts *o, long long *out, int max)
 	return 2;
 }
 
+/* The work budget of one repetition, so absurd input is refused instead of running for
+ * hours. Measured here (2 cores, busy): one kernel round about 1 ns; a pool hands out
+ * an item for well under 1 us; spawn costs a thread or a fork()+wait per item (about
+ * 0.3 ms for a process here). Limits, each about a minute here on one worker:
+ *   items * max(work, 1000) <= 5e10 (the rounds, with a floor for the per-item cost)
+ *   spawn: items <= 100000 (one creation each) */
+#define SQ_BUDGET_ROUNDS 5e10
+#define SQ_SPAWN_MAX 100000
+
+static int sq_check_opts(const struct hx_opts *o, char *err, size_t errlen)
+{
+	long long sizes[2];
+	int n = sq_sizes(o, sizes, 2), spawn = 0;
+	long long work = o->x[0][0], items = 0;
+
+	for (int i = 0; i < n; i++)
+		if (sizes[i] > items)
+			items = sizes[i]; /* the sweep's largest, without -n 1000 */
+	for (int i = 0; i < o->nvariants; i++)
+		spawn |= o->variants[i] == SQ_SPAWN;
+	if ((double)items * (double)(work > 1000 ? work : 1000) > SQ_BUDGET_ROUNDS) {
+		snprintf(err, errlen,
+			 "options -n/--size and --work: %lld items x %lld rounds is more than the "
+			 "%.0e rounds one repetition may take (items x max(work, 1000))", items, work,
+			 SQ_BUDGET_ROUNDS);
+		return -1;
+	}
+	if (spawn && items > SQ_SPAWN_MAX) {
+		snprintf(err, errlen,
+			 "option -n/--size: %lld items for variant spawn is %lld thread or process "
+			 "creations in one repetition (at most %d)", items, items, SQ_SPAWN_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct hx_optdef sq_xopts[] = {
 	{ 0, "work", HX_OPT_INT, "K", "rounds of the kernel per item (about 1 ns each here)",
 	  0, 1000000000, 20000, 0, 0, NULL },
@@ -188,7 +224,7 @@ const struct hx_exercise squares_exercise = {
 	.size_name = "items: squares of 1..N (without -n: 10, then 1000)",
 	.size_def = 10,
 	.size_min = 1,
-	.size_max = 100000000,
+	.size_max = 10000000, /* memory: a result per item, on MPI twice on rank 0 */
 	.op_name = "item",
 	.phases = sq_phases,
 	.workers_def = sq_workers_def,
@@ -196,6 +232,7 @@ const struct hx_exercise squares_exercise = {
 	.warmup_def = 1,
 	.xopts = sq_xopts,
 	.sizes = sq_sizes,
+	.check_opts = sq_check_opts,
 	.setup = sq_setup,
 	.run = sq_run_case,
 	.check = sq_check,

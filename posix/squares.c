@@ -125,7 +125,9 @@ static void wait_for(struct pool *p, const int *count, int want, union worker_id
 			HX_CHECK_PT(pthread_cond_wait(&p->report, &p->m));
 			continue;
 		}
-		HX_CHECK_SYS(clock_gettime(CLOCK_REALTIME, &ts));
+		/* the deadline is on the clock the condition variable was given
+		 * (report_init): CLOCK_MONOTONIC, immune to the date being set */
+		HX_CHECK_SYS(clock_gettime(CLOCK_MONOTONIC, &ts));
 		ts.tv_nsec += 50 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
@@ -220,6 +222,19 @@ static void run_spawn(struct pool *p, double t[3])
 	free(slot);
 }
 
+/* `report` is waited on with a deadline (wait_for): it measures on CLOCK_MONOTONIC,
+ * shared between processes like the rest of the pool (px_cond_init takes no clock) */
+static void report_init(pthread_cond_t *c)
+{
+	pthread_condattr_t at;
+	HX_CHECK_PT(pthread_condattr_init(&at));
+	HX_CHECK_PT(pthread_condattr_setpshared(&at, PX_PSHARED ? PTHREAD_PROCESS_SHARED
+							      : PTHREAD_PROCESS_PRIVATE));
+	HX_CHECK_PT(pthread_condattr_setclock(&at, CLOCK_MONOTONIC));
+	HX_CHECK_PT(pthread_cond_init(c, &at));
+	HX_CHECK_PT(pthread_condattr_destroy(&at));
+}
+
 void squares_run(const struct sq_args *a, long *result, double t[3])
 {
 	size_t head = (sizeof(struct pool) + 63) & ~(size_t)63,
@@ -233,7 +248,7 @@ void squares_run(const struct sq_args *a, long *result, double t[3])
 	memcpy(p->result, result, (size_t)a->items * sizeof(long)); /* the poisoned values */
 	px_mutex_init(&p->m, PX_PSHARED);
 	px_cond_init(&p->go, PX_PSHARED);
-	px_cond_init(&p->report, PX_PSHARED);
+	report_init(&p->report);
 	if (a->variant == SQ_POOL)
 		run_pool(p, t);
 	else

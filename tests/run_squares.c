@@ -107,6 +107,10 @@ struct bad {
 
 static const struct bad bad_inputs[] = {
 	{ { "-n", "0" }, "--size" },
+	{ { "-n", "100000000" }, "--size" },                   /* a result per item: memory */
+	{ { "-n", "10000000", "--work", "1000000000" }, "--work" }, /* 1e16 rounds */
+	{ { "--work", "100000000" }, "--work" },               /* the sweep's 1000 items: 1e11 */
+	{ { "--variant", "spawn", "-n", "200000" }, "--size" }, /* 200000 creations */
 	{ { "-n", "1e3" }, "--size" },
 	{ { "--work", "-1" }, "--work" },
 	{ { "--work", "lots" }, "--work" },
