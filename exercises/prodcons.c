@@ -134,11 +134,57 @@ static void pc_split(const struct hx_opts *o, int workers, int *p, int *c)
 	}
 }
 
+/* The work budget of one repetition, so absurd input is refused instead of running for
+ * hours (each limit is about a minute here, 2 busy cores, a few on a slow machine):
+ *   cond (threads, processes) and msg (MPI) pay a wake-up or a handshake every K items
+ *   or so: 1.6 us an item at K = 64, 21-30 us at K = 1 (measured here, P = C = 2):
+ *   N * (2 + 30/K) us at most 60 s
+ *   lock on MPI, a list in an RMA window: about 50 us an item (4 ranks on 2 cores):
+ *   N at most 500000 */
+#define PC_BUDGET_US 60e6
+#define PC_MPI_LOCK_MAX 500000
+
+static int pc_has_variant(const struct hx_opts *o, enum pc_variant v)
+{
+	for (int i = 0; i < o->nvariants; i++)
+		if (o->variants[i] == (int)v)
+			return 1;
+	return 0;
+}
+
+static int pc_check_budget(const struct hx_opts *o, int mpi, char *err, size_t len)
+{
+	long long n = o->size, k = o->x[X_CAPACITY][0];
+	int handoff = pc_has_variant(o, mpi ? PC_MSG : PC_COND);
+
+	if (handoff && (double)n * (2.0 + 30.0 / (double)k) > PC_BUDGET_US) {
+		snprintf(err, len, "options -n/--size and -k/--capacity: %lld items with %s at K = "
+			 "%lld take about %.0f s here (N * (2 + 30/K) us; at most %.0f s)", n,
+			 mpi ? "msg" : "cond", k, (double)n * (2.0 + 30.0 / (double)k) / 1e6,
+			 PC_BUDGET_US / 1e6);
+		return -1;
+	}
+	if (mpi && pc_has_variant(o, PC_LOCK) && n > PC_MPI_LOCK_MAX) {
+		snprintf(err, len, "option -n/--size: %lld items for lock on MPI (about 50 us each "
+			 "through the RMA list; at most %d)", n, PC_MPI_LOCK_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int pc_check_opts(const struct hx_opts *o, char *err, size_t len)
 {
 	int pset = o->xset[X_PRODUCERS], cset = o->xset[X_CONSUMERS];
 	long p = o->x[X_PRODUCERS][0], c = o->x[X_CONSUMERS][0];
 	int mpi = strcmp(hx_backend_name, "mpi") == 0, nranks = hx_backend_nranks();
+
+	if (pc_check_budget(o, mpi, err, len) != 0)
+		return -1;
+	if (pset && cset && p + c > HX_MAX_WORKERS) {
+		snprintf(err, len, "options -P/--producers and -C/--consumers: P + C = %ld workers, "
+			 "more than %d", p + c, HX_MAX_WORKERS);
+		return -1;
+	}
 
 	if (mpi && nranks < 2) {
 		snprintf(err, len, "needs at least 2 MPI ranks (one producer, one consumer): "

@@ -144,8 +144,10 @@ double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 				while (take(&l, a->variant, a->items, &it, &t->cons[c]))
 					pc_took(t, c, &it, hx_now_ns());
 			}
+			/* every put and take is done after the barrier; the first thread
+			 * out of it stops the clock */
 #pragma omp barrier
-#pragma omp masked
+#pragma omp single nowait
 			t1 = hx_now();
 		}
 	}

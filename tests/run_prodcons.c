@@ -158,6 +158,8 @@ static const struct bad bad_inputs[] = {
 	{ { "-C", "2", "-w", "2" }, "--consumers" },
 	{ { "--variant", "queue" }, "--variant" },
 	{ { "-w", "0" }, "--workers" },
+	{ { "-P", "1000", "-C", "1000" }, "-P/--producers" }, /* 2000 workers */
+	{ { "-k", "1", "-n", "10000000" }, "-k/--capacity" }, /* a hand-off per item: ~5 min */
 };
 
 static void bad_input_on(const char *backend)
@@ -181,8 +183,11 @@ static void mpi_refuses_bad_input(void **state)
 	static const char *const one[] = { "-w", "1", NULL };
 	static const char *const three[] = { "-w", "3", NULL };
 	static const char *const pc[] = { "-P", "2", "-C", "2", NULL };
+	/* the RMA list: ~50 us an item, 1e6 items would be ~1 min a repetition */
+	static const char *const rma[] = { "--variant", "lock", "-n", "1000000", NULL };
 	(void)state;
 	bad_input_on("mpi");
+	tx_expect_usage_error("mpi", "prodcons", rma, "-n/--size");
 	tx_expect_usage_error("mpi", "prodcons", one, "--workers");
 	tx_expect_usage_error("mpi", "prodcons", three, "--workers");
 	tx_expect_usage_error("mpi", "prodcons", pc, "--producers");
