@@ -1,4 +1,4 @@
-/* ipc.c: what every backend shares about `ipc`: payloads and checksums, the
+/* ipc.c: what every backend shares about `ipc`: payloads, stamps and digests, the
  * ping-pong/stream protocol, the spin ring, the validator and the hooks (a size sweep:
  * one record per message size). The channels are in openmp/ipc.c, mpi/ipc.c,
  * posix/ipc.c.
@@ -32,116 +32,228 @@ static uint64_t stamp_of(int dir, uint64_t seq)
 	return (seq + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)dir;
 }
 
-void ipc_stamp(unsigned char *buf, size_t n, int dir, uint64_t seq)
+/* the stamp of the last bytes: another number, so a head copied to the tail shows */
+static uint64_t tail_of(uint64_t head)
 {
-	uint64_t s = stamp_of(dir, seq);
-	for (size_t j = 0; j < n && j < 8; j++)
-		buf[j] = (unsigned char)(s >> (8 * j));
+	head ^= head >> 31;
+	return head * 0xBF58476D1CE4E5B9ULL ^ 0x5555555555555555ULL;
 }
 
-/* Little-endian 64-bit words added up; the tail as a word padded with zeros. */
-__attribute__((noinline)) uint64_t ipc_checksum(const unsigned char *buf, size_t n)
+void ipc_stamp(unsigned char *buf, size_t n, int dir, uint64_t seq)
 {
-	uint64_t s = 0, w;
+	uint64_t h = stamp_of(dir, seq), t = tail_of(h);
+	size_t k = n < 8 ? n : 8;
+	for (size_t j = 0; j < k; j++)
+		buf[j] = (unsigned char)(h >> (8 * j));
+	for (size_t j = 0; j < k; j++)
+		buf[n - k + j] = (unsigned char)(t >> (8 * j));
+}
+
+int ipc_stamp_ok(const unsigned char *buf, size_t n, int dir, uint64_t seq)
+{
+	uint64_t h = stamp_of(dir, seq), t = tail_of(h);
+	size_t k = n < 8 ? n : 8;
+	for (size_t j = 0; j < k; j++)
+		if (buf[n - k + j] != (unsigned char)(t >> (8 * j)))
+			return 0;
+	for (size_t j = 0; j < k && j < n - k; j++) /* the head bytes the tail left */
+		if (buf[j] != (unsigned char)(h >> (8 * j)))
+			return 0;
+	return 1;
+}
+
+/* Little-endian 64-bit words, each xored in and multiplied (FNV-1a on words), the
+ * length first: where a byte lies matters as much as what it is. */
+__attribute__((noinline)) uint64_t ipc_digest(const unsigned char *buf, size_t n)
+{
+	const uint64_t prime = 0x100000001B3ULL;
+	uint64_t h = (0xCBF29CE484222325ULL ^ (uint64_t)n) * prime, w;
 	size_t j = 0;
 	for (; j + 8 <= n; j += 8) {
 		memcpy(&w, buf + j, 8);
-		s += w;
+		h = (h ^ w) * prime;
 	}
 	if (j < n) {
 		w = 0;
 		for (size_t k = 0; j + k < n; k++)
 			w |= (uint64_t)buf[j + k] << (8 * k);
-		s += w;
+		h = (h ^ w) * prime;
 	}
-	return s;
+	return h;
 }
 
-/* The checksum of a message = that of its pattern with the first bytes zeroed, plus
- * the stamp (as many of its bytes as fit). */
-static uint64_t base_sum(size_t n, int dir)
+/* the digest of message seq of n bytes in direction dir, as sent */
+static uint64_t digest_of(unsigned char *tmp, size_t n, int dir, uint64_t seq)
 {
-	unsigned char *b = hx_alloc(n ? n : 1);
-	uint64_t s;
-	ipc_fill(b, n, dir);
-	memset(b, 0, n < 8 ? n : 8);
-	s = ipc_checksum(b, n);
+	ipc_fill(tmp, n, dir);
+	ipc_stamp(tmp, n, dir, seq);
+	return ipc_digest(tmp, n);
+}
+
+/* Which messages are checked byte by byte (see ipc_side): in each direction the first
+ * IPC_VERIFY of the warm-up and the IPC_VERIFY after the stream; in direction 1 also
+ * the acknowledgement between them. */
+void ipc_expected(const struct ipc_args *a, int dir, uint64_t *digest, long *count)
+{
+	size_t n = a->bytes;
+	unsigned char *tmp = hx_alloc(n ? n : 1);
+	uint64_t chain = 0, seq;
+	long before = dir == 0 ? IPC_WARMUP + 3 * a->iters : IPC_WARMUP + a->iters;
+
+	for (seq = 0; seq < IPC_VERIFY; seq++)
+		chain = ipc_chain(chain, digest_of(tmp, n, dir, seq));
+	seq = (uint64_t)before;
+	if (dir == 1)
+		chain = ipc_chain(chain, digest_of(tmp, ipc_ack_bytes(n), dir, seq++));
+	for (int k = 0; k < IPC_VERIFY; k++)
+		chain = ipc_chain(chain, digest_of(tmp, n, dir, seq++));
+	free(tmp);
+	*digest = chain;
+	*count = (long)seq;
+}
+
+/* ---- the protocol ------------------------------------------------------------------------
+ * Side 0 (worker 0) and side 1 (worker 1), in this order:
+ *   warm-up   IPC_WARMUP round trips, untimed; the first IPC_VERIFY checked in full
+ *   latency   side 0 reads t0, iters round trips, t1
+ *   stream    side 0 sends 2 * iters messages (in batches of ops->window when the
+ *             channel has send_many), side 1 receives them all and answers with a
+ *             short acknowledgement; side 0 reads t2 when it arrives
+ *   verify    IPC_VERIFY round trips, untimed, every byte checked (side 1 sent the
+ *             acknowledgement first, so none of this is inside t2 - t1)
+ * While the clock runs a receiver only compares stamps (take() with full = 0). */
+struct rx {
+	int dir;
+	uint64_t next; /* the sequence number due */
+	long count, misstamped, first_bad;
+	uint64_t chain;
+};
+
+static inline void take(struct rx *x, const unsigned char *buf, size_t n, int full)
+{
+	if (!ipc_stamp_ok(buf, n, x->dir, x->next) && x->misstamped++ == 0)
+		x->first_bad = (long)x->next;
+	if (full)
+		x->chain = ipc_chain(x->chain, ipc_digest(buf, n));
+	x->next++;
+	x->count++;
+}
+
+static void round_trip(const struct ipc_ops *ops, const unsigned char *sbuf, unsigned char *rbuf,
+		       size_t n)
+{
+	if (ops->exchange != NULL) {
+		ops->exchange(ops->ctx, sbuf, rbuf, n);
+	} else {
+		ops->send(ops->ctx, sbuf, n);
+		ops->recv(ops->ctx, rbuf, n);
+	}
+}
+
+int ipc_window(size_t n)
+{
+	size_t w = (8u << 20) / (n ? n : 1);
+	return w < 1 ? 1 : w > 64 ? 64 : (int)w;
+}
+
+/* The stream's buffers: one per message of a batch (the caller's own buffer when the
+ * channel takes one message at a time), filled here, before any clock is read. */
+static unsigned char **batch_bufs(const struct ipc_ops *ops, int *win, unsigned char *own,
+				  size_t n)
+{
+	int windowed = ops->send_many != NULL && ops->recv_many != NULL && ops->window > 1;
+	unsigned char **b;
+	*win = windowed ? ops->window : 1;
+	b = hx_calloc((size_t)*win, sizeof *b);
+	if (!windowed) {
+		b[0] = own;
+		return b;
+	}
+	for (int j = 0; j < *win; j++) {
+		b[j] = hx_alloc(n ? n : 1);
+		ipc_fill(b[j], n, 0);
+	}
+	return b;
+}
+
+static void free_batch(unsigned char **b, int win)
+{
+	for (int j = 0; win > 1 && j < win; j++)
+		free(b[j]);
 	free(b);
-	return s;
 }
 
-static uint64_t stamp_sum(size_t n, int dir, uint64_t seq)
-{
-	uint64_t s = stamp_of(dir, seq);
-	return n >= 8 ? s : s & ((1ULL << (8 * n)) - 1);
-}
-
-void ipc_expected(const struct ipc_args *a, int dir, uint64_t *sum, long *count)
-{
-	long n = dir == 0 ? IPC_WARMUP + 3 * a->iters : IPC_WARMUP + a->iters;
-	uint64_t base = base_sum(a->bytes, dir), s = 0;
-	for (long k = 0; k < n; k++)
-		s += base + stamp_sum(a->bytes, dir, (uint64_t)k);
-	if (dir == 1) { /* the acknowledgement */
-		size_t ack = ipc_ack_bytes(a->bytes);
-		s += base_sum(ack, dir) + stamp_sum(ack, dir, (uint64_t)n);
-		n++;
-	}
-	*sum = s;
-	*count = n;
-}
-
-/* ---- the protocol ------------------------------------------------------------------------ */
 void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, unsigned char *sbuf,
 	      unsigned char *rbuf, struct ipc_result *r)
 {
 	size_t n = a->bytes, ack = ipc_ack_bytes(n);
-	uint64_t seq = 0, sum = 0;
-	long got = 0;
+	struct rx x = { .dir = 1 - side, .first_bad = -1 };
+	long total = 2 * a->iters;
+	uint64_t seq = 0;
+	unsigned char **batch;
+	int win;
 
 	ipc_fill(sbuf, n, side);
+	batch = batch_bufs(ops, &win, side == 0 ? sbuf : rbuf, n);
 	if (side == 0) {
 		double t0 = 0, t1, t2;
 		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
 			if (k == IPC_WARMUP)
 				t0 = hx_now();
 			ipc_stamp(sbuf, n, 0, seq++);
-			ops->send(ops->ctx, sbuf, n);
-			ops->recv(ops->ctx, rbuf, n);
-			sum += ipc_checksum(rbuf, n);
-			got++;
+			round_trip(ops, sbuf, rbuf, n);
+			take(&x, rbuf, n, k < IPC_VERIFY);
 		}
 		t1 = hx_now();
-		for (long k = 0; k < 2 * a->iters; k++) {
-			ipc_stamp(sbuf, n, 0, seq++);
-			ops->send(ops->ctx, sbuf, n);
+		for (long k = 0; k < total; k += win) {
+			int m = (int)(total - k < win ? total - k : win);
+			for (int j = 0; j < m; j++)
+				ipc_stamp(batch[j], n, 0, seq++);
+			if (win > 1)
+				ops->send_many(ops->ctx, batch, m, n);
+			else
+				ops->send(ops->ctx, batch[0], n);
 		}
 		ops->recv(ops->ctx, rbuf, ack);
 		t2 = hx_now();
-		sum += ipc_checksum(rbuf, ack);
-		got++;
+		take(&x, rbuf, ack, 1);
+		for (int k = 0; k < IPC_VERIFY; k++) {
+			ipc_stamp(sbuf, n, 0, seq++);
+			round_trip(ops, sbuf, rbuf, n);
+			take(&x, rbuf, n, 1);
+		}
 		r->lat_s = t1 - t0;
 		r->stream_s = t2 - t1;
-		r->sum[1] = sum;
-		r->count[1] = got;
 	} else {
 		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
 			ops->recv(ops->ctx, rbuf, n);
-			sum += ipc_checksum(rbuf, n);
-			got++;
+			take(&x, rbuf, n, k < IPC_VERIFY);
 			ipc_stamp(sbuf, n, 1, seq++);
 			ops->send(ops->ctx, sbuf, n);
 		}
-		for (long k = 0; k < 2 * a->iters; k++) {
-			ops->recv(ops->ctx, rbuf, n);
-			sum += ipc_checksum(rbuf, n);
-			got++;
+		for (long k = 0; k < total; k += win) {
+			int m = (int)(total - k < win ? total - k : win);
+			if (win > 1)
+				ops->recv_many(ops->ctx, batch, m, n);
+			else
+				ops->recv(ops->ctx, batch[0], n);
+			for (int j = 0; j < m; j++)
+				take(&x, batch[j], n, 0);
 		}
 		ipc_stamp(sbuf, ack, 1, seq++);
 		ops->send(ops->ctx, sbuf, ack);
-		r->sum[0] = sum;
-		r->count[0] = got;
+		for (int k = 0; k < IPC_VERIFY; k++) {
+			ops->recv(ops->ctx, rbuf, n);
+			take(&x, rbuf, n, 1);
+			ipc_stamp(sbuf, n, 1, seq++);
+			ops->send(ops->ctx, sbuf, n);
+		}
 	}
+	free_batch(batch, win);
+	r->count[x.dir] = x.count;
+	r->misstamped[x.dir] = x.misstamped;
+	r->first_bad[x.dir] = x.first_bad;
+	r->digest[x.dir] = x.chain;
 }
 
 /* ---- the ring --------------------------------------------------------------------------
@@ -189,7 +301,7 @@ void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigne
 struct ipc_state {
 	struct ipc_args args;
 	struct ipc_result res;
-	uint64_t want_sum[2];
+	uint64_t want_digest[2];
 	long want_count[2];
 	double lat[MAX_SAMPLES], stream[MAX_SAMPLES];
 	int nsamples;
@@ -209,7 +321,7 @@ static int ipc_setup(struct hx_case *c)
 	s->args.bytes = (size_t)c->size;
 	s->args.iters = ipc_iters(c->opts->size, s->args.bytes);
 	for (int d = 0; d < 2; d++)
-		ipc_expected(&s->args, d, &s->want_sum[d], &s->want_count[d]);
+		ipc_expected(&s->args, d, &s->want_digest[d], &s->want_count[d]);
 	c->state = s;
 	c->ops = 2.0 * (double)s->args.iters; /* one-way messages per phase */
 	return 0;
@@ -238,28 +350,33 @@ static double median(const double *v, int n)
 	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* Outside the timed region, on rank 0: every message of both directions arrived and
- * its checksum adds up. The note carries the figures of the repetitions so far. */
+/* Outside the timed region, on rank 0: in both directions every message arrived, in
+ * order (its stamps), and the ones checked in full were right to the byte (the digest
+ * chain). The note carries the figures of the repetitions so far. */
+static int dir_ok(const struct ipc_state *s, int d)
+{
+	const struct ipc_result *r = &s->res;
+	return r->count[d] == s->want_count[d] && r->misstamped[d] == 0 &&
+	       r->digest[d] == s->want_digest[d];
+}
+
 static void ipc_check(struct hx_case *c)
 {
 	struct ipc_state *s = c->state;
 	const struct ipc_result *r = &s->res;
-	int ok = 1;
 
 	if (hx_backend_rank() != 0)
 		return;
-	for (int d = 0; d < 2; d++)
-		if (r->count[d] != s->want_count[d] || r->sum[d] != s->want_sum[d])
-			ok = 0;
 	hx_note(c, "iters", "%ld", s->args.iters);
-	if (!ok) {
+	if (!dir_ok(s, 0) || !dir_ok(s, 1)) {
 		for (int d = 0; d < 2; d++)
-			if (r->count[d] != s->want_count[d] || r->sum[d] != s->want_sum[d]) {
+			if (!dir_ok(s, d)) {
 				char key[32];
 				snprintf(key, sizeof key, "dir%d", d);
-				hx_note(c, key, "%ld/%ld_msgs_sum_%016llx_want_%016llx", r->count[d],
-					s->want_count[d], (unsigned long long)r->sum[d],
-					(unsigned long long)s->want_sum[d]);
+				hx_note(c, key, "%ld/%ld_msgs_%ld_misstamped_from_%ld_digest_%s",
+					r->count[d], s->want_count[d], r->misstamped[d],
+					r->first_bad[d],
+					r->digest[d] == s->want_digest[d] ? "ok" : "BAD");
 			}
 		hx_note(c, "checksums", "BAD");
 		c->verdict = HX_FAIL;

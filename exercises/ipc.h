@@ -12,9 +12,15 @@
  * nonblocking, rma (put + flush, a ring in the peer's window), shmwin (the spin ring in
  * an MPI-3 shared-memory window); OpenMP: spin.
  *
- * Every message is checked: its bytes are a pattern of its size and direction with
- * its sequence number stamped in the first 8 bytes; the receiver adds up a checksum of
- * every message it gets, and the validator compares the totals with ipc_expected(). */
+ * Every message is checked, and nothing costly happens while the clock runs. A message
+ * is a pattern of its size and direction with its sequence number stamped into its
+ * first and its last 8 bytes. Inside the timed loops the receiver only compares those
+ * stamps with the next number it expects (O(1) per message; a message out of order, a
+ * lost or a repeated one shows there). Outside them it checks every byte of some
+ * messages: the first IPC_VERIFY of the warm-up, the acknowledgement, and IPC_VERIFY
+ * more round trips after the stream; their digests (position-sensitive) are chained in
+ * order of arrival, and the validator compares count, stamps and chain with
+ * ipc_expected(). */
 #ifndef IPC_H
 #define IPC_H
 
@@ -27,6 +33,7 @@ enum ipc_channel {
 };
 
 #define IPC_WARMUP 16 /* untimed round trips before the clock starts, in every repetition */
+#define IPC_VERIFY 4  /* messages each way checked byte by byte, before and after the clock */
 #define IPC_SLOTS 4   /* slots of a ring (spin, shm, shmwin, rma) */
 
 struct ipc_args {
@@ -37,10 +44,12 @@ struct ipc_args {
 
 /* Direction 0 is worker 0 -> worker 1, direction 1 the way back. */
 struct ipc_result {
-	double lat_s;     /* worker 0: the timed round trips */
-	double stream_s;  /* worker 0: first streamed message sent .. acknowledgement back */
-	uint64_t sum[2];  /* checksums of the messages received in each direction, added up */
-	long count[2];    /* messages received in each direction */
+	double lat_s;          /* worker 0: the timed round trips */
+	double stream_s;       /* worker 0: first streamed message sent .. acknowledgement back */
+	long count[2];         /* messages received in each direction */
+	long misstamped[2];    /* of them, those whose stamps were not the next sequence number */
+	long first_bad[2];     /* the sequence number where the first of those was due, or -1 */
+	uint64_t digest[2];    /* the digests of the fully checked messages, chained in order */
 };
 
 /* Round trips for a message size: -n, fewer for big messages (at most ~32 MiB each way
@@ -53,21 +62,41 @@ static inline size_t ipc_ack_bytes(size_t bytes)
 }
 
 /* ---- payloads ------------------------------------------------------------------------ */
-void ipc_fill(unsigned char *buf, size_t n, int dir);             /* the pattern */
-void ipc_stamp(unsigned char *buf, size_t n, int dir, uint64_t seq); /* the first 8 bytes */
-uint64_t ipc_checksum(const unsigned char *buf, size_t n);       /* sum of 64-bit words */
-/* The totals a correct run receives in direction dir. */
-void ipc_expected(const struct ipc_args *a, int dir, uint64_t *sum, long *count);
+void ipc_fill(unsigned char *buf, size_t n, int dir);                /* the pattern */
+/* Stamps seq into the first and the last min(n, 8) bytes (the last win where they meet). */
+void ipc_stamp(unsigned char *buf, size_t n, int dir, uint64_t seq);
+/* 1 when the stamped bytes of buf are those of message seq: O(1), for the timed loops. */
+int ipc_stamp_ok(const unsigned char *buf, size_t n, int dir, uint64_t seq);
+/* Digest of every byte: 64-bit words (a zero-padded tail) mixed in order, FNV style,
+ * so a changed, moved or swapped byte changes it. */
+uint64_t ipc_digest(const unsigned char *buf, size_t n);
+/* The chain: chained = ipc_chain(chained, ipc_digest(message)), from 0. */
+static inline uint64_t ipc_chain(uint64_t chained, uint64_t digest)
+{
+	return (chained ^ digest) * 0x100000001B3ULL + 0x9E3779B97F4A7C15ULL;
+}
+/* What a correct run receives in direction dir: the message count and digest chain. */
+void ipc_expected(const struct ipc_args *a, int dir, uint64_t *digest, long *count);
 
-/* ---- the protocol, the same for every blocking channel --------------------------------- */
+/* ---- the protocol, the same for every channel ------------------------------------------ */
 struct ipc_ops {
 	void (*send)(void *ctx, const unsigned char *buf, size_t n); /* returns when buf is free */
 	void (*recv)(void *ctx, unsigned char *buf, size_t n);       /* exactly n bytes */
 	void *ctx;
+	/* Optional (NULL: send, then recv): worker 0's half of a round trip at once, the
+	 * receive posted before the send (MPI nonblocking). */
+	void (*exchange)(void *ctx, const unsigned char *sbuf, unsigned char *rbuf, size_t n);
+	/* Optional (NULL: one send / recv each): m <= window messages of n bytes in flight
+	 * at once, each in its own buffer; returns when all are sent / all have arrived. */
+	void (*send_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
+	void (*recv_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
+	int window; /* with send_many/recv_many: messages per batch (ipc_window()) */
 };
-/* Runs worker `side` (0 or 1) of warm-up, ping-pong and stream. sbuf and rbuf hold
- * a->bytes; sbuf is filled here. Side 0 sets r->lat_s, r->stream_s, sum[1], count[1];
- * side 1 sets sum[0], count[0]. */
+/* A window for batches of n-byte messages: up to 64 of them, ~8 MiB in flight. */
+int ipc_window(size_t n);
+/* Runs worker `side` (0 or 1) of warm-up, ping-pong, stream and the checks after them.
+ * sbuf and rbuf hold a->bytes; sbuf is filled here. Side 0 sets r->lat_s, r->stream_s
+ * and the figures of direction 1; side 1 those of direction 0. */
 void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, unsigned char *sbuf,
 	      unsigned char *rbuf, struct ipc_result *r);
 

@@ -1,8 +1,12 @@
 /* ipc.c: `ipc` on MPI ranks 0 and 1 of the case (with more ranks the others wait).
- *   sendrecv     MPI_Send / MPI_Recv through ipc_side() (exercises/ipc.c)
- *   nonblocking  MPI_Irecv posted before MPI_Isend for the ping-pong; the stream keeps
- *                a window of up to 64 messages in flight (each its own buffer, so the
- *                stamp of one never changes a message still being sent)
+ * Every channel runs the protocol of ipc_side() (exercises/ipc.c); a channel only gives
+ * it the operations:
+ *   sendrecv     MPI_Send / MPI_Recv
+ *   nonblocking  MPI_Isend / MPI_Irecv: worker 0 posts its receive before its send in a
+ *                round trip (the `exchange` operation); the stream keeps a window of up
+ *                to 64 messages in flight (send_many / recv_many over ipc_side()'s
+ *                batch buffers, one per message, so the stamp of one never changes a
+ *                message still being sent)
  *   rma          a ring in the receiver's window: the sender waits for a free slot,
  *                MPI_Put + MPI_Win_flush the message into it, then adds 1 to the
  *                receiver's `head` (MPI_Accumulate + flush); the receiver polls its own
@@ -11,7 +15,8 @@
  *   shmwin       the spin ring of exercises/ipc.c in an MPI-3 shared-memory window
  *                (each rank's part holds the ring it receives on); loads and stores,
  *                no MPI call per message. Not applicable across nodes.
- * Rank 0 times; rank 1 sends its checksum totals to rank 0 after the timed region.
+ * Rank 0 times; rank 1 sends what it saw of direction 0 (count, stamps, digest chain)
+ * to rank 0 after the protocol, outside every timed region.
  * Run: mpirun -np 2 build/mpi/ipc --variant sendrecv,shmwin -m 8:1M */
 #include "ipc.h"
 
@@ -132,96 +137,59 @@ static void shm_recv(void *ctx, unsigned char *buf, size_t n)
 	ipc_ring_recv(c->in, c->in_slots, c->a->bytes, buf, n);
 }
 
-/* ---- nonblocking: the protocol of ipc_side() with requests -------------------------------- */
-static void nb_side(struct chan *c, unsigned char *sbuf, unsigned char *rbuf, struct ipc_result *r)
+/* ---- nonblocking ------------------------------------------------------------------------ */
+static void nb_send(void *ctx, const unsigned char *buf, size_t n)
 {
-	const struct ipc_args *a = c->a;
-	size_t n = a->bytes, ack = ipc_ack_bytes(n);
-	long total = 2 * a->iters, win = (long)((8u << 20) / n);
-	uint64_t seq = 0, sum = 0;
-	long got = 0;
-	unsigned char **many;
-	MPI_Request req[64], pair[2];
-	int side = c->me;
+	struct chan *c = ctx;
+	MPI_Request q;
+	HX_CHECK_MPI(MPI_Isend(buf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q));
+	HX_CHECK_MPI(MPI_Wait(&q, MPI_STATUS_IGNORE));
+}
 
-	if (win < 1)
-		win = 1;
-	if (win > 64)
-		win = 64;
-	many = hx_calloc((size_t)win, sizeof *many);
-	for (long j = 0; j < win; j++) {
-		many[j] = hx_alloc(n);
-		ipc_fill(many[j], n, side);
-	}
-	ipc_fill(sbuf, n, side);
-	HX_CHECK_MPI(MPI_Barrier(c->comm));
-	if (side == 0) {
-		double t0 = 0, t1, t2;
-		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
-			if (k == IPC_WARMUP)
-				t0 = hx_now();
-			HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[0]));
-			ipc_stamp(sbuf, n, 0, seq++);
-			HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[1]));
-			HX_CHECK_MPI(MPI_Waitall(2, pair, MPI_STATUSES_IGNORE));
-			sum += ipc_checksum(rbuf, n);
-			got++;
-		}
-		t1 = hx_now();
-		for (long k = 0; k < total; k += win) {
-			int m = (int)(total - k < win ? total - k : win);
-			for (int j = 0; j < m; j++) {
-				ipc_stamp(many[j], n, 0, seq++);
-				HX_CHECK_MPI(MPI_Isend(many[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &req[j]));
-			}
-			HX_CHECK_MPI(MPI_Waitall(m, req, MPI_STATUSES_IGNORE));
-		}
-		HX_CHECK_MPI(MPI_Recv(rbuf, (int)ack, MPI_BYTE, c->peer, TAG, c->comm, MPI_STATUS_IGNORE));
-		t2 = hx_now();
-		sum += ipc_checksum(rbuf, ack);
-		got++;
-		r->lat_s = t1 - t0;
-		r->stream_s = t2 - t1;
-		r->sum[1] = sum;
-		r->count[1] = got;
-	} else {
-		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
-			HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[0]));
-			HX_CHECK_MPI(MPI_Wait(&pair[0], MPI_STATUS_IGNORE));
-			sum += ipc_checksum(rbuf, n);
-			got++;
-			ipc_stamp(sbuf, n, 1, seq++);
-			HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &pair[1]));
-			HX_CHECK_MPI(MPI_Wait(&pair[1], MPI_STATUS_IGNORE));
-		}
-		for (long k = 0; k < total; k += win) {
-			int m = (int)(total - k < win ? total - k : win);
-			for (int j = 0; j < m; j++)
-				HX_CHECK_MPI(MPI_Irecv(many[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &req[j]));
-			HX_CHECK_MPI(MPI_Waitall(m, req, MPI_STATUSES_IGNORE));
-			for (int j = 0; j < m; j++) {
-				sum += ipc_checksum(many[j], n);
-				got++;
-			}
-		}
-		ipc_stamp(sbuf, ack, 1, seq++);
-		HX_CHECK_MPI(MPI_Send(sbuf, (int)ack, MPI_BYTE, c->peer, TAG, c->comm));
-		r->sum[0] = sum;
-		r->count[0] = got;
-	}
-	for (long j = 0; j < win; j++)
-		free(many[j]);
-	free(many);
+static void nb_recv(void *ctx, unsigned char *buf, size_t n)
+{
+	struct chan *c = ctx;
+	MPI_Request q;
+	HX_CHECK_MPI(MPI_Irecv(buf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q));
+	HX_CHECK_MPI(MPI_Wait(&q, MPI_STATUS_IGNORE));
+}
+
+/* the answer's receive is posted before the message leaves */
+static void nb_exchange(void *ctx, const unsigned char *sbuf, unsigned char *rbuf, size_t n)
+{
+	struct chan *c = ctx;
+	MPI_Request q[2];
+	HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[0]));
+	HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[1]));
+	HX_CHECK_MPI(MPI_Waitall(2, q, MPI_STATUSES_IGNORE));
+}
+
+static void nb_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
+{
+	struct chan *c = ctx;
+	MPI_Request q[64];
+	for (int j = 0; j < m; j++)
+		HX_CHECK_MPI(MPI_Isend(bufs[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[j]));
+	HX_CHECK_MPI(MPI_Waitall(m, q, MPI_STATUSES_IGNORE));
+}
+
+static void nb_recv_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
+{
+	struct chan *c = ctx;
+	MPI_Request q[64];
+	for (int j = 0; j < m; j++)
+		HX_CHECK_MPI(MPI_Irecv(bufs[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[j]));
+	HX_CHECK_MPI(MPI_Waitall(m, q, MPI_STATUSES_IGNORE));
 }
 
 void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
 	struct chan c;
-	struct ipc_ops ops = { NULL, NULL, &c };
+	struct ipc_ops ops = { .ctx = &c };
 	unsigned char *sbuf = hx_calloc(1, a->bytes), *rbuf = hx_calloc(1, a->bytes);
 	/* whole pages, so each rank's part starts aligned */
 	size_t ringlen = (sizeof(struct ipc_ring) + IPC_SLOTS * a->bytes + 4095) & ~(size_t)4095;
-	int64_t mine[2];
+	int64_t mine[4];
 
 	memset(&c, 0, sizeof c);
 	c.a = a;
@@ -233,6 +201,14 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	case IPC_SENDRECV:
 		ops.send = mpi_send;
 		ops.recv = mpi_recv;
+		break;
+	case IPC_NONBLOCKING:
+		ops.send = nb_send;
+		ops.recv = nb_recv;
+		ops.exchange = nb_exchange;
+		ops.send_many = nb_send_many;
+		ops.recv_many = nb_recv_many;
+		ops.window = ipc_window(a->bytes); /* at most 64: the requests above */
 		break;
 	case IPC_RMA:
 		HX_CHECK_MPI(MPI_Win_allocate((MPI_Aint)(CTL + IPC_SLOTS * a->bytes), 1, MPI_INFO_NULL,
@@ -267,25 +243,27 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	}
 	HX_CHECK_MPI(MPI_Barrier(c.comm)); /* windows zeroed on both sides */
 
-	if (a->ch == IPC_NONBLOCKING)
-		nb_side(&c, sbuf, rbuf, r);
-	else
-		ipc_side(c.me, a, &ops, sbuf, rbuf, r);
+	ipc_side(c.me, a, &ops, sbuf, rbuf, r);
 
 	if (a->ch == IPC_RMA || a->ch == IPC_SHMWIN) {
 		HX_CHECK_MPI(MPI_Win_unlock_all(c.win));
 		HX_CHECK_MPI(MPI_Win_free(&c.win));
 	}
-	/* rank 1's totals go to rank 0, which judges; only rank 0's times count */
+	/* rank 1's view of direction 0 goes to rank 0, which judges; only rank 0's times
+	 * count */
 	if (c.me == 1) {
-		mine[0] = (int64_t)r->sum[0];
+		mine[0] = (int64_t)r->digest[0];
 		mine[1] = r->count[0];
-		HX_CHECK_MPI(MPI_Send(mine, 2, MPI_INT64_T, 0, TAG, c.comm));
+		mine[2] = r->misstamped[0];
+		mine[3] = r->first_bad[0];
+		HX_CHECK_MPI(MPI_Send(mine, 4, MPI_INT64_T, 0, TAG, c.comm));
 		r->lat_s = r->stream_s = 0;
 	} else {
-		HX_CHECK_MPI(MPI_Recv(mine, 2, MPI_INT64_T, 1, TAG, c.comm, MPI_STATUS_IGNORE));
-		r->sum[0] = (uint64_t)mine[0];
+		HX_CHECK_MPI(MPI_Recv(mine, 4, MPI_INT64_T, 1, TAG, c.comm, MPI_STATUS_IGNORE));
+		r->digest[0] = (uint64_t)mine[0];
 		r->count[0] = (long)mine[1];
+		r->misstamped[0] = (long)mine[2];
+		r->first_bad[0] = (long)mine[3];
 	}
 	free(sbuf);
 	free(rbuf);

@@ -60,7 +60,7 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	{
 		int w = omp_get_thread_num();
 		struct endpoint e = { &c, w };
-		struct ipc_ops ops = { ring_send, ring_recv, &e };
+		struct ipc_ops ops = { .send = ring_send, .recv = ring_recv, .ctx = &e };
 #pragma omp masked
 		got = omp_get_num_threads();
 #pragma omp barrier
