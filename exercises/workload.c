@@ -298,6 +298,65 @@ static void wl_finish(struct hx_case *c, const struct hx_stats *st)
 		hx_note(c, "speedup", "%.2f", one / st->median);
 }
 
+/* ---- the work budget ----------------------------------------------------------------
+ * One repetition at one worker does all the tasks in a row (and the validator redoes
+ * the arithmetic once more), so the product of the task count and the size of a task
+ * is bounded: about 2 minutes each way on this kind of machine (a cpu step ~4 ns, a
+ * file task ~1 ms). Only for the kinds that will run. */
+#define WL_MAX_CPU_STEPS 3e10  /* tasks x --cpu-iters */
+#define WL_MAX_SLEEP_US 1.2e8  /* tasks x --sleep-us */
+#define WL_MAX_FILE_TASKS 100000
+#define WL_MAX_FILE_KIB 4194304.0 /* tasks x --file-kib: 4 GiB written and read back */
+
+extern const struct hx_exercise workload_exercise;
+
+static int wl_check_opts(const struct hx_opts *o, char *err, size_t len)
+{
+	long long cpu = o->x[hx_xopt_index(&workload_exercise, "cpu-iters")][0];
+	long long us = o->x[hx_xopt_index(&workload_exercise, "sleep-us")][0];
+	long long kib = o->x[hx_xopt_index(&workload_exercise, "file-kib")][0];
+	long long ncpu = 0, nio = 0, nfile = 0;
+
+	for (int i = 0; i < o->nvariants; i++)
+		switch ((enum wl_kind)o->variants[i]) {
+		case WL_CPU:
+			ncpu = o->size;
+			break;
+		case WL_IO:
+			nio = o->size;
+			break;
+		case WL_FILE:
+			nfile = o->size;
+			break;
+		case WL_MIXED: /* even tasks cpu, odd ones io */
+			ncpu = ncpu > (o->size + 1) / 2 ? ncpu : (o->size + 1) / 2;
+			nio = nio > o->size / 2 ? nio : o->size / 2;
+			break;
+		}
+	if ((double)ncpu * (double)cpu > WL_MAX_CPU_STEPS) {
+		snprintf(err, len,
+			 "options -n/--size and --cpu-iters: %lld cpu tasks x %lld steps is more than "
+			 "one repetition may do (at most %.0e steps, ~2 minutes on one core)",
+			 ncpu, cpu, WL_MAX_CPU_STEPS);
+		return -1;
+	}
+	if ((double)nio * (double)us > WL_MAX_SLEEP_US) {
+		snprintf(err, len,
+			 "options -n/--size and --sleep-us: %lld io tasks x %lld us is more than one "
+			 "repetition may wait (at most %.0f s at one worker)",
+			 nio, us, WL_MAX_SLEEP_US / 1e6);
+		return -1;
+	}
+	if (nfile > WL_MAX_FILE_TASKS || (double)nfile * (double)kib > WL_MAX_FILE_KIB) {
+		snprintf(err, len,
+			 "options -n/--size and --file-kib: %lld file tasks of %lld KiB is more than "
+			 "one repetition may do (at most %d tasks, %.0f GiB in all)",
+			 nfile, kib, WL_MAX_FILE_TASKS, WL_MAX_FILE_KIB / 1048576);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct hx_variant wl_variants[] = {
 	{ "cpu", "fixed arithmetic per task (CPU-bound)" },
 	{ "io", "a blocking wait per task: sleep (I/O-bound)" },
@@ -333,6 +392,7 @@ const struct hx_exercise workload_exercise = {
 	.reps_def = 5,
 	.warmup_def = 1,
 	.xopts = wl_opts,
+	.check_opts = wl_check_opts,
 	.setup = wl_setup,
 	.run = wl_run_case,
 	.check = wl_check,

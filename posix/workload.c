@@ -26,19 +26,18 @@ struct shared {
 	struct wl_args a;
 	long *done;
 	uint64_t *result;
-	double *t0, *t1; /* each worker's own start and end */
 };
 
+/* The whole function is the work: px_team_run() times it from the first worker's
+ * start to the last one's end, each stamped by the worker itself. */
 static void worker(int w, void *arg)
 {
 	struct shared *s = arg;
 	long lo = wl_first(s->a.tasks, s->a.workers, w), hi = wl_first(s->a.tasks, s->a.workers, w + 1);
-	s->t0[w] = hx_now();
 	for (long i = lo; i < hi; i++) {
 		s->result[i] = wl_run_task(&s->a, i);
 		__atomic_fetch_add(&s->done[i], 1, __ATOMIC_RELAXED);
 	}
-	s->t1[w] = hx_now();
 }
 
 /* ---- the memory team ---------------------------------------------------------------- */
@@ -111,39 +110,22 @@ static void measure(int workers, struct wl_report *r)
 void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
 {
 	size_t nd = (size_t)a->tasks * sizeof *done, nr = (size_t)a->tasks * sizeof *result;
-	size_t nt = (size_t)a->workers * sizeof(double);
 	struct shared *s = px_team_alloc(sizeof *s);
-	double t0, t1, first, last;
+	double t0, t1;
 
 	s->a = *a;
 	s->done = px_team_alloc(nd);
 	s->result = px_team_alloc(nr);
-	s->t0 = px_team_alloc(nt);
-	s->t1 = px_team_alloc(nt);
 	memset(s->done, 0, nd);
 	t0 = hx_now();
-	(void)px_team_run(a->workers, worker, s);
+	r->work_s = px_team_run(a->workers, worker, s);
 	t1 = hx_now();
-	/* The work region from the workers' own clocks: first start to last end. (The
-	 * team's own figure is read by the starting thread after the start barrier, and
-	 * with more workers than cores that thread may run only after they have worked.) */
-	first = s->t0[0];
-	last = s->t1[0];
-	for (int w = 1; w < a->workers; w++) {
-		if (s->t0[w] < first)
-			first = s->t0[w];
-		if (s->t1[w] > last)
-			last = s->t1[w];
-	}
-	r->work_s = last - first;
 	/* what starting and reaping the team cost, beside the work it did */
 	r->start_s = t1 - t0 - r->work_s;
 	memcpy(done, s->done, nd);
 	memcpy(result, s->result, nr);
 	px_team_free(s->done, nd);
 	px_team_free(s->result, nr);
-	px_team_free(s->t0, nt);
-	px_team_free(s->t1, nt);
 	px_team_free(s, sizeof *s);
 	if (a->measure_mem)
 		measure(a->workers, r);

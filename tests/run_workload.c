@@ -2,7 +2,8 @@
  * 4 workers (MPI: -np 1 to 4), read back from the CSV records (every task done once
  * with the right result; memory and start cost reported); I/O-bound work gains past
  * the 2 cores and CPU-bound work does not; processes cost more memory than threads;
- * bad input refused with exit 2 on every backend; no file left in /tmp. */
+ * bad input refused with exit 2 on every backend (a work budget too: -n times the size
+ * of a task); no file left in /tmp. */
 #include "support.h"
 
 #include <setjmp.h>
@@ -148,7 +149,7 @@ static void processes_use_more_memory(void **state)
 }
 
 struct bad {
-	const char *args[4];
+	const char *args[8];
 	const char *option;
 };
 
@@ -162,6 +163,11 @@ static const struct bad bad_inputs[] = {
 	{ { "-w", "0" }, "--workers" },
 	{ { "--variant", "disk" }, "--variant" },
 	{ { "--frobnicate" }, "--frobnicate" },
+	/* past the work budget: one repetition would take far more than minutes */
+	{ { "-n", "1000000", "--cpu-iters", "1000000000" }, "--cpu-iters" },
+	{ { "-n", "100", "--cpu-iters", "1000000000", "--variant", "mixed" }, "--cpu-iters" },
+	{ { "-n", "1000000", "--sleep-us", "1000000", "--variant", "io" }, "--sleep-us" },
+	{ { "-n", "1000000", "--variant", "file" }, "--file-kib" },
 };
 
 static void bad_input_on(const char *backend)

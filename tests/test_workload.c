@@ -136,6 +136,54 @@ static void kernels_agree(void **state)
 		}
 }
 
+/* the work budget of check_opts: per kind that runs, the product of -n and the task
+ * size; at the edge accepted, past it refused naming both options */
+static int parses(const char *const *argv, char *err, size_t len)
+{
+	struct hx_opts o;
+	char out[64];
+	int argc = 0;
+	while (argv[argc] != NULL)
+		argc++;
+	return hx_parse(&workload_exercise, argc, (char *const *)argv, &o, err, len, out, sizeof out);
+}
+
+static void work_budget(void **state)
+{
+	static const char *const absurd[] = { "workload", "-n", "1000000", "--cpu-iters",
+					      "1000000000", NULL };
+	static const char *const cpu_edge[] = { "workload", "-n", "30", "--cpu-iters", "1000000000",
+						"--variant", "cpu", NULL };
+	static const char *const cpu_over[] = { "workload", "-n", "31", "--cpu-iters", "1000000000",
+						"--variant", "cpu", NULL };
+	static const char *const io_only[] = { "workload", "-n", "31", "--cpu-iters", "1000000000",
+					       "--variant", "io", NULL };
+	static const char *const mixed_half[] = { "workload", "-n", "60", "--cpu-iters",
+						  "1000000000", "--sleep-us", "1", "--variant",
+						  "mixed", NULL };
+	static const char *const sleep_over[] = { "workload", "-n", "1000", "--sleep-us", "200000",
+						  "--variant", "io", NULL };
+	static const char *const file_over[] = { "workload", "-n", "100001", "--file-kib", "1",
+						 "--variant", "file", NULL };
+	static const char *const file_bytes[] = { "workload", "-n", "100", "--file-kib", "65536",
+						  "--variant", "file", NULL };
+	char err[256];
+	(void)state;
+	assert_int_equal(parses(absurd, err, sizeof err), HX_PARSE_ERROR);
+	assert_non_null(strstr(err, "--cpu-iters"));
+	assert_non_null(strstr(err, "-n/--size"));
+	assert_int_equal(parses(cpu_edge, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(parses(cpu_over, err, sizeof err), HX_PARSE_ERROR);
+	assert_int_equal(parses(io_only, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(parses(mixed_half, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(parses(sleep_over, err, sizeof err), HX_PARSE_ERROR);
+	assert_non_null(strstr(err, "--sleep-us"));
+	assert_int_equal(parses(file_over, err, sizeof err), HX_PARSE_ERROR);
+	assert_non_null(strstr(err, "--file-kib"));
+	assert_int_equal(parses(file_bytes, err, sizeof err), HX_PARSE_ERROR);
+	assert_non_null(strstr(err, "--file-kib"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +193,7 @@ int main(void)
 		cmocka_unit_test(wrong_cpu_result_fails),
 		cmocka_unit_test(wrong_file_contents_fail),
 		cmocka_unit_test(kernels_agree),
+		cmocka_unit_test(work_budget),
 	};
 	return cmocka_run_group_tests_name("workload validator", tests, NULL, NULL);
 }
