@@ -6,7 +6,9 @@
  * Semaphore lets at most K in; an RLock can be taken again by its owner.
  * Here every primitive runs `rounds` timed rounds after one untimed round 0 (the
  * seed's meeting with different delays, which also makes a broken primitive show at
- * once), and checks its own invariant while it runs:
+ * once), and checks its own invariant while it runs (MPI's barrier, whose check costs
+ * more than the barrier, checks round 0 and a few untimed crossings after the timed
+ * rounds instead: see mpi/sync.c):
  *   barrier    nobody starts round r+1 before all have finished round r
  *   event      a waiter is released only after the event was set (it sees the stamp)
  *   condition  a waiter sleeps until the predicate holds, and no wake-up is lost

@@ -31,7 +31,6 @@ struct shared {
 	struct sync_args a;
 	struct sync_result r;
 	pthread_barrier_t timing; /* untouched by --sabotage: marks the timed region */
-	double t0, t1;
 	int broken;               /* a waiter gave up: everybody stops */
 	/* barrier */
 	pthread_barrier_t bar;
@@ -47,6 +46,10 @@ struct shared {
 	/* rlock */
 	pthread_mutex_t rl;
 	long owners;
+	/* each worker's own clock readings of the timed rounds (see worker()) */
+	struct span {
+		double start, end;
+	} span[];
 };
 
 static long load(const long *p)
@@ -286,9 +289,13 @@ static void rlock_round(struct shared *s, int w, long r, long *passes)
 	(*passes)++;
 }
 
-/* Every worker passes the timing barrier exactly three times (before and after
- * round 0, at the end),
- * even when it leaves early because the run is broken: nobody is left waiting. */
+/* Every worker passes the timing barrier exactly twice (the start line before round 0,
+ * and after round 0), even when it leaves early because the run is broken: nobody is
+ * left waiting. The timed region is rounds 1..N: each worker reads its own clock as it
+ * leaves the second barrier and again when it is done, and the region runs from the
+ * earliest start to the latest end. (One worker reading the clock for all would come
+ * late when there are more workers than cores: the others may be well into round 1
+ * before it runs, and the last one may still be working when it reads the end.) */
 static void worker(int w, void *arg)
 {
 	struct shared *s = arg;
@@ -300,9 +307,8 @@ static void worker(int w, void *arg)
 	for (long r = 0; r <= s->a.rounds; r++) {
 		if (r == 1) { /* round 0 done: the timed rounds start together */
 			barrier_wait(&s->timing);
+			s->span[w].start = hx_now();
 			timed = 1;
-			if (w == 0)
-				s->t0 = hx_now();
 		}
 		if (load((long *)&s->broken))
 			break;
@@ -328,14 +334,11 @@ static void worker(int w, void *arg)
 			break;
 		}
 	}
-	if (!timed) {
+	if (!timed) { /* broken in round 0: the others may be waiting for us */
 		barrier_wait(&s->timing);
-		if (w == 0)
-			s->t0 = hx_now();
+		s->span[w].start = hx_now();
 	}
-	barrier_wait(&s->timing);
-	if (w == 0)
-		s->t1 = hx_now();
+	s->span[w].end = hx_now();
 	if (passes > 0)
 		add(&s->r.passes, passes);
 }
@@ -348,7 +351,9 @@ const char *sync_na(enum sync_variant v)
 
 void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 {
-	struct shared *s = px_team_alloc(sizeof *s);
+	size_t len = sizeof(struct shared) + (size_t)a->workers * sizeof(struct span);
+	struct shared *s = px_team_alloc(len);
+	double first, last;
 
 	s->a = *a;
 	s->stamp = -1;
@@ -360,8 +365,18 @@ void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 	HX_CHECK_SYS(sem_init(&s->sem, PX_PSHARED, (unsigned)a->permits));
 	rlock_init(&s->rl);
 
+	/* px_team_run's own figure spans the whole worker, round 0 included: the timed
+	 * rounds are measured from the workers' stamps instead */
 	(void)px_team_run(a->workers, worker, s);
-	*seconds = s->t1 - s->t0;
+	first = s->span[0].start;
+	last = s->span[0].end;
+	for (int w = 1; w < a->workers; w++) {
+		if (s->span[w].start < first)
+			first = s->span[w].start;
+		if (s->span[w].end > last)
+			last = s->span[w].end;
+	}
+	*seconds = last - first;
 	*r = s->r;
 
 	HX_CHECK_PT(pthread_barrier_destroy(&s->timing));
@@ -371,5 +386,5 @@ void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 	HX_CHECK_PT(pthread_cond_destroy(&s->back));
 	HX_CHECK_SYS(sem_destroy(&s->sem));
 	HX_CHECK_PT(pthread_mutex_destroy(&s->rl));
-	px_team_free(s, sizeof *s);
+	px_team_free(s, len);
 }

@@ -1,7 +1,8 @@
 /* run_sync.c: integration tests of `sync`: every backend, every variant, at 1 to 4
  * workers (MPI: -np 1 to 4), read back from the CSV records; every variant fails
  * (exit 1, verdict fail, the breach named) when --sabotage makes its primitive a
- * no-op; bad input refused with exit 2 on every backend. */
+ * no-op (on MPI with several repetitions too: all ranks leave, exit 1); bad input
+ * (absurd round counts too) refused with exit 2 on every backend. */
 #include "support.h"
 
 #include <setjmp.h>
@@ -64,12 +65,14 @@ static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
 static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
 static void procs_validates(void **state) { (void)state; validates_on("procs"); }
 
-/* --sabotage: each primitive a no-op; 2 workers, 1 permit, so it can show */
-static void sabotage_fails_on(const char *backend)
+/* --sabotage: each primitive a no-op; 2 workers, 1 permit, so it can show. `reps`
+ * repetitions after `warmup`: on MPI every rank must learn of the failed verdict each
+ * repetition and all leave together (exit 1, no hang) */
+static void sabotage_fails_on(const char *backend, const char *reps, const char *warmup)
 {
 	static const char *const variants[] = { "barrier", "event", "condition", "semaphore", "rlock" };
 	for (int i = 0; i < 5; i++) {
-		const char *args[] = { "--csv", "-q", "-w", "2", "-n", "300", "-r", "1", "-x", "0",
+		const char *args[] = { "--csv", "-q", "-w", "2", "-n", "300", "-r", reps, "-x", warmup,
 				       "-k", "1", "--sabotage", "--variant", variants[i], NULL };
 		struct tx_result r;
 		struct tx_csv t;
@@ -79,7 +82,8 @@ static void sabotage_fails_on(const char *backend)
 		if (!applies(backend, variants[i]))
 			continue;
 		tx_launch(&r, backend, "sync", 2, args);
-		snprintf(what, sizeof what, "sync --sabotage --variant %s on %s", variants[i], backend);
+		snprintf(what, sizeof what, "sync --sabotage --variant %s -r %s -x %s on %s",
+			 variants[i], reps, warmup, backend);
 		ok = !r.timed_out && r.exit_code == 1 && tx_csv_parse(r.out, &t) == 0 && t.nrows == 1;
 		if (!ok)
 			tx_dump(what, &r);
@@ -95,10 +99,17 @@ static void sabotage_fails_on(const char *backend)
 	}
 }
 
-static void openmp_sabotage_fails(void **state) { (void)state; sabotage_fails_on("openmp"); }
-static void mpi_sabotage_fails(void **state) { (void)state; sabotage_fails_on("mpi"); }
-static void pthreads_sabotage_fails(void **state) { (void)state; sabotage_fails_on("pthreads"); }
-static void procs_sabotage_fails(void **state) { (void)state; sabotage_fails_on("procs"); }
+static void openmp_sabotage_fails(void **state) { (void)state; sabotage_fails_on("openmp", "1", "0"); }
+static void mpi_sabotage_fails(void **state) { (void)state; sabotage_fails_on("mpi", "1", "0"); }
+static void pthreads_sabotage_fails(void **state) { (void)state; sabotage_fails_on("pthreads", "1", "0"); }
+static void procs_sabotage_fails(void **state) { (void)state; sabotage_fails_on("procs", "1", "0"); }
+/* several repetitions: the ranks agree on the failure every time, nobody is left behind */
+static void mpi_sabotage_fails_with_reps(void **state)
+{
+	(void)state;
+	sabotage_fails_on("mpi", "2", "0");
+	sabotage_fails_on("mpi", "2", "1");
+}
 
 struct bad {
 	const char *args[4];
@@ -111,6 +122,8 @@ static const struct bad bad_inputs[] = {
 	{ { "--permits" }, "--permits" },
 	{ { "--sabotage=1" }, "--sabotage" },
 	{ { "-n", "0" }, "--size" },
+	{ { "-n", "100000000" }, "--size" }, /* 1e8 rounds: hours, refused */
+	{ { "-n", "1000001" }, "--size" },
 	{ { "--variant", "mutex" }, "--variant" },
 	{ { "-w", "0" }, "--workers" },
 };
@@ -137,6 +150,7 @@ int main(void)
 		cmocka_unit_test(pthreads_sabotage_fails),
 		cmocka_unit_test(procs_sabotage_fails),
 		cmocka_unit_test(mpi_sabotage_fails),
+		cmocka_unit_test(mpi_sabotage_fails_with_reps),
 		cmocka_unit_test(openmp_refuses_bad_input),
 		cmocka_unit_test(pthreads_refuses_bad_input),
 		cmocka_unit_test(procs_refuses_bad_input),
