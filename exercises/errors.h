@@ -51,6 +51,7 @@ struct errors_result {
 	int recovered;     /* ...and made consistent */
 	long log_n, log_sum; /* the state the lock protects: one entry per DONE task */
 	int children_left; /* unreaped children at the end */
+	int stray_death;   /* a worker died by this signal outside any task (0: none) */
 	char how[120];     /* how the error travelled, for the note */
 };
 
@@ -63,6 +64,19 @@ const char *errors_expected_reason(const struct errors_args *a);
  * HX_FAIL with why. */
 int errors_validate(const struct errors_args *a, const struct errors_result *r, char *why,
 		    size_t len);
+
+/* In --on-error cancel mode, whether some task must have been cancelled: see the rule
+ * in errors.c. */
+int errors_must_cancel(const struct errors_args *a);
+
+/* A thread's crash ends its whole process, so the threads backends run the pool in a
+ * sandbox: fn(arg) in a fork()ed child (hx_fork), the parent waits for it (waitpid,
+ * retried on EINTR). Died by a signal: r->whole_process = 1, r->sandbox_signal. Exited
+ * non-zero: the sandbox itself failed (exit 3, file:line). Either way the DONE slots of
+ * `task` (which must lie in MAP_SHARED memory, so the child's writes show) are counted
+ * into r->done_before_crash. */
+void errors_sandbox(void (*fn)(void *), void *arg, const struct errors_task *task, int ntasks,
+		    struct errors_result *r);
 
 /* The parallel part, one per backend: errors_na says why a variant does not apply
  * (NULL: it does); errors_run fills r and the seconds of the run. */

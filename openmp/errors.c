@@ -88,6 +88,14 @@ static void *sandbox_main(void *p)
 	return NULL;
 }
 
+/* in the sandbox (errors_sandbox's child) */
+static void sandbox_run(void *p)
+{
+	pthread_t tid;
+	HX_CHECK_PT(pthread_create(&tid, NULL, sandbox_main, p));
+	HX_CHECK_PT(pthread_join(tid, NULL));
+}
+
 const char *errors_na(const struct errors_args *a)
 {
 	if (a->variant == ERR_LOCKDEATH)
@@ -101,36 +109,18 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 {
 	size_t len = (size_t)a->ntasks * sizeof(struct errors_task);
 	struct job j = { .a = a };
-	double t0 = hx_now();
+	double t0;
 
 	/* shared with a sandbox, so what it finished before dying can be counted */
 	j.task = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (j.task == MAP_FAILED)
 		hx_die_errno(__FILE__, __LINE__, "mmap", errno);
 	omp_init_lock(&j.lock);
-	if (a->variant == ERR_CRASH) {
-		int st;
-		pid_t pid = hx_fork();
-		if (pid == 0) {
-			pthread_t tid;
-			HX_CHECK_PT(pthread_create(&tid, NULL, sandbox_main, &j));
-			HX_CHECK_PT(pthread_join(tid, NULL));
-			_exit(0);
-		}
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-		if (WIFSIGNALED(st)) {
-			r->whole_process = 1;
-			r->sandbox_signal = WTERMSIG(st);
-		} else if (WEXITSTATUS(st) != 0) {
-			hx_die(__FILE__, __LINE__, "sandbox process", "failed (see above)");
-		}
-		for (int i = 0; i < a->ntasks; i++)
-			r->done_before_crash += j.task[i].state == TASK_DONE;
-	} else {
+	t0 = hx_now(); /* the run from here: the mapping above is not timed */
+	if (a->variant == ERR_CRASH)
+		errors_sandbox(sandbox_run, &j, j.task, a->ntasks, r);
+	else
 		run_tasks(&j);
-	}
 	*seconds = hx_now() - t0;
 
 	/* the parent collects the futures: each failure found is one reported error;

@@ -11,7 +11,8 @@
  *   return     threads: the worker's return value via pthread_join; processes: the exit
  *              status (1: a task failed, its reason in the task's shared slot)
  *   callback   threads: the callback runs in the worker; processes: the worker writes
- *              the error into a pipe and the parent calls the callback (as Pool does)
+ *              the error into a pipe and the parent calls the callback (as Pool does);
+ *              to cancel, the parent raises the flag and the worker waits for it
  *   crash      processes: the child dies by SIGSEGV, the parent sees WIFSIGNALED;
  *              threads: the whole process would die, so the pool runs in a forked
  *              sandbox and the parent reports the sandbox's signal
@@ -60,6 +61,7 @@ struct shared {
 	int log_dirty;         /* an update is half done */
 	long pending;          /* ...and this is what it added so far */
 	int owner_dead, recovered;
+	int stray_death;       /* a worker killed between tasks: by which signal */
 	pthread_mutex_t qm;    /* threads: the monitor's exit queue, and the callback's lock */
 	pthread_cond_t qc;
 	int nexited, exited[2 * HX_MAX_WORKERS];
@@ -172,10 +174,16 @@ static int work(struct shared *s, struct slot *sl)
 				return t;
 			}
 #if PX_PROCS
-			{ /* the callback runs in the parent: send it the error */
+			{ /* the callback runs in the parent: send it the error; to cancel, the
+			   * parent raises the flag, and the worker waits for that before it
+			   * goes on (a bounded wait: a parent that never does is caught by the
+			   * validator, nothing cancelled) */
 				char msg[128];
 				int n = snprintf(msg, sizeof msg, "%d %s\n", t, reason);
+				uint64_t until = hx_now_ns() + 10000000000u;
 				HX_CHECK_SYS(write(s->errfd[1], msg, (size_t)n));
+				while (s->a.mode == ERR_CANCEL && !cancelled(s) && hx_now_ns() < until)
+					hx_sleep_ns(20000);
 			}
 #else
 			HX_CHECK_PT(pthread_mutex_lock(&s->qm));
@@ -327,6 +335,13 @@ static void pool(struct shared *s)
 		struct slot *sl = next_exit(s, &died);
 
 		live--;
+		if (died > 0 && sl->cur < 0) {
+			/* killed between tasks (by someone else: no task of ours does that):
+			 * there is no task to blame, and its remaining tasks stay pending, so
+			 * the validator fails the run, naming the signal */
+			s->stray_death = died;
+			continue;
+		}
 		if (died != 0) { /* mid-task: that task failed with the worker */
 			t = sl->cur;
 			s->task[t].state = TASK_FAILED;
@@ -366,6 +381,11 @@ static void pool(struct shared *s)
 	if (s->a.variant == ERR_CALLBACK)
 		drain_errors(s);
 #endif
+}
+
+static void pool_fn(void *s)
+{
+	pool(s);
 }
 
 /* No lock may be left held: the parent takes it once more (and repairs it when its
@@ -418,7 +438,7 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	size_t len = sizeof(struct shared) + (size_t)a->ntasks * sizeof(struct errors_task);
 	size_t slen = (size_t)a->workers * sizeof(struct slot);
 	struct shared *s = px_shared_alloc(len); /* shared: a sandbox's results stay visible */
-	double t0 = hx_now();
+	double t0;
 
 	s->a = *a;
 	s->slot = px_shared_alloc(slen);
@@ -430,28 +450,12 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 		HX_CHECK_SYS(pipe(s->errfd));
 		HX_CHECK_SYS(fcntl(s->errfd[0], F_SETFL, O_NONBLOCK));
 	}
-	if (!PX_PROCS && a->variant == ERR_CRASH) {
+	t0 = hx_now(); /* the pool from here: the setup above is not timed */
+	if (!PX_PROCS && a->variant == ERR_CRASH)
 		/* a thread's crash ends its process: let it end a forked copy of this one */
-		int st;
-		pid_t pid = hx_fork();
-		if (pid == 0) {
-			pool(s);
-			_exit(0);
-		}
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-		if (WIFSIGNALED(st)) {
-			r->whole_process = 1;
-			r->sandbox_signal = WTERMSIG(st);
-		} else if (WEXITSTATUS(st) != 0) {
-			hx_die(__FILE__, __LINE__, "sandbox process", "failed (see above)");
-		}
-		for (int i = 0; i < a->ntasks; i++)
-			r->done_before_crash += s->task[i].state == TASK_DONE;
-	} else {
+		errors_sandbox(pool_fn, s, s->task, a->ntasks, r);
+	else
 		pool(s);
-	}
 	*seconds = hx_now() - t0;
 
 	/* a sandbox that died took its locks with it: they are not looked at again */
@@ -463,6 +467,7 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	r->log_n = s->log_n;
 	r->log_sum = s->log_sum;
 	r->children_left = children_left();
+	r->stray_death = s->stray_death;
 	snprintf(r->how, sizeof r->how, "%s", how(a));
 
 	if (s->errfd[0] >= 0) {

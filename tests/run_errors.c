@@ -73,6 +73,12 @@ static void check_rows(const struct tx_csv *t, const char *backend, const char *
 			assert_int_equal(cancelled, 0);
 		} else {
 			assert_int_equal(done + cancelled, NTASKS - 1);
+			/* the failing worker's next task, 5 + w, is cancelled on every backend */
+			if (NTASKS > 5 + w && cancelled == 0) {
+				fprintf(stderr, "%s %s cancel at %d: nothing cancelled: %s\n", backend,
+					v, w, note);
+				fail();
+			}
 		}
 	}
 }
@@ -197,6 +203,8 @@ static const struct bad bad_inputs[] = {
 	{ { "--on-error", "ignore" }, "--on-error" },
 	{ { "--on-error" }, "--on-error" },
 	{ { "-n", "5" }, "--size" },
+	{ { "-n", "10001" }, "--size" }, /* more tasks than a sane run has */
+	{ { "-n", "100000000" }, "--size" },
 	{ { "--variant", "segfault" }, "--variant" },
 	{ { "-r", "0" }, "--reps" },
 };

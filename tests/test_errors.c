@@ -1,7 +1,8 @@
 /* test_errors.c: the `errors` validator rejects every way the handling can go wrong
  * (a lost or doubled error, a wrong or missing result, a lock left held, a bad
- * repair, a child left behind). Links exercises/errors.o with a fake serial backend
- * that produces a correct outcome, then spoils one thing at a time. */
+ * repair, a child left behind, cancel ignored, a worker dead outside any task). Links
+ * exercises/errors.o with a fake serial backend that produces a correct outcome (in
+ * cancel mode: the tasks after the failure cancelled), then spoils one thing at a time. */
 #include "errors.h"
 
 #include "hx.h"
@@ -18,6 +19,7 @@
 extern const struct hx_exercise errors_exercise;
 
 static int corrupt;
+static int ntasks = 10;
 
 const char *errors_na(const struct errors_args *a)
 {
@@ -30,6 +32,12 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	for (int t = 0; t < a->ntasks; t++) {
 		struct errors_task *k = &r->task[t];
 		const char *why;
+		/* a serial pool that honours cancel stops at the failure (corrupt 13: it
+		 * ignores cancel) */
+		if (a->mode == ERR_CANCEL && t > ERRORS_BAD_TASK && corrupt != 13) {
+			k->state = TASK_CANCELLED;
+			continue;
+		}
 		if (errors_task(t, &k->value, &why) == 0) {
 			k->state = TASK_DONE;
 			r->log_n++;
@@ -56,12 +64,15 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	case 8: r->log_n--; break;                                  /* the log not repaired */
 	case 9: r->children_left = 1; break;                        /* a zombie */
 	case 10: /* task 8 cancelled (before it ran): right only with cancel */
-		r->task[8].state = TASK_CANCELLED;
-		r->log_n--;
-		r->log_sum -= r->task[8].value;
+		if (r->task[8].state == TASK_DONE) {
+			r->task[8].state = TASK_CANCELLED;
+			r->log_n--;
+			r->log_sum -= r->task[8].value;
+		}
 		break;
 	case 11: r->recovered = 0; r->owner_dead = a->variant == ERR_LOCKDEATH; break;
 	case 12: r->whole_process = 1; r->sandbox_signal = SIGKILL; break;
+	case 14: r->stray_death = SIGKILL; break;                   /* killed between tasks */
 	}
 	*seconds = 1e-3;
 }
@@ -82,7 +93,7 @@ static enum hx_verdict run_case(const char *variant, const char *mode, int worke
 	assert_true(c.variant >= 0);
 	c.variant_name = variant;
 	c.workers = workers;
-	c.size = 10;
+	c.size = ntasks;
 	assert_int_equal(errors_exercise.setup(&c), 0);
 	errors_exercise.run(&c);
 	errors_exercise.check(&c);
@@ -122,6 +133,38 @@ static void cancelled_tasks_only_in_cancel_mode(void **state)
 	corrupt = 0;
 }
 
+/* cancel asked for, nothing cancelled: a backend that ignores cancel must fail, as soon
+ * as the failing worker has a task after the failure (ntasks > 5 + W) */
+static void cancel_that_cancels_nothing_fails(void **state)
+{
+	(void)state;
+	corrupt = 13;
+	for (int i = 0; i < 4; i++) {
+		for (int w = 1; w <= 4; w++)
+			assert_int_equal(run_case(variants[i], "cancel", w), HX_FAIL);
+		/* continue mode: nothing may be cancelled, and this is right */
+		assert_int_equal(run_case(variants[i], "continue", 2), HX_PASS);
+	}
+	/* 10 tasks at 5 workers: task 5 is worker 0's last, nothing is left to cancel */
+	assert_int_equal(run_case("return", "cancel", 5), HX_PASS);
+	ntasks = 11; /* ...one more, and task 10 must be */
+	assert_int_equal(run_case("return", "cancel", 5), HX_FAIL);
+	ntasks = 10;
+	/* honouring cancel passes at every worker count */
+	corrupt = 0;
+	for (int w = 1; w <= 6; w++)
+		assert_int_equal(run_case("callback", "cancel", w), HX_PASS);
+}
+
+static void worker_killed_between_tasks_fails(void **state)
+{
+	(void)state;
+	corrupt = 14;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(run_case(variants[i], "continue", 2), HX_FAIL);
+	corrupt = 0;
+}
+
 static void sandbox_must_die_by_sigsegv(void **state)
 {
 	(void)state;
@@ -138,6 +181,8 @@ int main(void)
 		cmocka_unit_test(every_spoiled_outcome_fails),
 		cmocka_unit_test(cancelled_tasks_only_in_cancel_mode),
 		cmocka_unit_test(sandbox_must_die_by_sigsegv),
+		cmocka_unit_test(cancel_that_cancels_nothing_fails),
+		cmocka_unit_test(worker_killed_between_tasks_fails),
 	};
 	return cmocka_run_group_tests_name("errors (validator)", tests, NULL, NULL);
 }
