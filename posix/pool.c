@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 enum { QUEUED, RUNNING, DONE };
@@ -44,6 +45,7 @@ struct tp_pool {
 	struct tp_future *free;
 	struct block *blocks;
 	long live;        /* futures held by the caller whose task has not ended */
+	unsigned long events; /* bumped (under the lock) when a task is queued or ends */
 	int nidle;        /* pool threads asleep on `work` */
 	int nwaiters;     /* callers asleep on `done` */
 	int stopping;     /* 0, TP_DRAIN or TP_CANCEL */
@@ -87,6 +89,41 @@ static void unlink_done_locked(struct tp_pool *p, struct tp_future *f)
 	f->dprev = f->dnext = NULL;
 }
 
+/* Before a thread sleeps on a condition variable it watches `events` for a moment
+ * without the lock: a task queued or ended within TP_SPIN_NS is picked up without a
+ * futex sleep and wake-up (tens of microseconds on a VM whose idle cores halt). OpenMP
+ * runtimes do the same (GOMP_SPINCOUNT). Called and returning with the lock held; 1
+ * when something happened. Either way the caller looks at its condition again under
+ * the lock before it sleeps, so nothing that happened meanwhile is lost. */
+#define TP_SPIN_NS 20000
+static int spin_locked(struct tp_pool *p)
+{
+	unsigned long seen = p->events;
+	uint64_t until = hx_now_ns() + TP_SPIN_NS;
+	int changed = 0;
+
+	HX_CHECK_PT(pthread_mutex_unlock(&p->lock));
+	for (unsigned i = 1;; i++) {
+		if (__atomic_load_n(&p->events, __ATOMIC_ACQUIRE) != seen) {
+			changed = 1;
+			break;
+		}
+		if (i % 64 == 0 && hx_now_ns() > until)
+			break;
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+	HX_CHECK_PT(pthread_mutex_lock(&p->lock));
+	return changed;
+}
+
+/* Locked: something a spinning waiter may be waiting for has happened. */
+static void event_locked(struct tp_pool *p)
+{
+	__atomic_store_n(&p->events, p->events + 1, __ATOMIC_RELEASE);
+}
+
 static void *pool_thread(void *arg)
 {
 	struct tp_pool *p = arg;
@@ -97,10 +134,15 @@ static void *pool_thread(void *arg)
 		void *result = NULL;
 		int status;
 
-		while (p->qhead == NULL && !p->stopping) {
+		for (int spun = 0; p->qhead == NULL && !p->stopping;) {
+			if (!spun) { /* watch a moment, then look again under the lock */
+				spun = !spin_locked(p);
+				continue;
+			}
 			p->nidle++;
 			HX_CHECK_PT(pthread_cond_wait(&p->work, &p->lock));
 			p->nidle--;
+			spun = 0;
 		}
 		if (p->qhead == NULL) /* stopping, and nothing left to run */
 			break;
@@ -118,6 +160,7 @@ static void *pool_thread(void *arg)
 		f->result = result;
 		p->st.completed++;
 		ended_locked(p, f);
+		event_locked(p);
 		if (p->nwaiters > 0)
 			HX_CHECK_PT(pthread_cond_broadcast(&p->done));
 	}
@@ -205,6 +248,7 @@ struct tp_future *tp_submit(struct tp_pool *p, tp_fn fn, void *arg)
 	p->qtail = f;
 	p->live++;
 	p->st.submitted++;
+	event_locked(p);
 	if (p->nidle > 0) /* a sleeping thread takes it; busy ones will find it anyway */
 		HX_CHECK_PT(pthread_cond_signal(&p->work));
 	HX_CHECK_PT(pthread_mutex_unlock(&p->lock));
@@ -251,10 +295,15 @@ struct tp_future *tp_wait_any(struct tp_pool *p)
 	struct tp_future *f;
 
 	HX_CHECK_PT(pthread_mutex_lock(&p->lock));
-	while (p->dhead == NULL && p->live > 0) {
+	for (int spun = 0; p->dhead == NULL && p->live > 0;) {
+		if (!spun) { /* watch a moment, then look again under the lock */
+			spun = !spin_locked(p);
+			continue;
+		}
 		p->nwaiters++;
 		HX_CHECK_PT(pthread_cond_wait(&p->done, &p->lock));
 		p->nwaiters--;
+		spun = 0;
 	}
 	f = p->dhead;
 	if (f != NULL)
