@@ -34,7 +34,8 @@ NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 	if (ex == "workload" && v == "io" && ph == "work" && w == 8) io[b] = note(nt, "speedup") + 0
 }
 END {
-	printf "\n%-52s %12s %12s  %s\n", "target", "measured", "goal", "met"
+	if (where == "")
+		printf "\n%-52s %12s %12s  %s\n", "target", "measured", "goal", "met"
 	for (b in eff)
 		printf "%-52s %12.3f %12s  %s\n", "sumsquares efficiency at W=2, " b " (" sched[b] ")",
 			eff[b], ">= 0.95", (eff[b] >= 0.95 ? "yes" : "NO")
@@ -46,7 +47,7 @@ END {
 	}
 	ref["pipe"] = 2.4; ref["condvar"] = 2.5; ref["sendrecv"] = 0.40
 	for (v in lat)
-		printf "%-52s %12s %12s  %s\n", "ipc 8 B one-way latency, " latb[v] " " v,
+		printf "%-52s %12s %12s  %s\n", "ipc 8 B one-way latency, " latb[v] " " v where,
 			sprintf("%.2f us", lat[v]), sprintf("<= %.2f us", 1.2 * ref[v]),
 			(lat[v] <= 1.2 * ref[v] ? "yes" : "NO")
 	for (b in io)
