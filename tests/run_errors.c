@@ -194,12 +194,8 @@ static void nothing_left_behind(void **state)
 	assert_int_equal(count_errors_procs(), 0);
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "--on-error", "ignore" }, "--on-error" },
 	{ { "--on-error" }, "--on-error" },
 	{ { "-n", "5" }, "--size" },
@@ -211,8 +207,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "errors", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "errors", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

@@ -82,12 +82,8 @@ static void prints_as_completed(void **state)
 	}
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-n", "abc" }, "-n/--size" },
 	{ { "-n", "0" }, "--size" },
 	{ { "-n", "2000000" }, "--size" },
@@ -105,8 +101,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "factorial", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "factorial", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

@@ -138,12 +138,8 @@ static void mpi_one_rank_refused(void **state)
 	tx_result_free(&r);
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-m", "0:8" }, "--message-size" },
 	{ { "-m", "8" }, "--message-size" },
 	{ { "-m", "16:8" }, "--message-size" },
@@ -158,8 +154,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "ipc", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "ipc", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

@@ -140,12 +140,8 @@ static void mpi_one_rank_refused(void **state)
 	tx_result_free(&r);
 }
 
-struct bad {
-	const char *args[8];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-n", "0" }, "--size" },
 	{ { "-n", "abc" }, "--size" },
 	{ { "-P", "0" }, "-P/--producers" },
@@ -164,8 +160,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "prodcons", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "prodcons", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

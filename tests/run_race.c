@@ -144,12 +144,8 @@ static void help_and_version(void **state)
 	}
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-n", "abc" }, "-n/--size" },
 	{ { "-n", "12x" }, "--size" },
 	{ { "--size=-5" }, "--size" },
@@ -170,8 +166,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "race", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "race", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

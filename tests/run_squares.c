@@ -100,12 +100,8 @@ static void default_sweep(void **state)
 	}
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-n", "0" }, "--size" },
 	{ { "-n", "100000000" }, "--size" },                   /* a result per item: memory */
 	{ { "-n", "10000000", "--work", "1000000000" }, "--work" }, /* 1e16 rounds */
@@ -122,8 +118,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "squares", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "squares", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

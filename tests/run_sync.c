@@ -111,12 +111,8 @@ static void mpi_sabotage_fails_with_reps(void **state)
 	sabotage_fails_on("mpi", "2", "1");
 }
 
-struct bad {
-	const char *args[4];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-k", "0" }, "--permits" },
 	{ { "--permits", "abc" }, "--permits" },
 	{ { "--permits" }, "--permits" },
@@ -130,8 +126,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "sync", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "sync", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

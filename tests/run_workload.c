@@ -148,12 +148,8 @@ static void processes_use_more_memory(void **state)
 	assert_true(procs_pss > 0);
 }
 
-struct bad {
-	const char *args[8];
-	const char *option;
-};
 
-static const struct bad bad_inputs[] = {
+static const struct tx_bad bad_inputs[] = {
 	{ { "-n", "0" }, "--size" },
 	{ { "-n", "abc" }, "--size" },
 	{ { "--cpu-iters", "0" }, "--cpu-iters" },
@@ -172,8 +168,7 @@ static const struct bad bad_inputs[] = {
 
 static void bad_input_on(const char *backend)
 {
-	for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++)
-		tx_expect_usage_error(backend, "workload", bad_inputs[i].args, bad_inputs[i].option);
+	tx_expect_usage_errors(backend, "workload", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
 static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }

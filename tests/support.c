@@ -388,3 +388,9 @@ double tx_note(const char *note, const char *key)
 	fail();
 	return 0;
 }
+
+void tx_expect_usage_errors(const char *backend, const char *ex, const struct tx_bad *bad, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tx_expect_usage_error(backend, ex, bad[i].args, bad[i].option);
+}

@@ -57,6 +57,14 @@ void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, in
 void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
 			   const char *option);
 
+/* A table of bad command lines, each with the option its message must name. */
+struct tx_bad {
+	const char *args[8]; /* NULL-terminated */
+	const char *option;
+};
+/* tx_expect_usage_error for every line of the table. */
+void tx_expect_usage_errors(const char *backend, const char *ex, const struct tx_bad *bad, size_t n);
+
 /* The number after `key=` in a record's note (`final=500 expected=500`); a missing key
  * fails the test, naming the key and the note. */
 double tx_note(const char *note, const char *key);

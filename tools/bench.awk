@@ -1,19 +1,5 @@
 # bench.awk: the targets of tools/bench.sh, from its CSV records.
-function split_csv(line, out,    n, i, c, field, inq) {
-	n = 0; field = ""; inq = 0
-	for (i = 1; i <= length(line); i++) {
-		c = substr(line, i, 1)
-		if (inq) {
-			if (c == "\"" && substr(line, i + 1, 1) == "\"") { field = field "\""; i++ }
-			else if (c == "\"") inq = 0
-			else field = field c
-		} else if (c == "\"") inq = 1
-		else if (c == ",") { out[++n] = field; field = "" }
-		else field = field c
-	}
-	out[++n] = field
-	return n
-}
+#   awk -f tools/csv.awk -f tools/bench.awk build/results/bench.csv
 function note(s, key,    i, n, kv) {
 	n = split(s, kv, " ")
 	for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) return substr(kv[i], length(key) + 2)

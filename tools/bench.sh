@@ -62,6 +62,6 @@ fi
 mpirun_cmd "${over[@]}" -np 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
-awk -f "$(dirname "$0")/bench.awk" "$out"
-[ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/bench.awk" "$pinned"
+awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+[ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
 echo "records: $out $pinned"

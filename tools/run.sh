@@ -55,6 +55,6 @@ for backend in "$@"; do
 	done
 done
 echo
-awk -f "$here/tools/summary.awk" "$out"
+awk -f "$here/tools/csv.awk" -f "$here/tools/summary.awk" "$out"
 echo "records: $out ($((SECONDS - start)) s)"
 exit $status

@@ -1,33 +1,7 @@
 # summary.awk: side-by-side tables from harness CSV records (make run's last word).
 # One table per exercise and phase: backend x variant x workers (x size) -> median,
 # the per-op figure, and the ratio to the fastest row of the same size.
-#   awk -f tools/summary.awk build/results/run.csv
-# Portable awk (mawk too): CSV fields are split by hand, quotes honoured.
-
-function split_csv(line, out,    n, i, c, field, inq) {
-	n = 0; field = ""; inq = 0
-	for (i = 1; i <= length(line); i++) {
-		c = substr(line, i, 1)
-		if (inq) {
-			if (c == "\"" && substr(line, i + 1, 1) == "\"") { field = field "\""; i++ }
-			else if (c == "\"") inq = 0
-			else field = field c
-		} else if (c == "\"") inq = 1
-		else if (c == ",") { out[++n] = field; field = "" }
-		else field = field c
-	}
-	out[++n] = field
-	return n
-}
-
-function human(s) {
-	if (s == "") return "-"
-	s = s + 0
-	if (s < 1e-6) return sprintf("%.3g ns", s * 1e9)
-	if (s < 1e-3) return sprintf("%.3g us", s * 1e6)
-	if (s < 1) return sprintf("%.3g ms", s * 1e3)
-	return sprintf("%.3g s", s)
-}
+#   awk -f tools/csv.awk -f tools/summary.awk build/results/run.csv
 
 NR == 1 || $0 ~ /^exercise,/ {
 	n = split_csv($0, h)
