@@ -159,27 +159,30 @@ static void nb_exchange(void *ctx, const unsigned char *sbuf, unsigned char *rbu
 {
 	struct chan *c = ctx;
 	MPI_Request q[2];
+	MPI_Status st[2]; /* not MPI_STATUSES_IGNORE: with MPICH, gcc 12 takes it for an array */
 	HX_CHECK_MPI(MPI_Irecv(rbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[0]));
 	HX_CHECK_MPI(MPI_Isend(sbuf, (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[1]));
-	HX_CHECK_MPI(MPI_Waitall(2, q, MPI_STATUSES_IGNORE));
+	HX_CHECK_MPI(MPI_Waitall(2, q, st));
 }
 
 static void nb_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 {
 	struct chan *c = ctx;
 	MPI_Request q[64];
+	MPI_Status st[64];
 	for (int j = 0; j < m; j++)
 		HX_CHECK_MPI(MPI_Isend(bufs[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[j]));
-	HX_CHECK_MPI(MPI_Waitall(m, q, MPI_STATUSES_IGNORE));
+	HX_CHECK_MPI(MPI_Waitall(m, q, st));
 }
 
 static void nb_recv_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 {
 	struct chan *c = ctx;
 	MPI_Request q[64];
+	MPI_Status st[64];
 	for (int j = 0; j < m; j++)
 		HX_CHECK_MPI(MPI_Irecv(bufs[j], (int)n, MPI_BYTE, c->peer, TAG, c->comm, &q[j]));
-	HX_CHECK_MPI(MPI_Waitall(m, q, MPI_STATUSES_IGNORE));
+	HX_CHECK_MPI(MPI_Waitall(m, q, st));
 }
 
 void ipc_run(const struct ipc_args *a, struct ipc_result *r)
