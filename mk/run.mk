@@ -16,3 +16,9 @@ run-posix: posix
 bench: all
 	@tools/bench.sh -b $(BUILD)
 .PHONY: bench
+
+# make report: the seeds' claims, each beside the figure make run measured for it
+report:
+	@test -s $(RESULTS)/run.csv || { echo "report: no $(RESULTS)/run.csv yet: run 'make run' first" >&2; exit 1; }
+	@awk -f tools/csv.awk -f tools/report.awk $(RESULTS)/run.csv
+.PHONY: report
