@@ -6,6 +6,7 @@
 #   make run-openmp | run-mpi | run-posix      (NP=4 ranks for MPI)
 #   make test            build and run the unit and integration tests
 #   make report          the seeds' claims, each beside what make run measured
+#   make plots           pictures of make run's records (gnuplot)
 #   make bench           the performance targets, measured, each beside its goal
 #   make test-slurm      the job scripts on a private local Slurm cluster (as root)
 #   make submit-sweep    on a Slurm login node: submit the worker-count sweep
