@@ -43,10 +43,7 @@ static void validates_on(const char *backend)
 	}
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* the seed: factorials of 1..10 on 3 workers, each printed as it completes; never in
  * a timed repetition: live in the warm-up (-x 1), after the run from the recorded
@@ -104,23 +101,20 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "factorial", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
-static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(prints_as_completed),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
-		cmocka_unit_test(mpi_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
+		TX_ON(refuses_bad_input, "mpi"),
 	};
 	return cmocka_run_group_tests_name("factorial (integration)", tests, NULL, NULL);
 }

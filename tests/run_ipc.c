@@ -82,10 +82,7 @@ static void validates_on(const char *backend)
 	sweep(backend, 2, "1M:4M", "4", 3);
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* -np 3: the case uses ranks 0 and 1, rank 2 waits; odd sizes too */
 static void mpi_three_ranks_uses_two(void **state)
@@ -157,25 +154,22 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "ipc", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
-static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(mpi_three_ranks_uses_two),
 		cmocka_unit_test(other_worker_counts_refused),
 		cmocka_unit_test(mpi_one_rank_refused),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
-		cmocka_unit_test(mpi_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
+		TX_ON(refuses_bad_input, "mpi"),
 	};
 	return cmocka_run_group_tests_name("ipc (integration)", tests, NULL, NULL);
 }

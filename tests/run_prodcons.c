@@ -71,10 +71,7 @@ static void validates_on(const char *backend)
 	}
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* -P / -C fix one side; without -w the one case is W = P + C */
 static void explicit_split(void **state)
@@ -163,7 +160,7 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "prodcons", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 static void pthreads_refuses_bad_input(void **state)
 {
 	static const char *const serial_split[] = { "-w", "1", "-P", "1", NULL };
@@ -171,7 +168,6 @@ static void pthreads_refuses_bad_input(void **state)
 	bad_input_on("pthreads");
 	tx_expect_usage_error("pthreads", "prodcons", serial_split, "--workers");
 }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
 static void mpi_refuses_bad_input(void **state)
 {
 	/* with 2 ranks: a case of 1 rank, more than the ranks, P + C above the ranks */
@@ -191,16 +187,16 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(explicit_split),
 		cmocka_unit_test(mpi_default_case),
 		cmocka_unit_test(mpi_one_rank_refused),
-		cmocka_unit_test(openmp_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
 		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
+		TX_ON(refuses_bad_input, "procs"),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("prodcons (integration)", tests, NULL, NULL);

@@ -48,10 +48,7 @@ static void validates_on(const char *backend)
 	}
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* Two workers, two million plain read-modify-writes each: updates get lost. What is
  * seen is a net loss (a lost add and a lost subtract cancel out) and a loaded machine
@@ -169,9 +166,7 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "race", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 static void mpi_refuses_bad_input(void **state)
 {
 	static const char *const too_many[] = { "-w", "5", NULL }; /* with 2 ranks */
@@ -183,16 +178,16 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(none_loses_updates),
 		cmocka_unit_test(json_and_save),
 		cmocka_unit_test(help_and_version),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("race (integration)", tests, NULL, NULL);

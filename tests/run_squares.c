@@ -56,10 +56,7 @@ static void validates_on(const char *backend)
 	}
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* the seed's sweep without -w and -n: pool sizes 2, 4, 8 at 10 items, then 1000; each
  * bigger pool says how it compares with the one before (faster or slower) */
@@ -121,9 +118,7 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "squares", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 static void mpi_refuses_bad_input(void **state)
 {
 	static const char *const eight[] = { "-w", "8", NULL }; /* with 2 ranks */
@@ -135,14 +130,14 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(default_sweep),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("squares (integration)", tests, NULL, NULL);

@@ -60,10 +60,7 @@ static void validates_on(const char *backend)
 	}
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* --sabotage: each primitive a no-op; 2 workers, 1 permit, so it can show. `reps`
  * repetitions after `warmup`: on MPI every rank must learn of the failed verdict each
@@ -129,27 +126,24 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "sync", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void mpi_refuses_bad_input(void **state) { (void)state; bad_input_on("mpi"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(openmp_sabotage_fails),
 		cmocka_unit_test(pthreads_sabotage_fails),
 		cmocka_unit_test(procs_sabotage_fails),
 		cmocka_unit_test(mpi_sabotage_fails),
 		cmocka_unit_test(mpi_sabotage_fails_with_reps),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
-		cmocka_unit_test(mpi_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
+		TX_ON(refuses_bad_input, "mpi"),
 	};
 	return cmocka_run_group_tests_name("sync (integration)", tests, NULL, NULL);
 }

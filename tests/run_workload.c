@@ -69,10 +69,7 @@ static void validates_on(const char *backend)
 	assert_int_equal(tmp_leftovers(), before);
 }
 
-static void openmp_validates(void **state) { (void)state; validates_on("openmp"); }
-static void mpi_validates(void **state) { (void)state; validates_on("mpi"); }
-static void pthreads_validates(void **state) { (void)state; validates_on("pthreads"); }
-static void procs_validates(void **state) { (void)state; validates_on("procs"); }
+static void validates(void **state) { validates_on(*state); }
 
 /* runs io and cpu at 1 and 4 workers; returns the speedup notes at 4 */
 static void speedups(const char *backend, double *io, double *cpu)
@@ -171,9 +168,7 @@ static void bad_input_on(const char *backend)
 	tx_expect_usage_errors(backend, "workload", bad_inputs, sizeof bad_inputs / sizeof bad_inputs[0]);
 }
 
-static void openmp_refuses_bad_input(void **state) { (void)state; bad_input_on("openmp"); }
-static void pthreads_refuses_bad_input(void **state) { (void)state; bad_input_on("pthreads"); }
-static void procs_refuses_bad_input(void **state) { (void)state; bad_input_on("procs"); }
+static void refuses_bad_input(void **state) { bad_input_on(*state); }
 static void mpi_refuses_bad_input(void **state)
 {
 	static const char *const too_many[] = { "-w", "8", NULL }; /* with 2 ranks */
@@ -185,15 +180,15 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(openmp_validates),
-		cmocka_unit_test(pthreads_validates),
-		cmocka_unit_test(procs_validates),
-		cmocka_unit_test(mpi_validates),
+		TX_ON(validates, "openmp"),
+		TX_ON(validates, "pthreads"),
+		TX_ON(validates, "procs"),
+		TX_ON(validates, "mpi"),
 		cmocka_unit_test(io_gains_past_the_cores_cpu_does_not),
 		cmocka_unit_test(processes_use_more_memory),
-		cmocka_unit_test(openmp_refuses_bad_input),
-		cmocka_unit_test(pthreads_refuses_bad_input),
-		cmocka_unit_test(procs_refuses_bad_input),
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("workload (integration)", tests, NULL, NULL);

@@ -69,5 +69,9 @@ void tx_expect_usage_errors(const char *backend, const char *ex, const struct tx
  * fails the test, naming the key and the note. */
 double tx_note(const char *note, const char *key);
 
+/* A cmocka test entry running fn on one backend: fn's *state is the backend's name
+ * ("openmp", "mpi", "pthreads", "procs"), and the test is named "fn (backend)". */
+#define TX_ON(fn, backend) { #fn " (" backend ")", fn, NULL, NULL, (void *)(backend) }
+
 /* The backends, for loops: "openmp", "mpi", "pthreads", "procs". */
 extern const char *const tx_backends[4];
