@@ -90,6 +90,8 @@ struct hx_opts {
 	enum hx_format format;
 	int quiet;
 	char save[256];                /* --save FILE: also append the records there */
+	int watchdog_s;                /* --watchdog SEC: a repetition longer than this is a hang
+					* (exit 3, the stuck workers named); 0: no watchdog */
 	long long x[HX_MAX_XOPTS][2];  /* exercise options, in the order of ex->xopts */
 	int xset[HX_MAX_XOPTS];
 };

@@ -17,7 +17,7 @@
 #endif
 
 enum { OPT_SIZE = -100, OPT_WORKERS, OPT_REPS, OPT_WARMUP, OPT_VARIANT, OPT_CSV, OPT_JSON,
-       OPT_QUIET, OPT_SAVE, OPT_HELP, OPT_VERSION };
+       OPT_QUIET, OPT_SAVE, OPT_WATCHDOG, OPT_HELP, OPT_VERSION };
 
 struct common_opt {
 	int id;
@@ -36,6 +36,7 @@ static const struct common_opt common[] = {
 	{ OPT_JSON, 0, "json", NULL },
 	{ OPT_QUIET, 'q', "quiet", NULL },
 	{ OPT_SAVE, 0, "save", "FILE" },
+	{ OPT_WATCHDOG, 0, "watchdog", "SEC" },
 	{ OPT_HELP, 'h', "help", NULL },
 	{ OPT_VERSION, 0, "version", NULL },
 };
@@ -43,6 +44,8 @@ static const struct common_opt common[] = {
 
 #define REPS_MAX 1000000
 #define WARMUP_MAX 1000000
+#define WATCHDOG_DEF 300
+#define WATCHDOG_MAX 86400
 
 /* the name of an option as a user sees it: "-n/--size" or "--chunk" */
 static void optname(char *buf, size_t len, char shortname, const char *longname)
@@ -293,6 +296,9 @@ static void help_text(const struct hx_exercise *ex, char *out, size_t outlen)
 	append(out, outlen, &u, "  -q, --quiet         records only: no provenance or progress lines\n");
 	append(out, outlen, &u, "      --save FILE     also append the records to FILE: CSV, or JSON lines\n"
 				"                      when FILE ends in .json or .jsonl\n");
+	append(out, outlen, &u, "      --watchdog SEC  a repetition running longer is a hang: the stuck\n"
+				"                      workers are named, exit 3 (default %d, 0: off)\n",
+	       WATCHDOG_DEF);
 	append(out, outlen, &u, "  -h, --help          this help\n");
 	append(out, outlen, &u, "      --version       version and backend\n");
 	for (int i = 0; i < nxopts(ex); i++) {
@@ -331,6 +337,7 @@ static void set_defaults(const struct hx_exercise *ex, struct hx_opts *o)
 	o->reps = ex->reps_def > 0 ? ex->reps_def : 10;
 	o->warmup = ex->warmup_def >= 0 ? ex->warmup_def : 2;
 	o->format = HX_FMT_TABLE;
+	o->watchdog_s = WATCHDOG_DEF;
 	for (int i = 0; ex->variants[i].name != NULL && i < HX_MAX_VARIANTS; i++)
 		o->variants[o->nvariants++] = i;
 	for (int i = 0; i < nxopts(ex) && i < HX_MAX_XOPTS; i++) {
@@ -464,7 +471,8 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 
 		needs_value = xidx >= 0 ? ex->xopts[xidx].kind != HX_OPT_FLAG
 					: (id == OPT_SIZE || id == OPT_WORKERS || id == OPT_REPS ||
-					   id == OPT_WARMUP || id == OPT_VARIANT || id == OPT_SAVE);
+					   id == OPT_WARMUP || id == OPT_VARIANT || id == OPT_SAVE ||
+					   id == OPT_WATCHDOG);
 		if (needs_value && val == NULL) {
 			if (i + 1 >= argc)
 				return fail(err, errlen, ex->name, "option %s: missing value", name);
@@ -523,6 +531,11 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 				return fail(err, errlen, ex->name, "option %s: %s file name", name,
 					    *val ? "too long a" : "missing");
 			snprintf(o->save, sizeof o->save, "%s", val);
+			break;
+		case OPT_WATCHDOG:
+			if (parse_number(val, 0, WATCHDOG_MAX, 0, &v, why, sizeof why) != 0)
+				return fail(err, errlen, ex->name, "option %s: %s", name, why);
+			o->watchdog_s = (int)v;
 			break;
 		case OPT_HELP:
 			help_text(ex, out, outlen);
