@@ -14,6 +14,8 @@
 #   make help            this list and the knobs below
 #
 # Knobs: CC, MPICC, CFLAGS, LDFLAGS, OPENMP_CFLAGS; WERROR=1 (warnings are errors);
+# MPIRUN=launcher of the MPI programs (default: the one matching MPICC: mpirun, or
+# mpiexec.mpich for MPICC=mpicc.mpich; tools/mpilaunch starts every MPI run with it);
 # SAN=address,undefined or SAN=thread (sanitizer build in build-<san>/); V=1 (full
 # command lines); BUILD=dir; NP=ranks for run-mpi; WORKERS=list for run-openmp/posix;
 # ONLY="race sync" to build and test only those exercises.
@@ -31,6 +33,9 @@
 .SECONDEXPANSION:
 
 MPICC ?= mpicc
+# the launcher that matches the wrapper; tools/mpilaunch (make run, bench, test) uses it
+MPIRUN ?= $(if $(findstring mpich,$(notdir $(MPICC))),mpiexec.mpich,$(if $(findstring openmpi,$(notdir $(MPICC))),mpirun.openmpi,mpirun))
+export MPIRUN
 CFLAGS ?= -O2 -g
 OPENMP_CFLAGS ?= -fopenmp
 SAN ?=
@@ -132,6 +137,11 @@ need-mpi:
 	echo "error: MPI compiler '$(MPICC)' not found. Run 'make deps' (installs Open MPI)," >&2; \
 	echo "       or set MPICC=... (e.g. MPICC=mpicc.mpich)." >&2; exit 1; }
 
+# The MPI wrapper runs $(CC), not the compiler it was built with, so a CC=clang build
+# compiles its MPI programs with clang too (and their records say so): OMPI_CC for Open
+# MPI's wrapper, MPICH_CC for MPICH's.
+MPICC_CC = OMPI_CC='$(CC)' MPICH_CC='$(CC)' $(MPICC)
+
 # ---- compiling -------------------------------------------------------------------------
 $(O)/harness/%.o: harness/%.c | need-cc
 	$(call say,CC,$@)
@@ -173,7 +183,7 @@ $(O)/procs/hx_backend.o: harness/backend_local.c | need-cc
 $(O)/mpi/hx_backend.o: harness/backend_mpi.c | need-mpi
 	$(call say,MPICC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(MPICC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+	$(Q)$(MPICC_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 # the parallel parts
 $(O)/openmp/%.o: openmp/%.c | need-openmp
@@ -183,7 +193,7 @@ $(O)/openmp/%.o: openmp/%.c | need-openmp
 $(O)/mpi/%.o: mpi/%.c | need-mpi
 	$(call say,MPICC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(MPICC) $(CPPFLAGS_ALL) -Impi $(CFLAGS_ALL) -c -o $@ $<
+	$(Q)$(MPICC_CC) $(CPPFLAGS_ALL) -Impi $(CFLAGS_ALL) -c -o $@ $<
 # posix/<e>_pthreads.c or _procs.c when the two differ, else posix/<e>.c twice
 $(O)/pthreads/%.o: posix/%_pthreads.c | need-cc
 	$(call say,CC,$@)
@@ -213,7 +223,7 @@ $(OPENMP_PROGS): $(BUILD)/openmp/%: $$(call common_objs,openmp,%,$(OPENMP_LIB))
 $(MPI_PROGS): $(BUILD)/mpi/%: $$(call common_objs,mpi,%,$(MPI_LIB))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(MPICC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(MPICC_CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 $(PTHREADS_PROGS): $(BUILD)/pthreads/%: $$(call common_objs,pthreads,%,$(POSIX_LIB))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)

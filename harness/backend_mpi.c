@@ -8,6 +8,7 @@
  * wait so they do not steal cores from the measurement. */
 #include "hx_mpi.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,111 @@ _Noreturn void hx_die_mpi(const char *file, int line, const char *what, int code
 	hx_die(file, line, what, reason);
 }
 
+/* The MPI library and its version in one clean line: the first line of
+ * MPI_Get_library_version up to a comma, blanks (MPICH puts a tab in) made single
+ * spaces, "Version:" and lone colons left out. "Open MPI v4.1.4, package: ..." ->
+ * "Open MPI v4.1.4"; "MPICH Version:\t4.0.2\nMPICH Release date: ..." -> "MPICH 4.0.2".
+ * Returns 0, or -1 when the library does not say. */
+static int mpi_library(char *out, size_t size)
+{
+	char lib[MPI_MAX_LIBRARY_VERSION_STRING + 1];
+	size_t n = 0, end;
+	int len = 0;
+
+	if (size == 0 || MPI_Get_library_version(lib, &len) != MPI_SUCCESS)
+		return -1;
+	lib[len >= 0 && len <= MPI_MAX_LIBRARY_VERSION_STRING ? len : MPI_MAX_LIBRARY_VERSION_STRING] = '\0';
+	end = strcspn(lib, ",\n\r");
+	lib[end] = '\0';
+	for (char *save = NULL, *word = strtok_r(lib, " \t\v\f", &save); word != NULL;
+	     word = strtok_r(NULL, " \t\v\f", &save)) {
+		size_t w = strlen(word);
+		if (strcmp(word, "Version:") == 0 || strcmp(word, "Version") == 0 ||
+		    strcmp(word, ":") == 0)
+			continue;
+		if (n > 0 && n + 1 < size)
+			out[n++] = ' ';
+		for (size_t i = 0; i < w && n + 1 < size; i++)
+			out[n++] = isprint((unsigned char)word[i]) ? word[i] : '?';
+	}
+	while (n > 0 && out[n - 1] == ' ') /* cut short after a space */
+		n--;
+	out[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
+/* The processes the launcher started, as its environment says, and this one's place
+ * among them: 0 when no known launcher started it. Open MPI's mpirun says
+ * OMPI_COMM_WORLD_*, a PMI launcher (MPICH's hydra, srun --mpi=pmi2) PMI_*, srun
+ * SLURM_STEP_NUM_TASKS and SLURM_PROCID (only inside a step: the batch script's own
+ * environment does not count). */
+static int launched(int *rank, const char **by)
+{
+	static const struct {
+		const char *size, *rank, *by;
+	} env[] = {
+		{ "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "Open MPI's mpirun" },
+		{ "PMI_SIZE", "PMI_RANK", NULL },
+		{ "SLURM_STEP_NUM_TASKS", "SLURM_PROCID", "srun" },
+	};
+	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+		const char *sz = getenv(env[i].size), *rk = getenv(env[i].rank), *step;
+		char *end;
+		long n, r = 0;
+		if (sz == NULL)
+			continue;
+		if (i == 2) { /* a step of a job, not its batch script or extern step */
+			step = getenv("SLURM_STEP_ID");
+			if (step == NULL || strtoul(step, &end, 10) >= 0xfffffff0UL || *end != '\0')
+				return 0;
+		}
+		n = strtol(sz, &end, 10);
+		if (*end != '\0' || n < 1)
+			return 0;
+		if (rk != NULL)
+			r = strtol(rk, &end, 10);
+		*rank = (int)r;
+		*by = env[i].by;
+		if (*by == NULL)
+			*by = getenv("MPI_LOCALNRANKS") != NULL ? "MPICH's mpiexec (hydra)"
+			      : getenv("SLURM_STEP_ID") != NULL ? "srun (PMI)"
+								: "a PMI launcher";
+		return n > 1000000 ? 1000000 : (int)n;
+	}
+	return 0;
+}
+
+/* A launcher of another MPI (Open MPI's mpirun for an MPICH build, or the reverse)
+ * starts N singletons, each its own one-rank job: N tables instead of one. Say so in
+ * one line (the copy that the launcher numbers 0) and leave with HX_EXIT_USAGE. */
+static void check_one_job(const char *prog)
+{
+	const char *by = NULL, *base = strrchr(prog, '/');
+	char lib[96] = "this MPI";
+	int rank = 0, n = launched(&rank, &by);
+#if defined(OPEN_MPI)
+	const char *hint = "MPIRUN=mpirun.openmpi, or Open MPI's mpirun";
+#elif defined(MPICH_VERSION)
+	const char *hint = "MPIRUN=mpiexec.mpich, or MPICH's mpiexec";
+#else
+	const char *hint = "MPIRUN=...";
+#endif
+
+	if (world_size != 1 || n <= 1)
+		return;
+	base = base != NULL ? base + 1 : prog;
+	(void)mpi_library(lib, sizeof lib);
+	if (rank == 0) {
+		fprintf(stderr,
+			"%s: these %d processes do not form one MPI job: each sees 1 rank (launched by "
+			"%s, built with %s); start it with the launcher of the MPI it was built with (%s)\n",
+			base, n, by, lib, hint);
+		fflush(stderr);
+	}
+	HX_CHECK_MPI(MPI_Finalize());
+	exit(HX_EXIT_USAGE);
+}
+
 void hx_backend_init(int *argc, char ***argv)
 {
 	int provided;
@@ -35,6 +141,7 @@ void hx_backend_init(int *argc, char ***argv)
 	HX_CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
 	HX_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank));
 	HX_CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world_size));
+	check_one_job(*argc > 0 && (*argv)[0] != NULL ? (*argv)[0] : "mpi");
 }
 
 void hx_backend_finalize(void)
@@ -136,16 +243,11 @@ MPI_Comm hx_mpi_comm(void)
 
 void hx_backend_info(struct hx_provenance *p)
 {
-	char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-	int len = 0;
-	if (MPI_Get_library_version(lib, &len) == MPI_SUCCESS) {
-		size_t n = strcspn(lib, ",\n"); /* "Open MPI v4.1.4, package: ..." -> first part */
-		if (n >= sizeof p->mpi)
-			n = sizeof p->mpi - 1;
-		memcpy(p->mpi, lib, n);
-		p->mpi[n] = '\0';
-	}
-	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER); /* mpicc's compiler */
+	char lib[sizeof p->mpi];
+	if (mpi_library(lib, sizeof lib) == 0) /* one line: no tab, newline or trailing blank */
+		memcpy(p->mpi, lib, sizeof lib);
+	/* the compiler that built this file: the Makefile makes the MPI wrapper run $(CC) */
+	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER);
 }
 
 _Noreturn void hx_backend_abort(int code)

@@ -47,14 +47,23 @@ tvp_setup() {
 	fi
 	mkdir -p "$(dirname "$TVP_SAVE")"
 	export TVP_ROOT TVP_BUILD TVP_BIN TVP_FORMAT TVP_RESULTS_DIR TVP_SAVE
-	# Open MPI refuses to run as root unless told (the local test cluster runs as root)
-	if [ "$(id -u)" = 0 ]; then
-		export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	fi
 }
 
 # first line of a command's output, or "none"
 tvp_first() { { "$@" 2>&1 || true; } | sed -n '/./{p;q}' | grep . || echo none; }
+
+# tvp_mpi_version: the MPI launcher tools/mpilaunch would use (MPIRUN, else the one
+# matching MPICC), its flavour and version
+tvp_mpi_version() {
+	local l f v
+	l=$("$TVP_ROOT/tools/mpilaunch" --launcher 2>/dev/null) || { echo none; return 0; }
+	f=$("$TVP_ROOT/tools/mpilaunch" --flavour 2>/dev/null) || { echo "$l: not found"; return 0; }
+	case $f in
+	hydra) v=$({ "$l" --version 2>&1 || true; } | sed -n 's/^[[:space:]]*Version:[[:space:]]*/hydra /p;T;q') ;;
+	*) v=$(tvp_first "$l" --version) ;;
+	esac
+	echo "$l ($f): ${v:-unknown}"
+}
 
 # tvp_provenance: what ran where, before anything runs
 tvp_provenance() {
@@ -72,7 +81,7 @@ tvp_provenance() {
 	echo "checkout:    $TVP_ROOT (git $rev)"
 	echo "binaries:    $TVP_BIN (built from git $built)"
 	echo "compiler:    $(tvp_first "${CC:-gcc}" --version)"
-	echo "mpi:         $(tvp_first mpirun --version)"
+	echo "mpi:         $(tvp_mpi_version)"
 	echo "slurm:       $(tvp_first srun --version)"
 	echo "records:     $TVP_SAVE"
 	echo "=="
@@ -151,16 +160,18 @@ tvp_run() {
 # tvp_binding LAUNCHER...: one line per task: where it runs and which CPUs it may use
 tvp_binding() {
 	# shellcheck disable=SC2016 # expanded by the remote bash, not here
-	"$@" bash -c 'echo "binding: rank ${OMPI_COMM_WORLD_RANK:-${SLURM_PROCID:-?}} on $(hostname): cpus $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"' |
+	"$@" bash -c 'echo "binding: rank ${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-${SLURM_PROCID:-?}}} on $(hostname): cpus $(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"' |
 		sort -t' ' -k3n || tvp_log "binding report failed (exit $?)"
 }
 
 # tvp_mpi_launcher RANKS: sets the array TVP_LAUNCHER, the command that starts RANKS MPI
-# ranks as TVP_MPI_LAUNCH says (srun or mpirun), and TVP_BINDING, the same for a
-# non-MPI probe that reports each rank's CPUs
-# shellcheck disable=SC2034 # both are for the caller
+# ranks as TVP_MPI_LAUNCH says (srun, or mpirun: tools/mpilaunch, with the launcher
+# MPIRUN or the one matching MPICC, Open MPI's or MPICH's), TVP_LAUNCHER_TEXT, that
+# command as the launcher itself will run it (for the log), and TVP_BINDING, the same
+# for a non-MPI probe that reports each rank's CPUs
+# shellcheck disable=SC2034 # all three are for the caller
 tvp_mpi_launcher() {
-	local n=$1 extra=()
+	local n=$1 extra=() launch=$TVP_ROOT/tools/mpilaunch flavour
 	case ${TVP_MPI_LAUNCH:-srun} in
 	srun)
 		# srun does not take --cpus-per-task from sbatch (Slurm >= 22.05): pass it on
@@ -168,11 +179,17 @@ tvp_mpi_launcher() {
 			--cpu-bind="${TVP_CPU_BIND:-cores}" --kill-on-bad-exit=1)
 		TVP_BINDING=("${TVP_LAUNCHER[@]}" --mpi=none)
 		TVP_LAUNCHER+=(--mpi="${TVP_SRUN_MPI:-pmix}")
+		TVP_LAUNCHER_TEXT=${TVP_LAUNCHER[*]}
 		;;
 	mpirun)
+		flavour=$("$launch" --flavour) || tvp_die "no MPI launcher: set MPIRUN (e.g. mpirun, mpiexec.mpich)"
 		read -r -a extra <<<"${TVP_MPIRUN_ARGS---bind-to core --map-by core}"
-		TVP_LAUNCHER=(mpirun -np "$n" "${extra[@]}")
-		TVP_BINDING=("${TVP_LAUNCHER[@]}" --report-bindings)
+		TVP_LAUNCHER=("$launch" "$n")
+		[ ${#extra[@]} -eq 0 ] || TVP_LAUNCHER+=("${extra[@]}" --)
+		TVP_BINDING=("${TVP_LAUNCHER[@]}")
+		# Open MPI's mpirun prints each rank's binding itself
+		[ "$flavour" = openmpi ] && TVP_BINDING=("$launch" "$n" "${extra[@]}" --report-bindings --)
+		TVP_LAUNCHER_TEXT="$("$launch" --show "${TVP_LAUNCHER[@]:1}") (through tools/mpilaunch)"
 		;;
 	*) tvp_die "TVP_MPI_LAUNCH must be srun or mpirun (got '$TVP_MPI_LAUNCH')" ;;
 	esac

@@ -8,14 +8,19 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* the one script that starts MPI programs, relative to the checkout */
+#define TX_MPILAUNCH "tools/mpilaunch"
 
 static void die(const char *what)
 {
@@ -141,28 +146,47 @@ const char *tx_build(void)
 	return b && *b ? b : "build";
 }
 
+/* Removes what an MPI launch left in its private session directory. */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "test support: remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
 void tx_launch(struct tx_result *r, const char *backend, const char *ex, int workers,
 	       const char *const args[])
 {
-	char bin[512], nbuf[16];
+	char bin[512], nbuf[16], session[256] = "";
 	const char *argv[64];
 	int n = 0;
 
 	snprintf(bin, sizeof bin, "%s/%s/%s", tx_build(), backend, ex);
-	snprintf(nbuf, sizeof nbuf, "%d", workers);
+	snprintf(nbuf, sizeof nbuf, "%d", workers > 0 ? workers : 1);
 	if (strcmp(backend, "mpi") == 0) {
-		/* as root, and more ranks than cores, both allowed; ob1 starts faster here */
-		setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-		setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-		setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-		setenv("OMPI_MCA_pml", "ob1", 0);
+		/* tools/mpilaunch knows how to start the ranks (MPIRUN, else the launcher
+		 * matching MPICC; as root and oversubscribed when needed); the tests run
+		 * from the checkout */
+		const char *tmp = getenv("TMPDIR");
+		if (access(TX_MPILAUNCH, X_OK) != 0)
+			die(TX_MPILAUNCH " (run the tests from the checkout)");
+		/* a session directory of its own: Open MPI launches at the same moment (other
+		 * tests, other builds) cannot collide in /tmp/ompi.<host>.<uid>; removed
+		 * below even when the launch was killed */
+		snprintf(session, sizeof session, "%s/tx-mpi.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (mkdtemp(session) == NULL)
+			die("mkdtemp");
+		if (setenv("OMPI_MCA_orte_tmpdir_base", session, 1) != 0)
+			die("setenv");
 		/* a sanitizer build: Open MPI's own allocations (in plugins it has unloaded
 		 * by exit) are not ours to report; the same harness code is leak-checked on
 		 * the other backends */
 		setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
-		argv[n++] = "mpirun";
-		argv[n++] = "-np";
-		argv[n++] = workers > 0 ? nbuf : "1";
+		argv[n++] = TX_MPILAUNCH;
+		argv[n++] = nbuf;
 		argv[n++] = bin;
 	} else {
 		argv[n++] = bin;
@@ -175,6 +199,11 @@ void tx_launch(struct tx_result *r, const char *backend, const char *ex, int wor
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	tx_run(r, TX_TIMEOUT, (char *const *)argv);
+	if (session[0] != '\0') {
+		unsetenv("OMPI_MCA_orte_tmpdir_base");
+		if (nftw(session, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+			fprintf(stderr, "test support: removing %s: %s\n", session, strerror(errno));
+	}
 }
 
 /* ---- CSV (RFC 4180 quoting) ----------------------------------------------------- */
@@ -393,4 +422,38 @@ void tx_expect_usage_errors(const char *backend, const char *ex, const struct tx
 {
 	for (size_t i = 0; i < n; i++)
 		tx_expect_usage_error(backend, ex, bad[i].args, bad[i].option);
+}
+
+/* ---- how many MPI ranks the tests start ------------------------------------------- */
+/* Open MPI yields the core while a rank waits, so ranks past the cores only share them.
+ * MPICH's ch4 device polls without yielding: past one rank per core every hand-off waits
+ * for a scheduler time slice (milliseconds), and a test of a few thousand hand-offs takes
+ * minutes. Under MPICH's launcher (hydra) the tests start at most one rank per core. */
+int tx_mpi_max_ranks(void)
+{
+	static int max;
+	if (max == 0) {
+		char flavour[32] = "";
+		FILE *p = popen(TX_MPILAUNCH " --flavour 2>/dev/null", "r");
+		if (p != NULL) {
+			if (fgets(flavour, sizeof flavour, p) == NULL)
+				flavour[0] = '\0';
+			pclose(p);
+		}
+		max = 1 << 20;
+		if (strncmp(flavour, "hydra", 5) == 0) {
+			long cores = sysconf(_SC_NPROCESSORS_ONLN);
+			max = cores < 2 ? 2 : (int)cores;
+		}
+	}
+	return max;
+}
+
+int tx_top(const char *backend, int want)
+{
+	if (strcmp(backend, "mpi") != 0 || want <= tx_mpi_max_ranks())
+		return want;
+	printf("    mpi: at most %d ranks, not %d (this MPI polls while it waits: one rank a "
+	       "core)\n", tx_mpi_max_ranks(), want);
+	return tx_mpi_max_ranks();
 }

@@ -23,8 +23,9 @@ void tx_result_free(struct tx_result *r);
 const char *tx_build(void);
 
 /* Runs exercise `ex` on `backend` ("openmp", "mpi", "pthreads", "procs") with
- * `workers` workers (MPI: mpirun -np workers; others: -w workers; 0: neither) and the
- * extra arguments (NULL-terminated). MPI runs as root and oversubscribed when needed. */
+ * `workers` workers (MPI: tools/mpilaunch with `workers` ranks, 1 for 0; others: -w
+ * workers; 0: neither) and the extra arguments (NULL-terminated). MPI: the launcher is
+ * MPIRUN's (or the one matching MPICC), each launch with its own session directory. */
 void tx_launch(struct tx_result *r, const char *backend, const char *ex, int workers,
 	       const char *const args[]);
 
@@ -40,6 +41,14 @@ void tx_csv_free(struct tx_csv *t);
 
 /* Prints a run's command, status and output: for failure messages. */
 void tx_dump(const char *what, const struct tx_result *r);
+
+
+/* The most MPI ranks a test may start under this MPI's launcher: one a core under MPICH
+ * (it polls while it waits, so oversubscribed ranks crawl), no limit under Open MPI.
+ * tx_top: the most workers a test of `backend` starts, `want` or fewer ranks (it says so);
+ * loops read `for (int w = 1; w <= tx_top(backend, 4); w++)`. */
+int tx_mpi_max_ranks(void);
+int tx_top(const char *backend, int want);
 
 #endif
 

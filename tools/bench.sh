@@ -15,16 +15,14 @@ done
 out=$build/results/bench.csv
 mkdir -p "$(dirname "$out")"
 : >"$out"
-mpirun_cmd() {
-	local flags=()
-	[ "$(id -u)" = 0 ] && flags+=(--allow-run-as-root)
-	OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} mpirun "${flags[@]}" "$@"
-}
+# MPI runs go through tools/mpilaunch: the launcher MPIRUN (or the one matching MPICC),
+# as root and oversubscribed when needed
+mpilaunch=$(dirname "$0")/mpilaunch
 run() { # BACKEND EXERCISE ARGS...: records appended to $out
 	local b=$1 e=$2
 	shift 2
 	if [ "$b" = mpi ]; then
-		mpirun_cmd -np 2 "$build/mpi/$e" -q --csv --save "$out" "$@" >/dev/null
+		"$mpilaunch" 2 "$build/mpi/$e" -q --csv --save "$out" "$@" >/dev/null
 	else
 		"$build/$b/$e" -q --csv --save "$out" "$@" >/dev/null
 	fi
@@ -54,12 +52,7 @@ if command -v taskset >/dev/null; then
 fi
 echo "bench: workload --variant io, 1 and 8 workers" >&2
 for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 --sleep-us 2000 -r 5 -x 1; done
-if [ "$(nproc)" -lt 8 ]; then
-	over=(--oversubscribe)
-else
-	over=()
-fi
-mpirun_cmd "${over[@]}" -np 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
+"$mpilaunch" 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
 awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"

@@ -3,8 +3,10 @@
 # arguments in exercises/<e>.run; the tables go to the terminal and the records to one
 # CSV file, which ends in the side-by-side tables of tools/summary.awk.
 #   tools/run.sh [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND...
-# BACKEND: openmp mpi pthreads procs. MPI: mpirun -np NP, as root and oversubscribed
-# when needed, each case on the first W of the NP ranks (W = 1, 2, 4, ... NP).
+# BACKEND: openmp mpi pthreads procs. MPI: NP ranks started by tools/mpilaunch (the
+# launcher MPIRUN, or the one matching MPICC; as root, oversubscribed, each launch with
+# its own session directory, as needed), each case on the first W of the NP ranks
+# (W = 1, 2, 4, ... NP).
 set -euo pipefail
 build=build workers=1,2,4 np=4 out=
 while getopts b:w:n:o: opt; do
@@ -24,14 +26,6 @@ out=${out:-$build/results/run.csv}
 mkdir -p "$(dirname "$out")"
 : >"$out"
 
-mpirun_cmd() {
-	local flags=(-np "$np")
-	[ "$(id -u)" = 0 ] && flags+=(--allow-run-as-root)
-	[ "$np" -gt "$(nproc)" ] && flags+=(--oversubscribe)
-	# ob1 skips probing for network transports a single machine lacks (faster start-up)
-	OMPI_MCA_pml=${OMPI_MCA_pml:-ob1} mpirun "${flags[@]}" "$@"
-}
-
 status=0
 start=$SECONDS
 for backend in "$@"; do
@@ -47,7 +41,7 @@ for backend in "$@"; do
 		for a in "${args[@]}"; do [ "$a" = -w ] && has_w=1; done
 		echo
 		if [ "$backend" = mpi ]; then
-			mpirun_cmd "$bin" "${args[@]}" --save "$out" || status=1
+			"$here/tools/mpilaunch" "$np" "$bin" "${args[@]}" --save "$out" || status=1
 		else
 			[ $has_w = 1 ] || args+=(-w "$workers")
 			"$bin" "${args[@]}" --save "$out" || status=1
