@@ -61,11 +61,15 @@ void errors_sandbox(void (*fn)(void *), void *arg, const struct errors_task *tas
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+	/* the crash the variant causes is SIGSEGV; any other signal came from outside (a
+	 * SIGKILL, say): a fault, exit 3, not a result of the exercise */
+	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGSEGV)
+		hx_child_fault(__FILE__, __LINE__, "the sandbox process", (int)pid, st);
 	if (WIFSIGNALED(st)) {
 		r->whole_process = 1;
 		r->sandbox_signal = WTERMSIG(st);
 	} else if (WEXITSTATUS(st) != 0) {
-		hx_die(__FILE__, __LINE__, "sandbox process", "failed (see above)");
+		hx_child_fault(__FILE__, __LINE__, "the sandbox process", (int)pid, st);
 	}
 	for (int i = 0; i < ntasks; i++)
 		r->done_before_crash += task[i].state == TASK_DONE;
@@ -241,8 +245,8 @@ static const char *const errors_modes[] = { "continue", "cancel", NULL };
 
 static const struct hx_optdef errors_xopts[] = {
 	{ 0, "on-error", HX_OPT_CHOICE, "MODE",
-	  "keep every other result, or stop the rest promptly", 0, 0, 0, 0, 0, errors_modes },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  "keep every other result, or stop the rest promptly", 0, 0, 0, 0, 0, errors_modes, 0 },
+	{ 0 },
 };
 
 const struct hx_exercise errors_exercise = {

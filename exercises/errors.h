@@ -71,8 +71,9 @@ int errors_must_cancel(const struct errors_args *a);
 
 /* A thread's crash ends its whole process, so the threads backends run the pool in a
  * sandbox: fn(arg) in a fork()ed child (hx_fork), the parent waits for it (waitpid,
- * retried on EINTR). Died by a signal: r->whole_process = 1, r->sandbox_signal. Exited
- * non-zero: the sandbox itself failed (exit 3, file:line). Either way the DONE slots of
+ * retried on EINTR). Died by SIGSEGV (the crash): r->whole_process = 1,
+ * r->sandbox_signal. Killed by another signal (from outside) or exited non-zero: a
+ * fault (hx_child_fault: exit 3, file:line). Either way the DONE slots of
  * `task` (which must lie in MAP_SHARED memory, so the child's writes show) are counted
  * into r->done_before_crash. */
 void errors_sandbox(void (*fn)(void *), void *arg, const struct errors_task *task, int ntasks,

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -24,14 +25,84 @@
 const char hx_backend_name[] = HX_STR(HX_BACKEND);
 const char hx_worker_kind[] = HX_STR(HX_WORKER_KIND);
 
+/* Set when the program leaves the way it means to: hx_main's return (through
+ * hx_backend_finalize) or hx_backend_abort (hx_die). */
+static int leaving;
+
+#ifdef _OPENMP
+/* ---- OpenMP: what the runtime does when it cannot give us the threads -------------
+ *
+ * libgomp (GCC's runtime) ends the program itself when it cannot create a thread
+ * (ulimit -u, ulimit -v, no memory for a stack): it prints "libgomp: Thread creation
+ * failed: <reason>" and calls exit(1), the code this suite gives a failed validation.
+ * An atexit handler, registered before the first parallel region, turns that into a
+ * system failure: when the program exits through neither hx_main's return nor
+ * hx_backend_abort, it adds one line below the runtime's own and leaves with
+ * _exit(HX_EXIT_SYSTEM). Limits: it sees exits through exit() only. A runtime that
+ * aborts instead (LLVM's libomp raises SIGABRT on a failed thread creation) or a
+ * signal is reported as that signal, not as exit 3; and any other library calling
+ * exit() from inside the program would be reported the same way (none does here).
+ * No pre-check of RLIMIT_NPROC or RLIMIT_AS: the limit counts every process and
+ * thread of the user, and the address space a thread needs depends on the runtime's
+ * stack size, so only the failure itself tells.
+ *
+ * Dynamic adjustment is turned off (omp_set_dynamic(0)) at start: a case of W workers
+ * asks for exactly W threads, and with OMP_DYNAMIC=true libgomp would hand out fewer
+ * whenever the machine is loaded (cores minus load average), which measures another
+ * case or, where every thread is counted on, breaks it. So OMP_DYNAMIC is overridden.
+ * This does not hide the team check (hx_omp_team_check): the runtime may still give
+ * fewer threads than asked (OMP_THREAD_LIMIT across nested teams,
+ * OMP_MAX_ACTIVE_LEVELS=0, a region started from a thread of our own, where the
+ * initial thread's setting does not reach), and every parallel region checks. */
+static void omp_exit_guard(void)
+{
+	if (__atomic_load_n(&leaving, __ATOMIC_SEQ_CST))
+		return;
+	hx_fault_claim();
+	fprintf(stderr,
+		"%s:%d: %s: the OpenMP runtime ended the program (see its message above): a "
+		"system resource ran out (threads: ulimit -u / -v)\n",
+		__FILE__, __LINE__, hx_current_exercise());
+	fflush(stderr);
+	hx_exit_now(HX_EXIT_SYSTEM);
+}
+
+void hx_omp_team_check_at(const char *file, int line, int want)
+{
+	int got = omp_get_num_threads();
+	char msg[512];
+	int n;
+
+	if (got >= want)
+		return;
+	/* every thread of the short team is here: one reports, the others wait for the
+	 * end (none may go on into work laid out for `want` threads) */
+	hx_fault_claim();
+	n = snprintf(msg, sizeof msg,
+		     "%s:%d: %s: OpenMP gave %d thread%s where %d were asked (OMP_DYNAMIC? "
+		     "OMP_THREAD_LIMIT? OMP_MAX_ACTIVE_LEVELS? ulimit -u?)\n",
+		     file, line, hx_current_exercise(), got, got == 1 ? "" : "s", want);
+	if (n > 0 && write(STDERR_FILENO, msg, strlen(msg)) < 0) {
+		/* the exit status still tells */
+	}
+	hx_exit_now(HX_EXIT_SYSTEM);
+}
+#endif
+
 void hx_backend_init(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+#ifdef _OPENMP
+	if (atexit(omp_exit_guard) != 0)
+		hx_die(__FILE__, __LINE__, "atexit", "cannot register the exit guard");
+	omp_set_dynamic(0);
+#endif
 }
 
 void hx_backend_finalize(void)
 {
+	__atomic_store_n(&leaving, 1, __ATOMIC_SEQ_CST);
 }
 
 int hx_backend_rank(void)
@@ -113,5 +184,6 @@ void hx_backend_info(struct hx_provenance *p)
 
 _Noreturn void hx_backend_abort(int code)
 {
+	__atomic_store_n(&leaving, 1, __ATOMIC_SEQ_CST);
 	exit(code);
 }

@@ -14,6 +14,9 @@ int hx_in_child;
 
 _Noreturn void hx_die(const char *file, int line, const char *what, const char *reason)
 {
+	/* one report: a thread failing while another already ends the program waits */
+	if (!hx_in_child)
+		hx_fault_claim();
 	fprintf(stderr, "%s:%d: %s: %s\n", file, line, what, reason);
 	fflush(stderr);
 	if (hx_in_child)
@@ -60,6 +63,8 @@ int hx_fork(void)
 			hx_die_errno(__FILE__, __LINE__, "prctl(PR_SET_PDEATHSIG)", errno);
 		if (getppid() != parent)
 			_exit(HX_EXIT_SYSTEM);
+	} else {
+		hx_child_name((int)pid, -1); /* known, not yet named: see hx_child_name */
 	}
 	return (int)pid;
 }

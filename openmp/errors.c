@@ -39,43 +39,47 @@ static void run_tasks(struct job *j)
 	const struct errors_args *a = j->a;
 
 #pragma omp parallel num_threads(a->workers) default(none) shared(j, a)
+	{
+		/* each thread runs its share of the tasks: W workers must be W threads */
+		hx_omp_team_check(a->workers);
 #pragma omp for schedule(static, 1)
-	for (int t = 0; t < a->ntasks; t++) {
-		const char *reason;
-		long v;
+		for (int t = 0; t < a->ntasks; t++) {
+			const char *reason;
+			long v;
 
-		if (a->mode == ERR_CANCEL) {
+			if (a->mode == ERR_CANCEL) {
 #pragma omp cancellation point for
-			if (__atomic_load_n(&j->flag, __ATOMIC_SEQ_CST)) {
-				j->task[t].state = TASK_CANCELLED;
+				if (__atomic_load_n(&j->flag, __ATOMIC_SEQ_CST)) {
+					j->task[t].state = TASK_CANCELLED;
+					continue;
+				}
+			}
+			if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
+				signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
+				raise(SIGSEGV);
+			}
+			if (errors_task(t, &v, &reason) < 0) {
+				snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
+				if (a->variant == ERR_CALLBACK) {
+#pragma omp critical(errors_callback)
+					{
+						j->task[t].state = TASK_FAILED;
+						j->reported++;
+					}
+				} else {
+					j->task[t].state = TASK_FAILED; /* the future holds the error */
+				}
+				__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
+#pragma omp cancel for if (a->mode == ERR_CANCEL)
 				continue;
 			}
+			j->task[t].value = v;
+			j->task[t].state = TASK_DONE;
+			omp_set_lock(&j->lock);
+			j->log_n++;
+			j->log_sum += v;
+			omp_unset_lock(&j->lock);
 		}
-		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
-			signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
-			raise(SIGSEGV);
-		}
-		if (errors_task(t, &v, &reason) < 0) {
-			snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
-			if (a->variant == ERR_CALLBACK) {
-#pragma omp critical(errors_callback)
-				{
-					j->task[t].state = TASK_FAILED;
-					j->reported++;
-				}
-			} else {
-				j->task[t].state = TASK_FAILED; /* the future holds the error */
-			}
-			__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
-#pragma omp cancel for if (a->mode == ERR_CANCEL)
-			continue;
-		}
-		j->task[t].value = v;
-		j->task[t].state = TASK_DONE;
-		omp_set_lock(&j->lock);
-		j->log_n++;
-		j->log_sum += v;
-		omp_unset_lock(&j->lock);
 	}
 }
 
@@ -83,6 +87,9 @@ static void run_tasks(struct job *j)
  * not exist in a fork()ed child, a fresh thread builds its own */
 static void *sandbox_main(void *p)
 {
+	/* a new thread starts from the runtime's defaults: dynamic adjustment off, as the
+	 * harness sets it for the initial thread (see harness/backend_local.c) */
+	omp_set_dynamic(0);
 	run_tasks(p);
 	return NULL;
 }

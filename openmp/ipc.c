@@ -47,8 +47,6 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
 	struct chan c;
 	unsigned char *buf[2][2];
-	int got = 0;
-
 	memset(&c, 0, sizeof c);
 	c.a = a;
 	for (int d = 0; d < 2; d++) {
@@ -56,19 +54,14 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 		for (int k = 0; k < 2; k++)
 			buf[d][k] = hx_calloc(1, a->bytes);
 	}
-#pragma omp parallel num_threads(2) default(none) shared(a, r, c, buf, got)
+#pragma omp parallel num_threads(2) default(none) shared(a, r, c, buf)
 	{
 		int w = omp_get_thread_num();
 		struct endpoint e = { &c, w };
 		struct ipc_ops ops = { .send = ring_send, .recv = ring_recv, .ctx = &e };
-#pragma omp masked
-		got = omp_get_num_threads();
-#pragma omp barrier
-		if (got == 2)
-			ipc_side(w, a, &ops, buf[w][0], buf[w][1], r);
+		hx_omp_team_check(2); /* a lone thread would wait for its peer for ever */
+		ipc_side(w, a, &ops, buf[w][0], buf[w][1], r);
 	}
-	if (got != 2)
-		hx_die(__FILE__, __LINE__, "omp parallel num_threads(2)", "the runtime gave one thread");
 	for (int d = 0; d < 2; d++) {
 		free(c.slots[d]);
 		for (int k = 0; k < 2; k++)

@@ -101,59 +101,51 @@ double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 {
 	struct list l = { .nslots = a->variant == PC_LOCK ? a->items : a->capacity };
 	double t0 = 0, t1 = 0;
-	int team = 0;
 
 	l.slot = hx_calloc((size_t)l.nslots, sizeof *l.slot);
 	omp_init_lock(&l.lock);
 	HX_CHECK_SYS(sem_init(&l.slots, 0, (unsigned)l.nslots));
 	HX_CHECK_SYS(sem_init(&l.full, 0, 0));
 
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, t, l, t0, t1, team)
+#pragma omp parallel num_threads(a->workers) default(none) shared(a, t, l, t0, t1)
 	{
 		int w = omp_get_thread_num();
 		struct pc_item it;
-#pragma omp masked
-		team = omp_get_num_threads();
-#pragma omp barrier
 		/* a smaller team than asked would leave consumers waiting for ever */
-		if (team == a->workers) {
-			/* nobody starts before the clock does (the barrier closing single) */
+		hx_omp_team_check(a->workers);
+		/* nobody starts before the clock does (the barrier closing single) */
 #pragma omp single
-			t0 = hx_now();
-			if (a->workers == 1) { /* the serial baseline: put, take back */
-				for (long id = 0; id < a->items; id++) {
-					it = (struct pc_item){ .id = (uint32_t)id,
-							       .val = pc_value((uint32_t)id) };
-					put(&l, a->variant, &it);
-					t->prod[0].sum += it.val;
-					t->prod[0].count++;
-					if (!take(&l, a->variant, a->items, &it, &t->cons[0]))
-						break;
-					pc_took(t, 0, &it, hx_now_ns());
-				}
-			} else if (w < a->producers) {
-				for (long id = w; id < a->items; id += a->producers) {
-					it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
-							       .val = pc_value((uint32_t)id) };
-					put(&l, a->variant, &it);
-					t->prod[w].sum += it.val;
-					t->prod[w].count++;
-				}
-			} else {
-				int c = w - a->producers;
-				while (take(&l, a->variant, a->items, &it, &t->cons[c]))
-					pc_took(t, c, &it, hx_now_ns());
+		t0 = hx_now();
+		if (a->workers == 1) { /* the serial baseline: put, take back */
+			for (long id = 0; id < a->items; id++) {
+				it = (struct pc_item){ .id = (uint32_t)id,
+						       .val = pc_value((uint32_t)id) };
+				put(&l, a->variant, &it);
+				t->prod[0].sum += it.val;
+				t->prod[0].count++;
+				if (!take(&l, a->variant, a->items, &it, &t->cons[0]))
+					break;
+				pc_took(t, 0, &it, hx_now_ns());
 			}
-			/* every put and take is done after the barrier; the first thread
-			 * out of it stops the clock */
+		} else if (w < a->producers) {
+			for (long id = w; id < a->items; id += a->producers) {
+				it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
+						       .val = pc_value((uint32_t)id) };
+				put(&l, a->variant, &it);
+				t->prod[w].sum += it.val;
+				t->prod[w].count++;
+			}
+		} else {
+			int c = w - a->producers;
+			while (take(&l, a->variant, a->items, &it, &t->cons[c]))
+				pc_took(t, c, &it, hx_now_ns());
+		}
+		/* every put and take is done after the barrier; the first thread
+		 * out of it stops the clock */
 #pragma omp barrier
 #pragma omp single nowait
-			t1 = hx_now();
-		}
+		t1 = hx_now();
 	}
-	if (team != a->workers)
-		hx_die(__FILE__, __LINE__, "omp parallel num_threads",
-		       "the runtime gave fewer threads than asked (OMP_THREAD_LIMIT?)");
 	t->remaining = l.tail - l.head;
 	HX_CHECK_SYS(sem_destroy(&l.full));
 	HX_CHECK_SYS(sem_destroy(&l.slots));

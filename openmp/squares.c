@@ -27,37 +27,24 @@ int squares_supported(enum sq_variant v, char *why, unsigned long len)
 
 /* The clocks are read by the initial thread outside the regions: t0 before the first
  * region is entered (nobody works before), t1 after its join (every thread has left),
- * and the same around the work region, so `masked` (rather than single) for the team
- * size does not matter: it is only read after the join. Both regions check the team:
- * OMP_THREAD_LIMIT or OMP_DYNAMIC may give fewer threads than asked, and the figure of
- * a pool of W must come from W threads. */
+ * and the same around the work region. Both regions check the team: the figure of a
+ * pool of W must come from W threads. */
 void squares_run(const struct sq_args *a, long *result, double t[3])
 {
 	double t0, t1, t2;
-	int team = 0, team2 = 0;
 
 	t0 = hx_now();
-#pragma omp parallel num_threads(a->workers) default(none) shared(team)
-	{
-#pragma omp masked
-		team = omp_get_num_threads();
-	}
+#pragma omp parallel num_threads(a->workers) default(none) shared(a)
+	hx_omp_team_check(a->workers);
 	t1 = hx_now();
-	if (team != a->workers)
-		hx_die(__FILE__, __LINE__, "omp parallel num_threads",
-		       "the runtime gave fewer threads than asked (OMP_THREAD_LIMIT or OMP_DYNAMIC?)");
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, result, team2)
+#pragma omp parallel num_threads(a->workers) default(none) shared(a, result)
 	{
-#pragma omp masked
-		team2 = omp_get_num_threads();
+		hx_omp_team_check(a->workers);
 #pragma omp for schedule(dynamic)
 		for (long i = 0; i < a->items; i++)
 			result[i] = sq_square(i + 1, a->work);
 	}
 	t2 = hx_now();
-	if (team2 != a->workers)
-		hx_die(__FILE__, __LINE__, "omp parallel num_threads",
-		       "the runtime gave fewer threads than asked (OMP_THREAD_LIMIT or OMP_DYNAMIC?)");
 	t[0] = t1 - t0;
 	t[1] = t2 - t1;
 	t[2] = 0;

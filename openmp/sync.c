@@ -214,6 +214,8 @@ void sync_run(const struct sync_args *a, struct sync_result *res, double *second
 		int w = omp_get_thread_num(), timed = 0;
 		long passes = 0;
 
+		/* every round counts on W threads: a smaller team would break the barrier */
+		hx_omp_team_check(a->workers);
 		/* a start line: round 0 begins with every thread there */
 #pragma omp barrier
 		for (long r = 0; r <= a->rounds; r++) {

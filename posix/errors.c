@@ -20,6 +20,10 @@
  *              SIGKILL, a thread by pthread_exit): the next locker (a worker, or the
  *              parent's final check) gets EOWNERDEAD, rolls the half-update back, calls
  *              pthread_mutex_consistent and goes on
+ * Only those deaths are the exercise's: a worker process killed from outside (a
+ * SIGKILL, a crash outside task 5) is a fault, named with its pid and signal ("worker 2
+ * (pid 1234) was killed by signal 9 (Killed)"), the other workers killed and reaped,
+ * exit 3.
  * Run: build/procs/errors --variant crash -w 2 --on-error continue */
 #include "errors.h"
 #include "team.h"
@@ -61,7 +65,8 @@ struct shared {
 	int log_dirty;         /* an update is half done */
 	long pending;          /* ...and this is what it added so far */
 	int owner_dead, recovered;
-	int stray_death;       /* a worker killed between tasks: by which signal */
+	int stray_death;       /* a worker killed between tasks: by which signal (now a
+				* fault, exit 3: stays 0) */
 	pthread_mutex_t qm;    /* threads: the monitor's exit queue, and the callback's lock */
 	pthread_cond_t qc;
 	int nexited, exited[2 * HX_MAX_WORKERS];
@@ -213,6 +218,7 @@ static void start(struct shared *s, struct slot *sl)
 		_exit(failed >= 0 ? EXIT_TASK_FAILED : 0);
 	}
 	sl->pid = pid;
+	hx_child_name((int)pid, sl->w);
 }
 
 /* the parent calls the callback for every error a worker sent ("task reason\n") */
@@ -244,9 +250,11 @@ static void drain_errors(struct shared *s)
 		hx_die_errno(__FILE__, __LINE__, "read", errno);
 }
 
-/* Waits for the next worker to end; *died: by a signal (which), else 0. Errors sent to
- * the callback are taken in while waiting, so cancel is prompt. */
-static struct slot *next_exit(struct shared *s, int *died)
+/* Waits for the next worker to end; *died: by a signal (which), else 0; *pid, *status:
+ * which process it was and its wait status. A worker that exits with a status of its
+ * own (not 0, not "my task failed": it reported a system failure itself) is a fault.
+ * Errors sent to the callback are taken in while waiting, so cancel is prompt. */
+static struct slot *next_exit(struct shared *s, int *died, int *pid_out, int *status)
 {
 	for (;;) {
 		int st;
@@ -257,9 +265,14 @@ static struct slot *next_exit(struct shared *s, int *died)
 			if (s->slot[w].pid != pid)
 				continue;
 			s->slot[w].pid = 0;
-			if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != EXIT_TASK_FAILED)
-				hx_die(__FILE__, __LINE__, "worker process", "failed (see above)");
+			if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != EXIT_TASK_FAILED) {
+				char who[32];
+				snprintf(who, sizeof who, "worker %d", w);
+				hx_child_fault(__FILE__, __LINE__, who, (int)pid, st);
+			}
 			*died = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+			*pid_out = (int)pid;
+			*status = st;
 			return &s->slot[w];
 		}
 		if (pid > 0)
@@ -303,7 +316,7 @@ static void start(struct shared *s, struct slot *sl)
 	(void)s;
 }
 
-static struct slot *next_exit(struct shared *s, int *died)
+static struct slot *next_exit(struct shared *s, int *died, int *pid, int *status)
 {
 	struct slot *sl;
 	void *ret;
@@ -315,6 +328,8 @@ static struct slot *next_exit(struct shared *s, int *died)
 	HX_CHECK_PT(pthread_join(sl->tid, &ret));
 	/* pthread_exit(NULL) in the middle of a task: the thread died */
 	*died = ret == NULL && sl->cur >= 0 ? -1 : 0;
+	*pid = 0;
+	*status = 0;
 	if (ret != NULL && ret != PTHREAD_CANCELED)
 		sl->failed = (int)(intptr_t)ret - 1;
 	return sl;
@@ -322,6 +337,17 @@ static struct slot *next_exit(struct shared *s, int *died)
 #endif
 
 /* ---- the monitor ---------------------------------------------------------------------- */
+/* The deaths the variants cause on purpose, in task ERRORS_BAD_TASK: crash by SIGSEGV,
+ * lockdeath by SIGKILL (a process raises it holding the lock). Any other death of a
+ * worker process is a fault (hx_child_fault). */
+static int death_expected(const struct shared *s, const struct slot *sl, int sig)
+{
+	if (sl->cur != ERRORS_BAD_TASK)
+		return 0;
+	return (s->a.variant == ERR_CRASH && sig == SIGSEGV) ||
+	       (s->a.variant == ERR_LOCKDEATH && sig == SIGKILL);
+}
+
 static void pool(struct shared *s)
 {
 	int live = s->a.workers;
@@ -331,16 +357,17 @@ static void pool(struct shared *s)
 		start(s, &s->slot[w]);
 	}
 	while (live > 0) {
-		int died, t = -1;
-		struct slot *sl = next_exit(s, &died);
+		int died, pid, status, t = -1;
+		struct slot *sl = next_exit(s, &died, &pid, &status);
 
 		live--;
-		if (died > 0 && sl->cur < 0) {
-			/* killed between tasks (by someone else: no task of ours does that):
-			 * there is no task to blame, and its remaining tasks stay pending, so
-			 * the validator fails the run, naming the signal */
-			s->stray_death = died;
-			continue;
+		if (died > 0 && !death_expected(s, sl, died)) {
+			/* killed by someone else (no task of ours does that but task 5's own
+			 * crash or lockdeath): a fault from outside, not the exercise's
+			 * failure; the other workers are killed and reaped, exit 3 */
+			char who[32];
+			snprintf(who, sizeof who, "worker %d", sl->w);
+			hx_child_fault(__FILE__, __LINE__, who, pid, status);
 		}
 		if (died != 0) { /* mid-task: that task failed with the worker */
 			t = sl->cur;

@@ -71,6 +71,40 @@ static int read_full(int fd, void *p, size_t len)
 	return 1;
 }
 
+/* The parent's side: 1 when all len bytes were read, 0 at EOF anywhere (the child is
+ * gone: its wait status says how); dies otherwise. */
+static int read_full_or_eof(int fd, void *p, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = read(fd, (char *)p + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		HX_CHECK_SYS(r);
+		if (r == 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+/* 1 when all len bytes were written, 0 when the reader is gone (EPIPE: SIGPIPE is
+ * ignored while the pool is open); dies otherwise. */
+static int write_or_epipe(int fd, const void *p, size_t len)
+{
+	size_t put = 0;
+	while (put < len) {
+		ssize_t r = write(fd, (const char *)p + put, len - put);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EPIPE)
+			return 0;
+		HX_CHECK_SYS(r);
+		put += (size_t)r;
+	}
+	return 1;
+}
+
 static void write_full(int fd, const void *p, size_t len)
 {
 	size_t put = 0;
@@ -132,6 +166,8 @@ void *fac_open(const struct fac_args *a)
 		HX_CHECK_SYS(pipe(tp));
 		HX_CHECK_SYS(pipe(rp));
 		x->ch[w].pid = hx_fork();
+		if (x->ch[w].pid > 0)
+			hx_child_name((int)x->ch[w].pid, w);
 		if (x->ch[w].pid == 0) {
 			/* keep only this child's own ends: a child holding another child's
 			 * task pipe open would keep that child from ever seeing EOF */
@@ -151,25 +187,25 @@ void *fac_open(const struct fac_args *a)
 	return x;
 }
 
+/* A child closed its result pipe: it is gone (or going). Its wait status names how;
+ * hx_child_fault kills and reaps the others and ends the program (exit 3). */
 static _Noreturn void child_died(struct child *c, int w)
 {
 	int status = 0;
-	char why[128];
+	char who[32];
 
-	HX_CHECK_SYS(waitpid(c->pid, &status, 0));
-	if (WIFSIGNALED(status))
-		snprintf(why, sizeof why, "worker process %d (pid %d) was killed by signal %d (%s)",
-			 w, (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(why, sizeof why, "worker process %d (pid %d) exited with status %d", w,
-			 (int)c->pid, WEXITSTATUS(status));
-	hx_die(__FILE__, __LINE__, "factorial worker", why);
+	while (waitpid(c->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+	snprintf(who, sizeof who, "worker %d", w);
+	hx_child_fault(__FILE__, __LINE__, who, (int)c->pid, status);
 }
 
 static void send_task(struct ctx *x, int w, const struct fac_args *a, long k)
 {
 	struct msg_task t = { k, fac_task_n(a->variant, k) };
-	write_full(x->ch[w].task_fd, &t, sizeof t);
+	if (!write_or_epipe(x->ch[w].task_fd, &t, sizeof t))
+		child_died(&x->ch[w], w);
 	x->ch[w].queued++;
 }
 
@@ -197,12 +233,12 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 			struct msg_result r;
 			if (x->pfd[w].revents == 0)
 				continue;
-			if (!read_full(x->ch[w].result_fd, &r, sizeof r))
+			if (!read_full_or_eof(x->ch[w].result_fd, &r, sizeof r))
 				child_died(&x->ch[w], w);
 			if (r.k < 0 || r.k >= a->ntasks)
 				hx_die(__FILE__, __LINE__, "factorial worker", "a result for no task");
 			grow(&x->buf, &x->cap, r.bytes);
-			if (r.bytes > 0 && !read_full(x->ch[w].result_fd, x->buf, r.bytes))
+			if (r.bytes > 0 && !read_full_or_eof(x->ch[w].result_fd, x->buf, r.bytes))
 				child_died(&x->ch[w], w);
 			mpz_import(values[r.k], r.bytes, 1, 1, 1, 0, x->buf);
 			x->ch[w].queued--;
@@ -226,9 +262,14 @@ void fac_close(void *ctx)
 	for (int w = 0; w < x->workers; w++) {
 		int status = 0;
 		HX_CHECK_SYS(close(x->ch[w].result_fd));
-		HX_CHECK_SYS(waitpid(x->ch[w].pid, &status, 0));
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			hx_die(__FILE__, __LINE__, "factorial worker", "a worker process did not exit cleanly");
+		while (waitpid(x->ch[w].pid, &status, 0) < 0)
+			if (errno != EINTR)
+				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			char who[32];
+			snprintf(who, sizeof who, "worker %d", w);
+			hx_child_fault(__FILE__, __LINE__, who, (int)x->ch[w].pid, status);
+		}
 	}
 	HX_CHECK_SYS(sigaction(SIGPIPE, &x->old_pipe, NULL));
 	free(x->buf);

@@ -85,7 +85,8 @@ union worker_id {
 	pid_t pid;
 };
 
-static void start_worker(union worker_id *w, void *(*fn)(void *), void *arg)
+/* worker k: its name in a fault report or the watchdog's ("worker 2 (pid 1234)") */
+static void start_worker(union worker_id *w, void *(*fn)(void *), void *arg, int k)
 {
 	if (!PX_PROCS) {
 		HX_CHECK_PT(pthread_create(&w->tid, NULL, fn, arg));
@@ -96,6 +97,7 @@ static void start_worker(union worker_id *w, void *(*fn)(void *), void *arg)
 		fn(arg);
 		_exit(0);
 	}
+	hx_child_name((int)w->pid, k);
 }
 
 /* waits for a worker to end; a process that failed stops the program with the reason */
@@ -109,10 +111,9 @@ static void end_worker(union worker_id *w)
 	while (waitpid(w->pid, &st, 0) < 0)
 		if (errno != EINTR)
 			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-	if (WIFSIGNALED(st))
-		hx_die(__FILE__, __LINE__, "worker process", strsignal(WTERMSIG(st)));
+	/* killed, or failed: named with its pid, the others killed and reaped, exit 3 */
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		hx_die(__FILE__, __LINE__, "worker process", "exited with a non-zero status");
+		hx_child_fault(__FILE__, __LINE__, NULL, (int)w->pid, st);
 }
 
 /* parent, holding p->m: sleep until *count reaches want; processes: see that none died */
@@ -138,6 +139,8 @@ static void wait_for(struct pool *p, const int *count, int want, union worker_id
 			for (int k = 0; k < n; k++) {
 				int st;
 				pid_t r = waitpid(w[k].pid, &st, WNOHANG);
+				if (r == w[k].pid && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+					hx_child_fault(__FILE__, __LINE__, NULL, (int)r, st);
 				if (r == w[k].pid)
 					hx_die(__FILE__, __LINE__, "pool worker process",
 					       "ended before the pool was torn down");
@@ -158,7 +161,7 @@ static void run_pool(struct pool *p, double t[3])
 
 	t0 = hx_now();
 	for (int k = 0; k < n; k++)
-		start_worker(&w[k], pool_thread, p);
+		start_worker(&w[k], pool_thread, p, k);
 	HX_CHECK_PT(pthread_mutex_lock(&p->m));
 	wait_for(p, &p->ready, n, w, n);
 	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
@@ -211,7 +214,7 @@ static void run_spawn(struct pool *p, double t[3])
 		if (i >= n) /* W alive: wait for the oldest, then reuse its slot */
 			end_worker(&w[k]);
 		slot[k] = (struct one){ p, i };
-		start_worker(&w[k], one_item, &slot[k]);
+		start_worker(&w[k], one_item, &slot[k], k);
 	}
 	for (long i = p->a.items > n ? p->a.items - n : 0; i < p->a.items; i++)
 		end_worker(&w[i % n]);

@@ -123,22 +123,17 @@ static size_t read_all(int fd, char *buf, size_t n)
 	return got;
 }
 
-static void kill_all(const pid_t *pid, int workers)
-{
-	for (int w = 0; w < workers; w++)
-		if (pid[w] > 0 && kill(pid[w], SIGKILL) != 0 && errno != ESRCH)
-			hx_die_errno(__FILE__, __LINE__, "kill", errno);
-}
-
-/* Waits for every child. The first one to fail (non-zero exit, or a signal) is
- * reported, after the others are killed and reaped: they may be waiting for the dead
- * one (at a process-shared barrier, say) and would never finish. The wait polls with
- * a growing sleep (50 us to 10 ms): the workers stamp their own times, so the parent's
- * wake-ups do not touch the measurement. */
+/* Waits for every child. The first one to fail (non-zero exit, or a signal: nothing
+ * here kills a worker, so a signal is a fault from outside, a SIGKILL or a crash) is
+ * reported by hx_child_fault: "worker 2 (pid 1234) was killed by signal 9 (Killed)",
+ * after the others are killed and reaped (they may be waiting for the dead one, at a
+ * process-shared barrier say, and would never finish); exit 3. The wait polls with a
+ * growing sleep (50 us to 10 ms): the workers stamp their own times, so the parent's
+ * wake-ups do not touch the measurement. A worker that never ends (stopped, or in a
+ * deadlock) is the watchdog's (harness/watchdog.c). */
 static void reap(pid_t *pid, int workers)
 {
-	char why[128] = "";
-	int left = workers, bad = -1;
+	int left = workers;
 	uint64_t nap = 50000;
 
 	while (left > 0) {
@@ -158,15 +153,11 @@ static void reap(pid_t *pid, int workers)
 			pid[w] = 0;
 			left--;
 			reaped = 1;
-			if (bad >= 0 || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
-				continue;
-			bad = w;
-			if (WIFSIGNALED(st))
-				snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(st),
-					 strsignal(WTERMSIG(st)));
-			else
-				snprintf(why, sizeof why, "exited with status %d", WEXITSTATUS(st));
-			kill_all(pid, workers);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				char who[32];
+				snprintf(who, sizeof who, "worker %d", w);
+				hx_child_fault(__FILE__, __LINE__, who, (int)r, st);
+			}
 		}
 		if (left > 0 && !reaped) {
 			hx_sleep_ns(nap);
@@ -175,11 +166,6 @@ static void reap(pid_t *pid, int workers)
 		} else {
 			nap = 50000;
 		}
-	}
-	if (bad >= 0) {
-		char what[64];
-		snprintf(what, sizeof what, "worker process %d", bad);
-		hx_die(__FILE__, __LINE__, what, why);
 	}
 }
 
@@ -196,6 +182,8 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	HX_CHECK_SYS(pipe(go));
 	for (int w = 0; w < workers; w++) {
 		pid[w] = hx_fork();
+		if (pid[w] > 0)
+			hx_child_name((int)pid[w], w);
 		if (pid[w] == 0) {
 			char b = 'r';
 			close_fd(ready[0]);

@@ -18,8 +18,10 @@ double px_threads_run(int workers, px_work_fn fn, void *arg);
 
 /* fn(w, arg) for w = 0..workers-1 in fork()ed children; returns the timed seconds.
  * The children share only what lies in px_shared_alloc() memory. A child that exits
- * non-zero or dies by a signal is reported (file:line, which worker, which signal)
- * and the program ends with HX_EXIT_SYSTEM: never a hang. */
+ * non-zero or dies by a signal is reported (file:line, "worker 2 (pid 1234) was killed
+ * by signal 9 (Killed)"), the others are killed and reaped, and the program ends with
+ * HX_EXIT_SYSTEM; a child that stops making progress (SIGSTOP, a deadlock) is named
+ * by the watchdog (--watchdog SEC), with the same end: never a hang. */
 double px_procs_run(int workers, px_work_fn fn, void *arg);
 
 /* Zeroed memory that fork()ed children share with their parent (MAP_SHARED |

@@ -87,7 +87,7 @@ static void validates_on(const char *backend)
 {
 	static const char *const modes[] = { "continue", "cancel" };
 	for (int m = 0; m < 2; m++) {
-		for (int w = 1; w <= 4; w++) {
+		for (int w = 1; w <= tx_top(backend, 4); w++) {
 			const char *args[] = { "-n", "12", "-r", "1", "-x", "0", "--on-error", modes[m], NULL };
 			struct tx_csv t;
 			tx_expect_records(&t, backend, "errors", w, args, "pass,unsafe,n/a", 4);
