@@ -450,8 +450,8 @@ static const struct hx_variant ipc_variants[] = {
 
 static const struct hx_optdef ipc_opts[] = {
 	{ 'm', "message-size", HX_OPT_RANGE, "MIN:MAX", "message sizes, powers of two from MIN to MAX",
-	  1, 4 << 20, 8, 4 << 20, 1, NULL },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  1, 4 << 20, 8, 4 << 20, 1, NULL, 1 },
+	{ 0 },
 };
 
 static const char *const ipc_phases[] = { "latency", "stream", NULL };

@@ -102,13 +102,13 @@ int pc_validate(const struct pc_tally *t, char *why, unsigned long len)
 /* ---- options and the split of W into P + C ------------------------------------------ */
 static const struct hx_optdef pc_xopts[] = {
 	{ 'P', "producers", HX_OPT_INT, "P", "producers (default: ceil(W/2), or 1 without -w)",
-	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL },
+	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL, 0 },
 	{ 'C', "consumers", HX_OPT_INT, "C", "consumers (default: floor(W/2), or 1 without -w)",
-	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL },
+	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL, 0 },
 	{ 'k', "capacity", HX_OPT_INT, "K",
 	  "cond: slots in the bounded buffer; msg: sends a producer may have unmatched per consumer",
-	  1, 1 << 20, 64, 0, 0, NULL },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  1, 1 << 20, 64, 0, 0, NULL, 0 },
+	{ 0 },
 };
 enum { X_PRODUCERS, X_CONSUMERS, X_CAPACITY };
 

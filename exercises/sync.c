@@ -164,11 +164,11 @@ static const struct hx_variant sync_variants[] = {
 };
 
 static const struct hx_optdef sync_xopts[] = {
-	{ 'k', "permits", HX_OPT_INT, "K", "semaphore: workers allowed inside at once", 1, 1024, 2, 0, 0, NULL },
+	{ 'k', "permits", HX_OPT_INT, "K", "semaphore: workers allowed inside at once", 1, 1024, 2, 0, 0, NULL, 0 },
 	{ 0, "sabotage", HX_OPT_FLAG, "",
 	  "test aid: replace the primitive by a no-op; the checks must then fail (exit 1)",
-	  0, 1, 0, 0, 0, NULL },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  0, 1, 0, 0, 0, NULL, 0 },
+	{ 0 },
 };
 
 const struct hx_exercise sync_exercise = {

@@ -17,6 +17,18 @@
 
 static int say_enabled;
 
+/* Every write to stdout is checked: a record that cannot be written (a full disk, a
+ * closed pipe's reader gone) ends the program with HX_EXIT_SYSTEM, never a silent exit 0. */
+static const char *prog_name = "tvp";
+
+static _Noreturn void output_failed(const char *where, int err)
+{
+	fprintf(stderr, "%s: cannot write the records to %s: %s\n", prog_name, where, strerror(err));
+	fflush(stderr);
+	hx_backend_abort(HX_EXIT_SYSTEM);
+}
+
+
 /* what hx_result_median looks up: the cases run so far */
 struct past {
 	int variant, workers;
@@ -70,13 +82,15 @@ void hx_note(struct hx_case *c, const char *key, const char *fmt, ...)
 void hx_say(const struct hx_case *c, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 	(void)c;
 	if (!say_enabled)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vprintf(fmt, ap);
 	va_end(ap);
-	fflush(stdout);
+	if (n < 0 || fflush(stdout) != 0)
+		output_failed("standard output", errno);
 }
 
 static int nphases(const struct hx_exercise *ex)
@@ -137,8 +151,8 @@ static int check_workers(const struct hx_exercise *ex, struct hx_opts *o, char *
 
 static void emit(const char *s)
 {
-	fputs(s, stdout);
-	fflush(stdout);
+	if (fputs(s, stdout) == EOF || fflush(stdout) != 0)
+		output_failed("standard output", errno);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -147,19 +161,27 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* --save FILE: records appended in CSV (header when the file is new) or JSON lines */
-static FILE *open_save(const struct hx_opts *o, enum hx_format *f, char *line, size_t len)
+/* --save FILE: records appended in CSV (header when the file is new) or JSON lines.
+ * Opened while the command line is checked, so a file that cannot be written is a usage
+ * error naming the option, before anything is printed. NULL with `err` filled. */
+static FILE *open_save(const struct hx_exercise *ex, const char *path, char *err, size_t len)
 {
-	FILE *fp;
-	if (o->save[0] == '\0')
-		return NULL;
-	*f = ends_with(o->save, ".json") || ends_with(o->save, ".jsonl") ? HX_FMT_JSON : HX_FMT_CSV;
-	fp = fopen(o->save, "a");
+	FILE *fp = fopen(path, "a");
 	if (fp == NULL)
-		hx_die_errno(__FILE__, __LINE__, o->save, errno);
-	if (*f == HX_FMT_CSV && ftell(fp) == 0 && hx_record_header(line, len, *f) > 0)
-		fputs(line, fp);
+		snprintf(err, len, "%s: option --save: cannot append to '%s': %s", ex->name, path,
+			 strerror(errno));
 	return fp;
+}
+
+static enum hx_format save_format(const char *path)
+{
+	return ends_with(path, ".json") || ends_with(path, ".jsonl") ? HX_FMT_JSON : HX_FMT_CSV;
+}
+
+static void save_line(const char *path, FILE *fp, const char *line)
+{
+	if (fputs(line, fp) == EOF || fflush(fp) != 0)
+		output_failed(path, errno);
 }
 
 /* Runs one case on this rank; returns its verdict, and in *done how many timed
@@ -181,8 +203,10 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 		memset(c->t, 0, sizeof c->t);
 		c->note[0] = '\0';
 		c->verdict = HX_PASS;
+		hx_watchdog_arm(c);
 		ex->run(c);
 		ex->check(c);
+		hx_watchdog_disarm();
 		if (c->timed) {
 			for (int ph = 0; ph < np; ph++)
 				samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
@@ -263,32 +287,36 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
 			emit(k->line);
 		if (k->save != NULL &&
-		    hx_record_write(k->line, k->linelen, k->save_fmt, &r, &k->prov) > 0 &&
-		    (fputs(k->line, k->save) == EOF || fflush(k->save) != 0))
-			hx_die_errno(__FILE__, __LINE__, k->o->save, errno);
+		    hx_record_write(k->line, k->linelen, k->save_fmt, &r, &k->prov) > 0)
+			save_line(k->o->save, k->save, k->line);
 	}
 	if (v == HX_FAIL)
 		fprintf(stderr, "%s: %s variant %s at %d workers FAILED validation: %s\n", ex->name,
 			hx_backend_name, c->variant_name, c->workers, c->note);
 }
 
-/* Rank 0 parses; every rank learns the outcome. Returns HX_PARSE_*. */
-static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv, struct hx_opts *o)
+/* Rank 0 parses (and opens --save's file); every rank learns the outcome. Returns
+ * HX_PARSE_*. */
+static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv, struct hx_opts *o,
+			    FILE **save)
 {
 	int rc = HX_PARSE_OK;
 
 	memset(o, 0, sizeof *o);
+	*save = NULL;
 	if (hx_backend_rank() == 0) {
 		const size_t outlen = 16384;
-		char err[512], *out = hx_alloc(outlen);
+		char err[1024], *out = hx_alloc(outlen);
 		rc = hx_parse(ex, argc, argv, o, err, sizeof err, out, outlen);
 		if (rc == HX_PARSE_OK)
 			rc = check_workers(ex, o, err, sizeof err);
+		if (rc == HX_PARSE_OK && o->save[0] != '\0' &&
+		    (*save = open_save(ex, o->save, err, sizeof err)) == NULL)
+			rc = HX_PARSE_ERROR;
 		if (rc == HX_PARSE_ERROR)
 			fprintf(stderr, "%s\n", err);
 		else if (rc == HX_PARSE_EXIT)
-			fputs(out, stdout);
-		fflush(stdout);
+			emit(out);
 		fflush(stderr);
 		free(out);
 	}
@@ -308,7 +336,8 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 
 	hx_backend_init(&argc, &argv);
 	rank = hx_backend_rank();
-	rc = parse_everywhere(ex, argc, argv, &o);
+	prog_name = ex->name;
+	rc = parse_everywhere(ex, argc, argv, &o, &k.save);
 	if (rc != HX_PARSE_OK) {
 		hx_backend_finalize();
 		return rc == HX_PARSE_EXIT ? HX_EXIT_OK : HX_EXIT_USAGE;
@@ -323,7 +352,12 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 		if ((o.format == HX_FMT_CSV || (o.format == HX_FMT_TABLE && !o.quiet)) &&
 		    hx_record_header(k.line, k.linelen, o.format) > 0)
 			emit(k.line);
-		k.save = open_save(&o, &k.save_fmt, k.line, k.linelen);
+		if (k.save != NULL) {
+			k.save_fmt = save_format(o.save);
+			if (k.save_fmt == HX_FMT_CSV && ftell(k.save) == 0 &&
+			    hx_record_header(k.line, k.linelen, k.save_fmt) > 0)
+				save_line(o.save, k.save, k.line);
+		}
 	}
 
 	nsizes = ex->sizes != NULL ? ex->sizes(&o, sizes, HX_MAX_SIZES) : 0;
@@ -354,7 +388,14 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	free(k.line);
 	free(past);
 	if (k.save != NULL && fclose(k.save) != 0)
-		hx_die_errno(__FILE__, __LINE__, o.save, errno);
+		output_failed(o.save, errno);
+	if (rank == 0 && fflush(stdout) != 0)
+		output_failed("standard output", errno);
 	hx_backend_finalize();
+	if (rank == 0 && fclose(stdout) != 0) {
+		fprintf(stderr, "%s: cannot write the records to standard output: %s\n", ex->name,
+			strerror(errno));
+		return HX_EXIT_SYSTEM;
+	}
 	return failed ? HX_EXIT_INVALID : HX_EXIT_OK;
 }

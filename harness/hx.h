@@ -72,6 +72,7 @@ struct hx_optdef {
 	long long def2;
 	int bytes;             /* INT/RANGE: accept K, M, G suffixes (powers of 1024) */
 	const char *const *choices; /* CHOICE: NULL-terminated */
+	int pow2;              /* INT/RANGE: only powers of two */
 };
 
 enum hx_format { HX_FMT_TABLE, HX_FMT_CSV, HX_FMT_JSON };
@@ -302,5 +303,44 @@ extern int hx_in_child;
 /* fork() with stdio flushed first; the child dies with its parent (PR_SET_PDEATHSIG)
  * so Ctrl-C or a crash of the parent leaves no orphan. Checked. */
 int hx_fork(void);
+
+/* ---- faults: the watchdog, worker processes that die, OpenMP teams --------------- */
+/* A repetition that runs longer than --watchdog SEC is a hang. The driver arms the
+ * watchdog before each repetition and disarms it after the check (harness/watchdog.c).
+ * When it fires, a thread of its own names the case and this process's children with
+ * their state ("worker 1 (pid 4242) is stopped (SIGSTOP)"), kills and reaps them, and
+ * ends the program with HX_EXIT_SYSTEM. It makes no MPI call: on MPI the rank leaves
+ * with _exit and mpirun ends the others. --watchdog 0: nothing is armed. */
+void hx_watchdog_arm(const struct hx_case *c);
+void hx_watchdog_disarm(void);
+/* The exercise being run ("race"), for messages; the program's name before the first
+ * case. */
+const char *hx_current_exercise(void);
+/* Name a child of hx_fork as worker `worker` (-1: no index) in the watchdog's and the
+ * fault reports; the newest name of a pid wins. Lock-free and fork-safe. */
+void hx_child_name(int pid, int worker);
+/* A child ended in a way nobody asked for (wait status `status`, as from waitpid):
+ * prints "file:line: <exercise>: <who> (pid N) was killed by signal 9 (Killed)" (or
+ * "exited with status S"), kills and reaps every other child, exits HX_EXIT_SYSTEM.
+ * `who` is "worker 2", "the sandbox process", ... */
+_Noreturn void hx_child_fault(const char *file, int line, const char *who, int pid, int status);
+/* Only one thread reports the end of the program. The first caller returns (and so
+ * does the same thread again); any other thread sleeps until the first one's exit ends
+ * the process. hx_die, hx_child_fault and the watchdog call it first. */
+void hx_fault_claim(void);
+/* Leave now with `code`, without exit handlers (other threads may be anywhere): stdout
+ * flushed when no thread holds it, the OpenMP runtime's shared-memory registration
+ * (LLVM's libomp) removed, then _exit. */
+_Noreturn void hx_exit_now(int code);
+/* SIGKILL to every child of this process still there, then reap them all (a stopped
+ * child dies too). Bounded: gives up on a child after a few seconds. */
+void hx_children_kill(void);
+/* OpenMP only (defined in the openmp adapter): inside a parallel region, every thread
+ * of the team calls it; a team smaller than `want` (OMP_THREAD_LIMIT, nested or
+ * limited active levels, a runtime that gives fewer threads when it cannot create
+ * them) ends the program: "file:line: <exercise>: OpenMP gave N threads where W were
+ * asked (...)", exit HX_EXIT_SYSTEM. */
+void hx_omp_team_check_at(const char *file, int line, int want);
+#define hx_omp_team_check(want) hx_omp_team_check_at(__FILE__, __LINE__, (want))
 
 #endif

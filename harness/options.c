@@ -70,14 +70,26 @@ static int fail(char *err, size_t errlen, const char *exname, const char *fmt, .
 	return HX_PARSE_ERROR;
 }
 
+/* A value as shown in a message: whole when short, else its start and "...", so a long
+ * value never pushes the reason out of the one line. */
+#define SHOWN_MAX 48
+static const char *shown(const char *s, char *buf, size_t len)
+{
+	if (strlen(s) <= SHOWN_MAX)
+		return s;
+	snprintf(buf, len, "%.*s...", SHOWN_MAX - 3, s);
+	return buf;
+}
+
 /* Parses a whole number in [min, max]. Returns 0, or writes why not into `why`. */
 static int parse_number(const char *s, long long min, long long max, int bytes, long long *out,
 			char *why, size_t whylen)
 {
 	const char *p = s;
-	char *end;
+	char *end, sbuf[SHOWN_MAX + 1];
 	long long v, mult = 1;
 
+	s = shown(s, sbuf, sizeof sbuf);
 	while (isspace((unsigned char)*p))
 		p++;
 	if (*p == '\0') {
@@ -103,7 +115,9 @@ static int parse_number(const char *s, long long min, long long max, int bytes, 
 		}
 	}
 	if (*end != '\0') {
-		snprintf(why, whylen, "'%s' is not a whole number (trailing '%s')", s, end);
+		char ebuf[SHOWN_MAX + 1];
+		snprintf(why, whylen, "'%s' is not a whole number (trailing '%s')", s,
+			 shown(end, ebuf, sizeof ebuf));
 		return -1;
 	}
 	if (mult > 1) {
@@ -199,6 +213,11 @@ static int parse_workers(const struct hx_exercise *ex, const char *name, const c
 		if (o->nworkers == HX_MAX_LIST)
 			return fail(err, errlen, ex->name, "option %s: more than %d worker counts", name,
 				    HX_MAX_LIST);
+		for (int k = 0; k < o->nworkers; k++)
+			if (o->workers[k] == (int)v)
+				return fail(err, errlen, ex->name,
+					    "option %s: %lld is listed twice (each count runs once)",
+					    name, v);
 		o->workers[o->nworkers++] = (int)v;
 		if (p[n] == '\0')
 			break;
@@ -211,7 +230,7 @@ static int parse_workers(const struct hx_exercise *ex, const char *name, const c
 static int parse_variants(const struct hx_exercise *ex, const char *s, struct hx_opts *o,
 			  char *err, size_t errlen)
 {
-	char item[64], names[512];
+	char item[64], names[512], sbuf[SHOWN_MAX + 1];
 	const char *p = s;
 	size_t used = 0;
 
@@ -222,16 +241,24 @@ static int parse_variants(const struct hx_exercise *ex, const char *s, struct hx
 		size_t n = strcspn(p, ",");
 		int idx;
 		if (n == 0 || n >= sizeof item)
-			return fail(err, errlen, ex->name, "option --variant: bad list '%s'", s);
+			return fail(err, errlen, ex->name, "option --variant: bad list '%s'",
+				    shown(s, sbuf, sizeof sbuf));
 		memcpy(item, p, n);
 		item[n] = '\0';
 		if (strcmp(item, "all") == 0) {
-			o->nvariants = 0;
+			if (o->nvariants > 0 || p[n] != '\0')
+				return fail(err, errlen, ex->name,
+					    "option --variant: 'all' cannot be combined with other variants");
 			for (int i = 0; ex->variants[i].name != NULL && i < HX_MAX_VARIANTS; i++)
 				o->variants[o->nvariants++] = i;
 		} else if ((idx = hx_variant_index(ex, item)) >= 0) {
 			if (o->nvariants == HX_MAX_VARIANTS)
 				return fail(err, errlen, ex->name, "option --variant: too many variants");
+			for (int k = 0; k < o->nvariants; k++)
+				if (o->variants[k] == idx)
+					return fail(err, errlen, ex->name,
+						    "option --variant: '%s' is listed twice (each variant runs once)",
+						    item);
 			o->variants[o->nvariants++] = idx;
 		} else {
 			names[0] = '\0';
@@ -360,15 +387,19 @@ static int parse_xopt(const struct hx_exercise *ex, int idx, const char *name, c
 	case HX_OPT_INT:
 		if (parse_number(val, d->min, d->max, d->bytes, &v, why, sizeof why) != 0)
 			return fail(err, errlen, ex->name, "option %s: %s", name, why);
+		if (d->pow2 && (v & (v - 1)) != 0)
+			return fail(err, errlen, ex->name, "option %s: %lld is not a power of two",
+				    name, v);
 		o->x[idx][0] = o->x[idx][1] = v;
 		break;
 	case HX_OPT_RANGE: {
-		char lo[64];
+		char lo[64], sbuf[SHOWN_MAX + 1];
 		const char *colon = strchr(val, ':');
 		long long v2;
 		size_t n = colon ? (size_t)(colon - val) : 0;
-		if (colon == NULL || n == 0 || n >= sizeof lo)
-			return fail(err, errlen, ex->name, "option %s: '%s' is not MIN:MAX", name, val);
+		if (colon == NULL || n == 0 || n >= sizeof lo || strchr(colon + 1, ':') != NULL)
+			return fail(err, errlen, ex->name, "option %s: '%s' is not MIN:MAX", name,
+				    shown(val, sbuf, sizeof sbuf));
 		memcpy(lo, val, n);
 		lo[n] = '\0';
 		if (parse_number(lo, d->min, d->max, d->bytes, &v, why, sizeof why) != 0 ||
@@ -377,6 +408,9 @@ static int parse_xopt(const struct hx_exercise *ex, int idx, const char *name, c
 		if (v > v2)
 			return fail(err, errlen, ex->name, "option %s: MIN %lld is above MAX %lld", name,
 				    v, v2);
+		if (d->pow2 && ((v & (v - 1)) != 0 || (v2 & (v2 - 1)) != 0))
+			return fail(err, errlen, ex->name, "option %s: %lld is not a power of two",
+				    name, (v & (v - 1)) != 0 ? v : v2);
 		o->x[idx][0] = v;
 		o->x[idx][1] = v2;
 		break;
@@ -391,8 +425,9 @@ static int parse_xopt(const struct hx_exercise *ex, int idx, const char *name, c
 			size_t u = 0;
 			for (int j = 0; d->choices[j] != NULL; j++)
 				append(names, sizeof names, &u, "%s%s", j ? ", " : "", d->choices[j]);
+			char sbuf[SHOWN_MAX + 1];
 			return fail(err, errlen, ex->name, "option %s: unknown value '%s' (one of: %s)",
-				    name, val, names);
+				    name, shown(val, sbuf, sizeof sbuf), names);
 		}
 		o->x[idx][0] = o->x[idx][1] = k;
 		break;
@@ -417,12 +452,20 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL, *eq = NULL;
-		char name[64], why[160];
+		char name[64], why[256], sbuf[SHOWN_MAX + 1];
 		int id = 0, xidx = -1, needs_value;
 		long long v;
 
+		if (strcmp(arg, "--") == 0) { /* the end of the options: nothing may follow */
+			if (i + 1 < argc)
+				return fail(err, errlen, ex->name,
+					    "unexpected argument '%s' after -- (try --help)",
+					    shown(argv[i + 1], sbuf, sizeof sbuf));
+			break;
+		}
 		if (arg[0] != '-' || arg[1] == '\0')
-			return fail(err, errlen, ex->name, "unexpected argument '%s' (try --help)", arg);
+			return fail(err, errlen, ex->name, "unexpected argument '%s' (try --help)",
+				    shown(arg, sbuf, sizeof sbuf));
 
 		if (arg[1] == '-') { /* --long or --long=value */
 			const char *lname = arg + 2;
@@ -445,8 +488,11 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 						ex->xopts[k].longname);
 				}
 			if (!id)
-				return fail(err, errlen, ex->name, "unknown option '%.*s' (try --help)",
-					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+				return fail(err, errlen, ex->name, "unknown option '%.*s%s' (try --help)",
+					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)) > SHOWN_MAX ?
+						    SHOWN_MAX - 3 : (int)(eq ? (size_t)(eq - arg) : strlen(arg)),
+					    arg,
+					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)) > SHOWN_MAX ? "..." : "");
 			if (eq)
 				val = eq + 1;
 		} else { /* -x, -xVALUE or -x VALUE */
@@ -464,7 +510,8 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 						ex->xopts[k].longname);
 				}
 			if (!id)
-				return fail(err, errlen, ex->name, "unknown option '%s' (try --help)", arg);
+				return fail(err, errlen, ex->name, "unknown option '%s' (try --help)",
+					    shown(arg, sbuf, sizeof sbuf));
 			if (arg[2] != '\0')
 				val = arg + 2;
 		}
@@ -479,7 +526,7 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 			val = argv[++i];
 		} else if (!needs_value && val != NULL) {
 			return fail(err, errlen, ex->name, "option %s takes no value (got '%s')", name,
-				    val);
+				    shown(val, sbuf, sizeof sbuf));
 		}
 
 		if (xidx >= 0) {
@@ -518,11 +565,15 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 			break;
 		}
 		case OPT_CSV:
-			o->format = HX_FMT_CSV;
+		case OPT_JSON: {
+			enum hx_format f = id == OPT_CSV ? HX_FMT_CSV : HX_FMT_JSON;
+			if (o->format != HX_FMT_TABLE && o->format != f)
+				return fail(err, errlen, ex->name,
+					    "option %s: --%s was given too (one record format at a time)",
+					    name, f == HX_FMT_CSV ? "json" : "csv");
+			o->format = f;
 			break;
-		case OPT_JSON:
-			o->format = HX_FMT_JSON;
-			break;
+		}
 		case OPT_QUIET:
 			o->quiet = 1;
 			break;
@@ -530,6 +581,9 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 			if (*val == '\0' || strlen(val) >= sizeof o->save)
 				return fail(err, errlen, ex->name, "option %s: %s file name", name,
 					    *val ? "too long a" : "missing");
+			if (o->save[0] != '\0')
+				return fail(err, errlen, ex->name,
+					    "option %s: given twice (records go to one file)", name);
 			snprintf(o->save, sizeof o->save, "%s", val);
 			break;
 		case OPT_WATCHDOG:

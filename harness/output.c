@@ -109,6 +109,22 @@ static void cpu_list(char *out, size_t len)
 	}
 }
 
+/* A provenance field as one clean value: control characters (a tab in a library's
+ * version string, a newline) become spaces, runs of spaces one, none at either end. */
+static void tidy(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; r++) {
+		char ch = (unsigned char)*r < 0x20 || *r == 0x7f ? ' ' : *r;
+		if (ch == ' ' && (w == s || w[-1] == ' '))
+			continue;
+		*w++ = ch;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
 void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 {
 	time_t now = time(NULL);
@@ -130,6 +146,13 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	for (int i = 0; i < argc; i++)
 		sb_printf(&b, "%s%s", i ? " " : "", argv[i]);
 	hx_backend_info(p); /* MPI library, OpenMP version, the backend compiler */
+	tidy(p->host);
+	tidy(p->affinity);
+	tidy(p->compiler);
+	tidy(p->mpi);
+	tidy(p->openmp);
+	tidy(p->git);
+	tidy(p->command);
 }
 
 int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,

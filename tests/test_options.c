@@ -16,11 +16,11 @@ static const struct hx_variant variants[] = {
 };
 static const char *const modes[] = { "fast", "slow", NULL };
 static const struct hx_optdef xopts[] = {
-	{ 'c', "chunk", HX_OPT_INT, "N", "chunk size", 1, 1000, 10, 0, 0, NULL },
-	{ 0, "mode", HX_OPT_CHOICE, "MODE", "how", 0, 0, 1, 0, 0, modes },
-	{ 'm', "message", HX_OPT_RANGE, "MIN:MAX", "sizes", 8, 4 << 20, 8, 1024, 1, NULL },
-	{ 0, "sabotage", HX_OPT_FLAG, NULL, "break it", 0, 0, 0, 0, 0, NULL },
-	{ 0, NULL, HX_OPT_FLAG, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	{ 'c', "chunk", HX_OPT_INT, "N", "chunk size", 1, 1000, 10, 0, 0, NULL, 0 },
+	{ 0, "mode", HX_OPT_CHOICE, "MODE", "how", 0, 0, 1, 0, 0, modes, 0 },
+	{ 'm', "message", HX_OPT_RANGE, "MIN:MAX", "sizes", 8, 4 << 20, 8, 1024, 1, NULL, 1 },
+	{ 0, "sabotage", HX_OPT_FLAG, NULL, "break it", 0, 0, 0, 0, 0, NULL, 0 },
+	{ 0, NULL, HX_OPT_FLAG, NULL, NULL, 0, 0, 0, 0, 0, NULL, 0 },
 };
 static const struct hx_exercise ex = {
 	.name = "demo",
@@ -94,6 +94,9 @@ static const struct good goods[] = {
 	{ { "-m", "8:4M" }, 100, "", "alpha,beta,gamma", 7, 1, 10, 1, 8, 4 << 20, 0, HX_FMT_TABLE },
 	{ { "--message=1K:64k" }, 100, "", "alpha,beta,gamma", 7, 1, 10, 1, 1024, 65536, 0, HX_FMT_TABLE },
 	{ { "--sabotage" }, 100, "", "alpha,beta,gamma", 7, 1, 10, 1, 8, 1024, 1, HX_FMT_TABLE },
+	{ { "-n", "5", "--" }, 5, "", "alpha,beta,gamma", 7, 1, 10, 1, 8, 1024, 0, HX_FMT_TABLE },
+	{ { "--csv", "--csv" }, 100, "", "alpha,beta,gamma", 7, 1, 10, 1, 8, 1024, 0, HX_FMT_CSV },
+	{ { "-m", "16:1K" }, 100, "", "alpha,beta,gamma", 7, 1, 10, 1, 16, 1024, 0, HX_FMT_TABLE },
 };
 
 static void accepted(void **state)
@@ -167,6 +170,26 @@ static const struct bad bads[] = {
 	{ { "-m", "4:64" }, "demo: option -m/--message: 4 is too small (at least 8)" },
 	{ { "-m", "8:8G" }, "demo: option -m/--message: '8G' is too large (at most 4194304)" },
 	{ { "--sabotage=1" }, "demo: option --sabotage takes no value (got '1')" },
+	{ { "-m", "8:24" }, "demo: option -m/--message: 24 is not a power of two" },
+	{ { "-m", "12:64" }, "demo: option -m/--message: 12 is not a power of two" },
+	{ { "-m", "8:8:8" }, "demo: option -m/--message: '8:8:8' is not MIN:MAX" },
+	{ { "--csv", "--json" }, "demo: option --json: --csv was given too (one record format at a time)" },
+	{ { "--json", "--csv" }, "demo: option --csv: --json was given too (one record format at a time)" },
+	{ { "--variant", "beta,alpha,beta" },
+	  "demo: option --variant: 'beta' is listed twice (each variant runs once)" },
+	{ { "--variant", "all,beta" },
+	  "demo: option --variant: 'all' cannot be combined with other variants" },
+	{ { "-w", "1,2,1" }, "demo: option -w/--workers: 1 is listed twice (each count runs once)" },
+	{ { "--save", "a", "--save", "b" }, "demo: option --save: given twice (records go to one file)" },
+	{ { "--", "-n", "5" }, "demo: unexpected argument '-n' after -- (try --help)" },
+	{ { "-n", "5", "--", "x" }, "demo: unexpected argument 'x' after -- (try --help)" },
+	{ { "-n", "1234567890123456789012345678901234567890123456789012345678901234567890" },
+	  "demo: option -n/--size: '123456789012345678901234567890123456789012345...' is too large "
+	  "(at most 1000000)" },
+	{ { "-n", "12abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij" },
+	  "demo: option -n/--size: '12abcdefghijabcdefghijabcdefghijabcdefghijabc...' is not a whole "
+	  "number (trailing 'abcdefghijabcdefghijabcdefghijabcdefghijabcde...')" },
+	{ { "--watchdog", "x" }, "demo: option --watchdog: 'x' is not a whole number" },
 };
 
 static void rejected(void **state)

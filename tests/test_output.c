@@ -165,13 +165,30 @@ static void too_small_a_buffer(void **state)
 	assert_int_equal(hx_record_write(text, sizeof text, HX_FMT_JSON, &r, &p), -1);
 }
 
+/* Provenance fields are clean values: no tab, newline or space at either end, whatever
+ * the command line or a library's version string holds. */
+static void provenance_is_tidy(void **state)
+{
+	char *const argv[] = { "prog", "a\tb", "c\nd ", NULL };
+	struct hx_provenance p;
+	const char *fields[] = { p.host, p.affinity, p.compiler, p.mpi, p.openmp, p.git, p.command };
+	(void)state;
+	hx_provenance_fill(&p, 3, argv);
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		size_t n = strlen(fields[i]);
+		assert_null(strpbrk(fields[i], "\t\r\n"));
+		assert_true(n == 0 || (fields[i][0] != ' ' && fields[i][n - 1] != ' '));
+	}
+	assert_string_equal(p.command, "prog a b c d");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(provenance),  cmocka_unit_test(csv),
 		cmocka_unit_test(csv_not_applicable), cmocka_unit_test(json),
 		cmocka_unit_test(json_not_applicable), cmocka_unit_test(table),
-		cmocka_unit_test(too_small_a_buffer),
+		cmocka_unit_test(too_small_a_buffer), cmocka_unit_test(provenance_is_tidy),
 	};
 	return cmocka_run_group_tests_name("harness output", tests, NULL, NULL);
 }

@@ -1,0 +1,185 @@
+/* run_usage.c: the harness's command line and output on every backend. Bad input of any
+ * kind exits 2 with one line naming the option and nothing on stdout, before anything is
+ * run or printed; a record that cannot be written (a full disk) exits 3. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define LONG_VALUE                                                                             \
+	"123456789012345678901234567890123456789012345678901234567890123456789012345678901234" \
+	"567890123456789012345678901234567890123456789012345678901234567890123456789012x"
+#define LONG_NAME                                                                              \
+	"--abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"   \
+	"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+
+/* A bad command line, the option its one line must name, and a word of the reason (so a
+ * long value can never push the reason out of the line). */
+struct bad {
+	const char *args[8];
+	const char *option, *reason;
+};
+
+static const struct bad common_bad[] = {
+	{ { "--csv", "--json" }, "--json", "--csv" },
+	{ { "--json", "--csv" }, "--csv", "--json" },
+	{ { "--variant", "lock,lock" }, "--variant", "twice" },
+	{ { "--variant", "all,lock" }, "--variant", "all" },
+	{ { "-w", "1,1" }, "--workers", "twice" },
+	{ { "--save", "a.csv", "--save", "b.csv" }, "--save", "twice" },
+	{ { "--save", "/tmp" }, "--save", "directory" },
+	{ { "--save", "/nonexistent-dir-of-tvp/x.csv" }, "--save", "No such file" },
+	{ { "--save", "/sys/devices/system/cpu/online" }, "--save", "denied" },
+	{ { "-n", LONG_VALUE }, "--size", "too large" },
+	{ { "-r", LONG_VALUE }, "--reps", "too large" },
+	{ { "--variant", LONG_VALUE }, "--variant", "bad list" },
+	{ { LONG_NAME }, "--abcdefghij", "unknown option" },
+	{ { "--", "-n", "5" }, "-n", "after --" },
+	{ { "--watchdog", "-1" }, "--watchdog", "too small" },
+};
+
+static const struct bad ipc_bad[] = {
+	{ { "-m", "7:9" }, "--message-size", "power of two" },
+	{ { "-m", "8:12" }, "--message-size", "power of two" },
+	{ { "-m", "8:8:8" }, "--message-size", "MIN:MAX" },
+	{ { "-m", "8:" LONG_VALUE }, "--message-size", "too large" },
+};
+
+static void expect_bad(const char *backend, const char *ex, const struct bad *b)
+{
+	struct tx_result r;
+	char prefix[64];
+	int lines = 0, named = 0, reasoned = 0;
+
+	tx_launch(&r, backend, ex, strcmp(backend, "mpi") == 0 ? 2 : 0, b->args);
+	snprintf(prefix, sizeof prefix, "%s: ", ex);
+	for (char *line = r.err; line != NULL && *line != '\0';) {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			lines++;
+			named |= memmem(line, len, b->option, strlen(b->option)) != NULL;
+			reasoned |= memmem(line, len, b->reason, strlen(b->reason)) != NULL;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (r.timed_out || r.exit_code != 2 || lines != 1 || !named || !reasoned || r.out[0] != '\0') {
+		tx_dump(b->args[0], &r);
+		fprintf(stderr, "%s on %s with %s ...: expected exit 2, nothing on stdout, and one line "
+			"naming %s and saying '%s'\n", ex, backend, b->args[0], b->option, b->reason);
+	}
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 2);
+	assert_int_equal(lines, 1);
+	assert_true(named);
+	assert_true(reasoned);
+	assert_string_equal(r.out, "");
+	tx_result_free(&r);
+}
+
+static void refuses_bad_input(void **state)
+{
+	const char *backend = *state;
+	for (size_t i = 0; i < sizeof common_bad / sizeof common_bad[0]; i++)
+		expect_bad(backend, "race", &common_bad[i]);
+	for (size_t i = 0; i < sizeof ipc_bad / sizeof ipc_bad[0]; i++)
+		expect_bad(backend, "ipc", &ipc_bad[i]);
+	assert_int_equal(access("a.csv", F_OK), -1); /* a refused --save creates nothing */
+}
+
+/* Runs `bin args` with stdout on /dev/full, stderr into a buffer; returns the exit code
+ * (-1 when killed: a timeout or a crash). */
+static int run_to_full(char *const argv[], char *err, size_t errlen)
+{
+	char path[] = "/tmp/tvp-run-usage-XXXXXX";
+	int fd = mkstemp(path), status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_true(fd >= 0);
+	assert_int_equal(unlink(path), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int full = open("/dev/full", O_WRONLY);
+		if (full < 0 || dup2(full, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		alarm(TX_TIMEOUT);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		assert_int_equal(errno, EINTR);
+	n = pread(fd, err, errlen - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* `build/<backend>/race --csv -n 8 > /dev/full` (and the table, and --help): exit 3 with a
+ * line saying why, never 0 with the records lost. MPI runs as a singleton here (under
+ * mpirun the launcher forwards the output and owns stdout). */
+static void full_disk_exits_3(void **state)
+{
+	const char *backend = *state;
+	static const char *const modes[][6] = {
+		{ "--csv", "-n", "8", "-w", "1", NULL },
+		{ "-n", "8", "-w", "1", "-r", NULL },
+		{ "--json", "-q", "-n", "8", "-w", NULL },
+		{ "--help", NULL },
+	};
+	char bin[512], err[4096];
+
+	snprintf(bin, sizeof bin, "%s/%s/race", tx_build(), backend);
+	if (strcmp(backend, "mpi") == 0) {
+		setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+		setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+		setenv("OMPI_MCA_pml", "ob1", 0);
+	}
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		char *argv[10];
+		int n = 0, rc;
+		argv[n++] = bin;
+		for (int i = 0; modes[m][i] != NULL; i++)
+			argv[n++] = (char *)modes[m][i];
+		if (strcmp(modes[m][0], "-n") == 0) /* table mode: -r 1 */
+			argv[n++] = "1";
+		else if (strcmp(modes[m][0], "--json") == 0)
+			argv[n++] = "1";
+		argv[n] = NULL;
+		rc = run_to_full(argv, err, sizeof err);
+		if (rc != 3 || strstr(err, "race: cannot write") == NULL)
+			fprintf(stderr, "%s %s > /dev/full: exit %d, stderr:\n%s\n", bin, modes[m][0], rc,
+				err);
+		assert_int_equal(rc, 3);
+		assert_non_null(strstr(err, "race: cannot write"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TX_ON(refuses_bad_input, "openmp"),
+		TX_ON(refuses_bad_input, "pthreads"),
+		TX_ON(refuses_bad_input, "procs"),
+		TX_ON(refuses_bad_input, "mpi"),
+		TX_ON(full_disk_exits_3, "openmp"),
+		TX_ON(full_disk_exits_3, "pthreads"),
+		TX_ON(full_disk_exits_3, "procs"),
+		TX_ON(full_disk_exits_3, "mpi"),
+	};
+	return cmocka_run_group_tests_name("usage and output (integration)", tests, NULL, NULL);
+}
