@@ -98,13 +98,87 @@ static void clock_is_monotonic(void **state)
 	assert_true(b >= a + 2000000);
 }
 
+/* The whole table: the two-sided 95% quantiles of Student's t for df 1..30 (to three
+ * decimals), then one value per band (df 31-40: 2.021, the df 40 figure; 41-60: 2.000;
+ * 61-120: 1.980; above: 1.960), never rising as df grows. */
+static void student_t_table(void **state)
+{
+	static const double t[] = { 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+				    2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+				    2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+				    2.060,  2.056, 2.052, 2.048, 2.045, 2.042 };
+	(void)state;
+	for (size_t df = 1; df <= 30; df++)
+		assert_near(hx_t95(df), t[df - 1], 1e-9);
+	for (size_t df = 31; df <= 40; df++)
+		assert_near(hx_t95(df), 2.021, 1e-9);
+	for (size_t df = 41; df <= 60; df++)
+		assert_near(hx_t95(df), 2.000, 1e-9);
+	for (size_t df = 61; df <= 120; df++)
+		assert_near(hx_t95(df), 1.980, 1e-9);
+	assert_near(hx_t95(121), 1.960, 1e-9);
+	for (size_t df = 2; df <= 200; df++)
+		assert_true(hx_t95(df) <= hx_t95(df - 1));
+}
+
+/* 36 samples: the interval uses t at df 35 */
+static void interval_at_df_35(void **state)
+{
+	double s[36], mean = 0, ss = 0, half;
+	struct hx_stats st;
+	(void)state;
+	for (int i = 0; i < 36; i++) {
+		s[i] = 1.0 + 0.01 * (double)((i * 7) % 36);
+		mean += s[i];
+	}
+	mean /= 36;
+	for (int i = 0; i < 36; i++)
+		ss += (s[i] - mean) * (s[i] - mean);
+	half = 2.021 * sqrt(ss / 35) / 6;
+	assert_int_equal(hx_stats_compute(s, 36, &st), 0);
+	assert_near(st.mean, mean, 1e-12);
+	assert_near(st.ci95_lo, mean - half, 1e-12);
+	assert_near(st.ci95_hi, mean + half, 1e-12);
+}
+
+/* an even count: the median is the mean of the two middle values, whatever the order */
+static void even_count_median_unsorted(void **state)
+{
+	const double s[] = { 10, 1, 7, 3, 100, 4 }; /* sorted: 1 3 4 7 10 100 */
+	struct hx_stats st;
+	(void)state;
+	assert_int_equal(hx_stats_compute(s, 6, &st), 0);
+	assert_near(st.median, 5.5, 1e-12);
+	assert_near(st.min, 1, 0);
+	assert_near(st.max, 100, 0);
+}
+
+/* Tukey's fences exactly: Q1 - 1.5 IQR and Q3 + 1.5 IQR (R-7 quartiles), a value on a
+ * fence is inside */
+static void tukey_fences(void **state)
+{
+	const double hi[] = { 1, 2, 3, 4, 5, 6, 7, 8, 14 };  /* Q1 3, Q3 7: fence 13 */
+	const double on[] = { 1, 2, 3, 4, 5, 6, 7, 8, 13 };  /* on the upper fence */
+	const double lo[] = { -4, 2, 3, 4, 5, 6, 7, 8, 9 };  /* Q1 3, Q3 7: fence -3 */
+	struct hx_stats st;
+	(void)state;
+	assert_int_equal(hx_stats_compute(hi, 9, &st), 0);
+	assert_int_equal(st.outliers, 1);
+	assert_int_equal(hx_stats_compute(on, 9, &st), 0);
+	assert_int_equal(st.outliers, 0);
+	assert_int_equal(hx_stats_compute(lo, 9, &st), 0);
+	assert_int_equal(st.outliers, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(five_samples),  cmocka_unit_test(even_count_median),
 		cmocka_unit_test(one_sample),    cmocka_unit_test(no_samples),
 		cmocka_unit_test(outlier),       cmocka_unit_test(student_t),
-		cmocka_unit_test(clock_is_monotonic),
+		cmocka_unit_test(clock_is_monotonic), cmocka_unit_test(student_t_table),
+		cmocka_unit_test(interval_at_df_35), cmocka_unit_test(even_count_median_unsorted),
+		cmocka_unit_test(tukey_fences),
 	};
 	return cmocka_run_group_tests_name("harness statistics", tests, NULL, NULL);
 }
