@@ -6,9 +6,15 @@
 
 #include <stdlib.h>
 
+/* The load and the store stay two instructions with the add between them in a
+ * register: the empty asm takes v as an input it may have changed, so no compiler can
+ * fuse the three into one read-modify-write of memory (clang at -O2 would otherwise
+ * emit a single `add %reg,(mem)`, which another core rarely interrupts), nor move
+ * the store before the load. */
 __attribute__((noinline)) void race_update_plain(long *counter, long step)
 {
 	long v = __atomic_load_n(counter, __ATOMIC_RELAXED);
+	__asm__ volatile("" : "+r"(v) : : "memory");
 	__atomic_store_n(counter, v + step, __ATOMIC_RELAXED);
 }
 

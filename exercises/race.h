@@ -27,7 +27,8 @@ static inline long race_step(int worker)
 
 /* The kernels, compiled once (exercises/race.c) so every backend runs the same code. */
 /* counter += step as a plain read, then a write: two workers doing this at once lose
- * updates. (Relaxed atomic load and store: racy by design, yet not undefined C.) */
+ * updates. (Relaxed atomic load and store: racy by design, yet not undefined C. A
+ * compiler barrier between them keeps them two instructions under every compiler.) */
 void race_update_plain(long *counter, long step);
 /* counter += step as one indivisible read-modify-write. */
 void race_update_atomic(long *counter, long step);

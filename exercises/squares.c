@@ -203,8 +203,8 @@ static int sq_check_opts(const struct hx_opts *o, char *err, size_t errlen)
 
 static const struct hx_optdef sq_xopts[] = {
 	{ 0, "work", HX_OPT_INT, "K", "rounds of the kernel per item (about 1 ns each here)",
-	  0, 1000000000, 20000, 0, 0, NULL },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  0, 1000000000, 20000, 0, 0, NULL, 0 },
+	{ 0 },
 };
 
 static const struct hx_variant sq_variants[] = {

@@ -367,12 +367,12 @@ static const struct hx_variant wl_variants[] = {
 
 static const struct hx_optdef wl_opts[] = {
 	{ 0, "cpu-iters", HX_OPT_INT, "N", "arithmetic steps of one cpu task", 1, 1000000000, 1000000,
-	  0, 0, NULL },
+	  0, 0, NULL, 0 },
 	{ 0, "sleep-us", HX_OPT_INT, "US", "the wait of one io task, microseconds", 0, 10000000, 2000,
-	  0, 0, NULL },
+	  0, 0, NULL, 0 },
 	{ 0, "file-kib", HX_OPT_INT, "KIB", "KiB written, fsynced and read back by one file task", 1,
-	  65536, 16, 0, 0, NULL },
-	{ 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, NULL },
+	  65536, 16, 0, 0, NULL, 0 },
+	{ 0 },
 };
 
 static const char *const wl_phases[] = { "work", "start", NULL };

@@ -1,6 +1,7 @@
 /* run_race.c: integration tests of `race`: every backend, every variant, at 1 to 4
  * workers (MPI: -np 1 to 4), read back from the CSV records; lost updates seen by
- * `none`; bad input refused with exit 2 on every backend. */
+ * `none`, and none by `lock` at sizes where `none` loses some; bad input refused with
+ * exit 2 on every backend. */
 #include "support.h"
 
 #include <setjmp.h>
@@ -12,13 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 
+/* MPI's lock and libomp's critical section cost tens or hundreds of microseconds an
+ * update with 3 or 4 workers on 2 busy cores: 2000 updates there, 20000 elsewhere. */
 static void validates_on(const char *backend)
 {
-	static const char *const args[] = { "-n", "20000", "-r", "2", "-x", "1", NULL };
-	for (int w = 1; w <= 4; w++) {
+	const int slow = strcmp(backend, "mpi") == 0 || strcmp(backend, "openmp") == 0;
+	const long n = slow ? 2000 : 20000;
+	const char *const args[] = { "-n", slow ? "2000" : "20000", "-r", "2", "-x", "1", NULL };
+	for (int w = 1; w <= tx_top(backend, 4); w++) {
 		struct tx_csv t;
 		int seen[4] = { 0 };
 		tx_expect_records(&t, backend, "race", w, args, "pass,unsafe", 4);
@@ -27,8 +33,8 @@ static void validates_on(const char *backend)
 			const char *verdict = tx_csv_get(&t, row, "verdict");
 			const char *note = tx_csv_get(&t, row, "note");
 			long final = tx_note(note, "final"), expected = tx_note(note, "expected");
-			/* half add 5, half subtract 5, 20000 times each, from 500 */
-			assert_int_equal(expected, 500 + ((w + 1) / 2 - w / 2) * 5 * 20000L);
+			/* half add 5, half subtract 5, n times each, from 500 */
+			assert_int_equal(expected, 500 + ((w + 1) / 2 - w / 2) * 5 * n);
 			if (strcmp(v, "none") == 0) {
 				seen[0]++;
 				assert_string_equal(verdict, "unsafe");
@@ -50,26 +56,115 @@ static void validates_on(const char *backend)
 
 static void validates(void **state) { validates_on(*state); }
 
-/* Two workers, two million plain read-modify-writes each: updates get lost. What is
- * seen is a net loss (a lost add and a lost subtract cancel out) and a loaded machine
- * may not run the two workers at once, so a backend gets three tries. */
+/* ---- races that must show ---------------------------------------------------------
+ * A lost update needs two workers inside the read-add-write at the same moment. On a
+ * loaded machine the two may not run at once for a while (2 million uncontended
+ * updates take a few ms, less than a scheduler time slice), so a test that must see
+ * one runs again with twice the size until it does, within RACE_BUDGET_S: the longer
+ * the workers run, the surer they overlap. The update is a separate load and store
+ * under every compiler (exercises/race.c), so once they overlap updates are lost. */
+#define RACE_BUDGET_S 20.0
+#define NONE_MAX_N 32000000L /* -n of none at most: about 1 s a repetition, contended */
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One program: `race --variant variants -n n -r reps` on backend at w workers. Every
+ * variant other than none must pass with final == expected in every repetition (the
+ * program stops at a failed one and exits 1, which fails here). Returns none's
+ * lost_updates_min (the most updates one repetition lost, net), or -1 without none. */
+static double race_once(const char *backend, int w, const char *variants, long n, int reps)
+{
+	char nbuf[24], rbuf[8];
+	const char *args[] = { "--variant", variants, "-n", nbuf, "-r", rbuf, "-x", "0", NULL };
+	struct tx_csv t;
+	double lost = -1;
+
+	snprintf(nbuf, sizeof nbuf, "%ld", n);
+	snprintf(rbuf, sizeof rbuf, "%d", reps);
+	tx_expect_records(&t, backend, "race", w, args, "pass,unsafe", 1);
+	for (int row = 0; row < t.nrows; row++) {
+		const char *v = tx_csv_get(&t, row, "variant"), *note = tx_csv_get(&t, row, "note");
+		if (strcmp(v, "none") == 0) {
+			assert_string_equal(tx_csv_get(&t, row, "verdict"), "unsafe");
+			lost = tx_note(note, "lost_updates_min");
+			continue;
+		}
+		if (strcmp(tx_csv_get(&t, row, "verdict"), "pass") != 0 ||
+		    tx_note(note, "final") != tx_note(note, "expected"))
+			fprintf(stderr, "%s at %d workers, -n %ld: %s lost updates: %s\n", backend, w,
+				n, v, note);
+		assert_string_equal(tx_csv_get(&t, row, "verdict"), "pass");
+		assert_true(tx_note(note, "final") == tx_note(note, "expected"));
+	}
+	tx_csv_free(&t);
+	return lost;
+}
+
+/* race_once with none among the variants, from n0 updates a worker doubling up to
+ * nmax, until none has lost updates in `need` programs or the budget is spent (then,
+ * with `keep_going`, on at nmax until it has; without, a program at nmax that shows
+ * no loss is the last). The size grows only while none shows no loss. Returns the
+ * number of programs in which none lost updates. */
+static int race_until_lost(const char *backend, int w, const char *variants, long n0,
+			   long nmax, int need, double budget_s, int keep_going)
+{
+	double t0 = seconds_now();
+	long n = n0;
+	int seen = 0;
+
+	for (;;) {
+		double lost = race_once(backend, w, variants, n, 3);
+		if (lost > 0 && ++seen >= need)
+			return seen;
+		if (lost <= 0)
+			fprintf(stderr, "%s at %d workers, -n %ld: no lost update seen yet\n", backend,
+				w, n);
+		if (seconds_now() - t0 > budget_s || (lost <= 0 && n >= nmax && !keep_going))
+			return seen;
+		if (lost <= 0)
+			n = n < nmax / 2 ? n * 2 : nmax;
+	}
+}
+
+/* `none` loses updates on every backend at 2 workers: seen within the budget. The
+ * count is a net loss (a lost add and a lost subtract cancel out), so a lower bound. */
 static void none_loses_updates(void **state)
 {
-	static const char *const args[] = { "--variant", "none", "-n", "2000000", "-r", "3",
-					    "-x", "0", NULL };
-	(void)state;
-	for (int b = 0; b < 4; b++) {
-		double lost = 0;
-		for (int attempt = 0; attempt < 3 && lost <= 0; attempt++) {
-			struct tx_csv t;
-			tx_expect_records(&t, tx_backends[b], "race", 2, args, "unsafe", 1);
-			lost = tx_note(tx_csv_get(&t, 0, "note"), "lost_updates_min");
-			if (lost <= 0)
-				fprintf(stderr, "%s: no lost update seen: %s\n", tx_backends[b],
-					tx_csv_get(&t, 0, "note"));
-			tx_csv_free(&t);
-		}
-		assert_true(lost > 0);
+	const char *backend = *state;
+	int seen = race_until_lost(backend, 2, "none", 1000000, NONE_MAX_N, 1, RACE_BUDGET_S, 1);
+	if (seen == 0)
+		fprintf(stderr, "%s: race --variant none lost no update in %.0f s, up to -n %ld\n",
+			backend, RACE_BUDGET_S, NONE_MAX_N);
+	assert_true(seen > 0);
+}
+
+/* `lock` keeps every update at sizes where a missing lock loses some: lock runs first,
+ * then none in the same program, at 2 and 4 workers, every lock repetition checked,
+ * the size growing until none has lost updates (the workers did overlap at this size),
+ * and once more after that: two programs in which a lock without its lock, which is
+ * `none`, would have had the same chance to lose. So a missing lock fails here. A
+ * correct lock never fails for lack of overlap: past the budget or at the largest size
+ * the test stops. MPI's lock (an exclusive RMA lock per update) costs microseconds an
+ * update, and tens of them with 4 ranks on 2 cores, where `none` at the same size is
+ * often too short to show a loss: there at most two programs at -n 2000. A lock on 2
+ * busy cores can cost tens of microseconds an update too (libomp's critical section
+ * took over a minute for 250000 updates at 4 threads): OpenMP starts at 50000 (2
+ * threads) and stays at 2000 (4 threads), POSIX starts at 250000. */
+static void lock_keeps_every_update(void **state)
+{
+	const char *backend = *state;
+	const int mpi = strcmp(backend, "mpi") == 0, omp = strcmp(backend, "openmp") == 0;
+	for (int w = 2; w <= tx_top(backend, 4); w += 2) {
+		long n0 = mpi ? (w == 2 ? 20000 : 2000) : omp ? (w == 2 ? 50000 : 2000) : 250000;
+		long nmax = mpi ? (w == 2 ? 160000 : 2000) : omp ? (w == 2 ? 400000 : 2000) : 2000000;
+		if (race_until_lost(backend, w, "lock,none", n0, nmax, 2, RACE_BUDGET_S / 2, 0) < 2)
+			fprintf(stderr, "%s at %d workers: lock checked, but none lost updates in "
+				"fewer than 2 programs up to -n %ld\n", backend, w, nmax);
 	}
 }
 
@@ -101,8 +196,9 @@ static void json_and_save(void **state)
 			assert_non_null(strstr(line, "\"verdict\":\"pass\""));
 			assert_non_null(strstr(line, "\"workers\":2"));
 			assert_non_null(strstr(line, "\"time_utc\":\""));
-			assert_non_null(strstr(line, strcmp(tx_backends[b], "mpi") == 0
-						     ? "\"mpi\":\"Open MPI" : "\"mpi\":\"none\""));
+			/* MPI programs name their library (Open MPI, MPICH), the others none */
+			assert_true((strstr(line, "\"mpi\":\"none\"") == NULL) ==
+				    (strcmp(tx_backends[b], "mpi") == 0));
 		}
 		assert_int_equal(lines, 2); /* two variants, one worker count: rank 0 alone prints */
 		tx_result_free(&r);
@@ -182,7 +278,14 @@ int main(void)
 		TX_ON(validates, "pthreads"),
 		TX_ON(validates, "procs"),
 		TX_ON(validates, "mpi"),
-		cmocka_unit_test(none_loses_updates),
+		TX_ON(none_loses_updates, "openmp"),
+		TX_ON(none_loses_updates, "pthreads"),
+		TX_ON(none_loses_updates, "procs"),
+		TX_ON(none_loses_updates, "mpi"),
+		TX_ON(lock_keeps_every_update, "openmp"),
+		TX_ON(lock_keeps_every_update, "pthreads"),
+		TX_ON(lock_keeps_every_update, "procs"),
+		TX_ON(lock_keeps_every_update, "mpi"),
 		cmocka_unit_test(json_and_save),
 		cmocka_unit_test(help_and_version),
 		TX_ON(refuses_bad_input, "openmp"),

@@ -71,7 +71,7 @@ static void atomic_keeps_every_update(void **state)
 		fprintf(stderr, "%s not built: skipped\n", prog);
 		skip();
 	}
-	for (int w = 2; w <= 4; w += 2) {
+	for (int w = 2; w <= tx_top(backend, 4); w += 2) {
 		double t0 = now_s();
 		long n = N_FIRST;
 		for (;;) {
