@@ -6,6 +6,7 @@
 #include "hx.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,6 +97,16 @@ void hx_backend_init(int *argc, char ***argv)
 #ifdef _OPENMP
 	if (atexit(omp_exit_guard) != 0)
 		hx_die(__FILE__, __LINE__, "atexit", "cannot register the exit guard");
+#if defined(__clang__)
+	/* LLVM's libomp guards `critical` with a fair queuing lock by default: with more
+	 * threads than cores every hand-off waits for the next thread in line to be
+	 * scheduled (a convoy: milliseconds an update on 2 busy cores, 400x its unfair
+	 * test-and-set lock). libgomp and glibc's mutexes are unfair, so for the same
+	 * construct to be measured under both runtimes libomp gets its test-and-set lock,
+	 * unless KMP_LOCK_KIND is set. Read when the runtime starts, below. */
+	if (setenv("KMP_LOCK_KIND", "tas", 0) != 0)
+		hx_die_errno(__FILE__, __LINE__, "setenv(KMP_LOCK_KIND)", errno);
+#endif
 	omp_set_dynamic(0);
 #endif
 }

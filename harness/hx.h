@@ -343,4 +343,8 @@ void hx_children_kill(void);
 void hx_omp_team_check_at(const char *file, int line, int want);
 #define hx_omp_team_check(want) hx_omp_team_check_at(__FILE__, __LINE__, (want))
 
+/* State letter of a process or thread (R, S, D, T stopped, Z, ...) and its parent, from
+ * /proc/<which>/stat, `which` being "1234" or "self/task/5678"; 0 when it is gone. */
+char hx_proc_state(const char *which, int *ppid);
+
 #endif

@@ -125,7 +125,7 @@ static int child_worker(int pid)
 
 /* State letter and parent of a process from /proc/<pid>/stat; 0 when it is gone. The
  * name in parentheses may hold anything: the fields follow its last ')'. */
-static char proc_state(const char *pid, int *ppid)
+char hx_proc_state(const char *pid, int *ppid)
 {
 	char path[64], buf[512], st = 0;
 	FILE *f;
@@ -165,7 +165,7 @@ static int list_children(struct kid *k, int max)
 		char st;
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		st = proc_state(e->d_name, &ppid);
+		st = hx_proc_state(e->d_name, &ppid);
 		if (st == 0 || ppid != me)
 			continue;
 		k[n].pid = atoi(e->d_name);
@@ -304,7 +304,7 @@ static size_t thread_states(char *buf, size_t len, size_t used)
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == self)
 			continue;
 		snprintf(path, sizeof path, "self/task/%s", e->d_name);
-		st = proc_state(path, &ppid);
+		st = hx_proc_state(path, &ppid);
 		run += st == 'R';
 		sleep += st == 'S' || st == 'D';
 		other += st != 0 && st != 'R' && st != 'S' && st != 'D';

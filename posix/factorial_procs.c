@@ -52,28 +52,8 @@ struct ctx {
 	struct sigaction old_pipe;
 };
 
-/* 1 when all len bytes were read, 0 at EOF before the first byte; dies otherwise. */
-static int read_full(int fd, void *p, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t r = read(fd, (char *)p + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		HX_CHECK_SYS(r);
-		if (r == 0) {
-			if (got == 0)
-				return 0;
-			hx_die(__FILE__, __LINE__, "read", "pipe closed in the middle of a message");
-		}
-		got += (size_t)r;
-	}
-	return 1;
-}
-
-/* The parent's side: 1 when all len bytes were read, 0 at EOF anywhere (the child is
- * gone: its wait status says how); dies otherwise. */
-static int read_full_or_eof(int fd, void *p, size_t len)
+/* Reads up to len bytes, stopping early only at EOF; returns how many. Dies on an error. */
+static size_t read_upto(int fd, void *p, size_t len)
 {
 	size_t got = 0;
 	while (got < len) {
@@ -82,10 +62,26 @@ static int read_full_or_eof(int fd, void *p, size_t len)
 			continue;
 		HX_CHECK_SYS(r);
 		if (r == 0)
-			return 0;
+			break;
 		got += (size_t)r;
 	}
-	return 1;
+	return got;
+}
+
+/* 1 when all len bytes were read, 0 at EOF before the first byte; dies otherwise. */
+static int read_full(int fd, void *p, size_t len)
+{
+	size_t got = read_upto(fd, p, len);
+	if (got > 0 && got < len)
+		hx_die(__FILE__, __LINE__, "read", "pipe closed in the middle of a message");
+	return got == len;
+}
+
+/* The parent's side: 1 when all len bytes were read, 0 at EOF anywhere (the child is
+ * gone: its wait status says how); dies otherwise. */
+static int read_full_or_eof(int fd, void *p, size_t len)
+{
+	return read_upto(fd, p, len) == len;
 }
 
 /* 1 when all len bytes were written, 0 when the reader is gone (EPIPE: SIGPIPE is
@@ -107,14 +103,8 @@ static int write_or_epipe(int fd, const void *p, size_t len)
 
 static void write_full(int fd, const void *p, size_t len)
 {
-	size_t put = 0;
-	while (put < len) {
-		ssize_t r = write(fd, (const char *)p + put, len - put);
-		if (r < 0 && errno == EINTR)
-			continue;
-		HX_CHECK_SYS(r);
-		put += (size_t)r;
-	}
+	if (!write_or_epipe(fd, p, len))
+		hx_die_errno(__FILE__, __LINE__, "write", EPIPE);
 }
 
 static void grow(unsigned char **buf, size_t *cap, size_t need)

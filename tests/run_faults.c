@@ -13,6 +13,7 @@
  * a bounded wait runs out. The worker to stop or kill is found in /proc (children of
  * the program); many short repetitions give the test all the time it needs to find one
  * while the repetition that holds it can only end through the fault. */
+#include "hx.h"
 #include "support.h"
 
 #include <setjmp.h>
@@ -176,23 +177,13 @@ static void prog_free(struct prog *p)
 /* state letter and parent of pid (0: gone) */
 static char state_of(pid_t pid, pid_t *ppid)
 {
-	char path[64], buf[512], st = 0;
-	const char *q;
+	char which[24];
 	int pp = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	q = strrchr(buf, ')');
-	if (q == NULL || sscanf(q + 1, " %c %d", &st, &pp) != 2)
-		return 0;
-	*ppid = pp;
+	char st;
+	snprintf(which, sizeof which, "%d", (int)pid);
+	st = hx_proc_state(which, &pp);
+	if (st != 0)
+		*ppid = pp;
 	return st;
 }
 
