@@ -47,14 +47,13 @@ static int leaving;
  * thread of the user, and the address space a thread needs depends on the runtime's
  * stack size, so only the failure itself tells.
  *
- * Dynamic adjustment is turned off (omp_set_dynamic(0)) at start: a case of W workers
- * asks for exactly W threads, and with OMP_DYNAMIC=true libgomp would hand out fewer
- * whenever the machine is loaded (cores minus load average), which measures another
- * case or, where every thread is counted on, breaks it. So OMP_DYNAMIC is overridden.
- * This does not hide the team check (hx_omp_team_check): the runtime may still give
- * fewer threads than asked (OMP_THREAD_LIMIT across nested teams,
- * OMP_MAX_ACTIVE_LEVELS=0, a region started from a thread of our own, where the
- * initial thread's setting does not reach), and every parallel region checks. */
+ * A case of W workers needs exactly W threads. The runtime may give fewer: with
+ * OMP_DYNAMIC=true libgomp hands out no more than the idle cores (cores minus the load
+ * average), and OMP_THREAD_LIMIT, OMP_MAX_ACTIVE_LEVELS=0 or a region started from a
+ * thread of our own cap a team too. The user's setting is kept (it is theirs to make),
+ * and every parallel region checks its team (hx_omp_team_check): a short team ends the
+ * run with exit 3 and a line naming the likely cause, never a wrong figure or a
+ * validation failure. */
 static void omp_exit_guard(void)
 {
 	if (__atomic_load_n(&leaving, __ATOMIC_SEQ_CST))
@@ -79,10 +78,11 @@ void hx_omp_team_check_at(const char *file, int line, int want)
 	/* every thread of the short team is here: one reports, the others wait for the
 	 * end (none may go on into work laid out for `want` threads) */
 	hx_fault_claim();
-	n = snprintf(msg, sizeof msg,
-		     "%s:%d: %s: OpenMP gave %d thread%s where %d were asked (OMP_DYNAMIC? "
-		     "OMP_THREAD_LIMIT? OMP_MAX_ACTIVE_LEVELS? ulimit -u?)\n",
-		     file, line, hx_current_exercise(), got, got == 1 ? "" : "s", want);
+	n = snprintf(msg, sizeof msg, "%s:%d: %s: OpenMP gave %d thread%s where %d were asked (%s)\n",
+		     file, line, hx_current_exercise(), got, got == 1 ? "" : "s", want,
+		     omp_get_dynamic() ? "OMP_DYNAMIC is true: the runtime shrinks a team to the "
+					 "idle cores; unset it"
+				       : "OMP_THREAD_LIMIT? OMP_MAX_ACTIVE_LEVELS? ulimit -u?");
 	if (n > 0 && write(STDERR_FILENO, msg, strlen(msg)) < 0) {
 		/* the exit status still tells */
 	}
@@ -107,7 +107,6 @@ void hx_backend_init(int *argc, char ***argv)
 	if (setenv("KMP_LOCK_KIND", "tas", 0) != 0)
 		hx_die_errno(__FILE__, __LINE__, "setenv(KMP_LOCK_KIND)", errno);
 #endif
-	omp_set_dynamic(0);
 #endif
 }
 
