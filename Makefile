@@ -3,7 +3,7 @@
 #   make                 build every backend into build/<backend>/<exercise>
 #   make openmp | mpi | posix
 #   make run             run every backend, then one side-by-side table per exercise
-#   make run-openmp | run-mpi | run-posix      (NP=4 ranks for MPI)
+#   make run-openmp | run-mpi | run-posix      (NP ranks for MPI: 4, one a core under MPICH)
 #   make test            build and run the unit and integration tests
 #   make report          the seeds' claims, each beside what make run measured
 #   make plots           pictures of make run's records (gnuplot)
@@ -41,7 +41,7 @@ OPENMP_CFLAGS ?= -fopenmp
 SAN ?=
 WERROR ?= 0
 V ?= 0
-NP ?= 4
+NP ?=
 WORKERS ?= 1,2,4
 
 comma := ,

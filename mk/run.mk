@@ -5,7 +5,7 @@
 # start through tools/mpilaunch with the launcher MPIRUN (make run-mpi MPICC=mpicc.mpich
 # uses MPICH's mpiexec.mpich; MPIRUN=... chooses another).
 RESULTS := $(BUILD)/results
-RUN = tools/run.sh -b $(BUILD) -w $(WORKERS) -n $(NP)
+RUN = tools/run.sh -b $(BUILD) -w $(WORKERS) $(if $(NP),-n $(NP))
 
 .PHONY: run run-openmp run-mpi run-posix
 run: all

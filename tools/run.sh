@@ -6,9 +6,10 @@
 # BACKEND: openmp mpi pthreads procs. MPI: NP ranks started by tools/mpilaunch (the
 # launcher MPIRUN, or the one matching MPICC; as root, oversubscribed, each launch with
 # its own session directory, as needed), each case on the first W of the NP ranks
-# (W = 1, 2, 4, ... NP).
+# (W = 1, 2, 4, ... NP; a .run file's -w list keeps the counts that fit). NP is 4 by
+# default, one rank a core under an MPI that polls while it waits (MPICH).
 set -euo pipefail
-build=build workers=1,2,4 np=4 out=
+build=build workers=1,2,4 np='' out=''
 while getopts b:w:n:o: opt; do
 	case $opt in
 	b) build=$OPTARG ;;
@@ -20,8 +21,18 @@ while getopts b:w:n:o: opt; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "usage: $0 [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND..." >&2; exit 2; }
-case $np in '' | *[!0-9]* | 0) echo "$0: NP must be a positive whole number (got '$np')" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "$np" ]; then
+	# 4 ranks, except under an MPI that polls while it waits (MPICH: hydra's mpiexec):
+	# there ranks past the cores crawl, a scheduler time slice a hand-off, so one a core
+	np=4
+	cores=$(nproc)
+	if [ "$np" -gt "$cores" ] && [ "$("$here/tools/mpilaunch" --flavour 2>/dev/null || true)" = hydra ]; then
+		np=$cores
+		echo "run.sh: MPI at $np ranks: $("$here/tools/mpilaunch" --launcher) polls while it waits, so ranks past the $cores cores would crawl (NP=4 asks anyway)" >&2
+	fi
+fi
+case $np in '' | *[!0-9]* | 0) echo "$0: NP must be a positive whole number (got '$np')" >&2; exit 2 ;; esac
 out=${out:-$build/results/run.csv}
 mkdir -p "$(dirname "$out")"
 : >"$out"
@@ -41,6 +52,12 @@ for backend in "$@"; do
 		for a in "${args[@]}"; do [ "$a" = -w ] && has_w=1; done
 		echo
 		if [ "$backend" = mpi ]; then
+			# a worker list of the .run file: the counts that fit in the NP ranks
+			for i in "${!args[@]}"; do
+				[ "${args[$i]}" = -w ] || continue
+				args[i + 1]=$(tr , '\n' <<<"${args[$((i + 1))]}" | awk -v np="$np" '$1 <= np' | paste -sd, -)
+				[ -n "${args[$((i + 1))]}" ] || args[i + 1]=$np
+			done
 			"$here/tools/mpilaunch" "$np" "$bin" "${args[@]}" --save "$out" || status=1
 		else
 			[ $has_w = 1 ] || args+=(-w "$workers")
