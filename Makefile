@@ -76,6 +76,9 @@ EXERCISES := $(ALL_EXERCISES)
 ONLY ?=
 ifneq ($(strip $(ONLY)),)
 EXERCISES := $(filter $(ONLY),$(EXERCISES))
+ifneq ($(filter-out $(ALL_EXERCISES),$(ONLY)),)
+$(error ONLY names no such exercise: $(filter-out $(ALL_EXERCISES),$(ONLY)) (the exercises: $(ALL_EXERCISES)))
+endif
 endif
 stems = $(patsubst $(1)/%.c,%,$(wildcard $(1)/*.c))
 OPENMP_EX := $(filter $(EXERCISES),$(call stems,openmp))

@@ -1,5 +1,5 @@
 /* race.c: what every backend shares about `race`: parameters, kernels, validator.
- * The parallel part is race_run() in openmp/race.c, mpi/race.c, posix/race_*.c. */
+ * The parallel part is race_run() in openmp/race.c, mpi/race.c, posix/race.c. */
 #include "race.h"
 
 #include "hx.h"

@@ -36,7 +36,7 @@ void race_update_atomic(long *counter, long step);
 /* The value the counter must hold after a correct run. */
 long race_expected(long start, int workers, long iters);
 
-/* The parallel part, one per backend (openmp/race.c, mpi/race.c, posix/race_*.c):
+/* The parallel part, one per backend (openmp/race.c, mpi/race.c, posix/race.c):
  * run the variant on a counter that starts at a->start, store the timed region's
  * seconds in *seconds, and return the counter's final value (on MPI, on rank 0). */
 long race_run(const struct race_args *a, double *seconds);

@@ -151,18 +151,7 @@ void hx_backend_bcast(void *buf, size_t len)
 	(void)len;
 }
 
-int hx_backend_all_ok(int ok)
-{
-	return ok;
-}
-
 void hx_backend_max(double *v, size_t n)
-{
-	(void)v;
-	(void)n;
-}
-
-void hx_backend_sum(double *v, size_t n)
 {
 	(void)v;
 	(void)n;

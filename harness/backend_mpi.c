@@ -175,13 +175,6 @@ void hx_backend_bcast(void *buf, size_t len)
 	HX_CHECK_MPI(MPI_Bcast(buf, (int)len, MPI_BYTE, 0, MPI_COMM_WORLD));
 }
 
-int hx_backend_all_ok(int ok)
-{
-	int all;
-	HX_CHECK_MPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD));
-	return all;
-}
-
 static void reduce(double *v, size_t n, MPI_Op op)
 {
 	if (n == 0)
@@ -195,11 +188,6 @@ static void reduce(double *v, size_t n, MPI_Op op)
 void hx_backend_max(double *v, size_t n)
 {
 	reduce(v, n, MPI_MAX);
-}
-
-void hx_backend_sum(double *v, size_t n)
-{
-	reduce(v, n, MPI_SUM);
 }
 
 int hx_backend_enter(int workers)

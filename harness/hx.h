@@ -220,8 +220,8 @@ struct hx_provenance {
 
 const char *hx_verdict_name(enum hx_verdict v);
 void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[]);
-/* Writes a record in the chosen format; `header` asks for the CSV header / table
- * heading first. Returns the number of bytes written, or -1. */
+/* Writes a record in the chosen format (hx_record_header writes the CSV header or the
+ * table heading). Each returns the number of bytes written, or -1. */
 int hx_record_write(char *buf, size_t len, enum hx_format f, const struct hx_record *r,
 		    const struct hx_provenance *p);
 int hx_record_header(char *buf, size_t len, enum hx_format f);
@@ -250,9 +250,7 @@ int hx_backend_max_default(void);
 /* MPI: the largest worker count a case may ask for (the ranks); others: HX_MAX_WORKERS. */
 int hx_backend_max_workers(void);
 void hx_backend_bcast(void *buf, size_t len);           /* from rank 0 */
-int hx_backend_all_ok(int ok);                          /* logical AND over ranks */
 void hx_backend_max(double *v, size_t n);               /* element-wise max onto rank 0 */
-void hx_backend_sum(double *v, size_t n);               /* element-wise sum onto rank 0 */
 /* Enter a case of `workers` workers: returns 1 when this rank takes part. MPI: the
  * first `workers` ranks form the case's communicator; the others park until
  * hx_backend_leave (sleeping, so they do not steal cores from the measurement). */

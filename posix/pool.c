@@ -8,7 +8,7 @@
  * the pool has as many futures as tasks in flight. When a task ends its future moves to
  * the `done` list (what tp_wait_any hands out, oldest first), or straight back to the
  * free list when the caller has already released it.
- * Tests: tests/test_pool.c. Used by posix/factorial.c. */
+ * Tests: tests/test_pool.c. Used by posix/factorial_procs.c and posix/factorial_pthreads.c. */
 #include "pool.h"
 
 #include "hx.h"
