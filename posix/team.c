@@ -137,7 +137,8 @@ static void reap(pid_t *pid, int workers)
 	uint64_t nap = 50000;
 
 	while (left > 0) {
-		int reaped = 0;
+		int reaped = 0, bad = -1, bad_st = 0;
+		pid_t bad_pid = 0;
 		for (int w = 0; w < workers; w++) {
 			int st;
 			pid_t r;
@@ -153,11 +154,19 @@ static void reap(pid_t *pid, int workers)
 			pid[w] = 0;
 			left--;
 			reaped = 1;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				char who[32];
-				snprintf(who, sizeof who, "worker %d", w);
-				hx_child_fault(__FILE__, __LINE__, who, (int)r, st);
+			/* a worker killed by a signal is the cause; one that exited non-zero may be
+			 * its consequence (the parent gave up on the start): the signal is named */
+			if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) &&
+			    (bad < 0 || (WIFSIGNALED(st) && !WIFSIGNALED(bad_st)))) {
+				bad = w;
+				bad_pid = r;
+				bad_st = st;
 			}
+		}
+		if (bad >= 0) {
+			char who[32];
+			snprintf(who, sizeof who, "worker %d", bad);
+			hx_child_fault(__FILE__, __LINE__, who, (int)bad_pid, bad_st);
 		}
 		if (left > 0 && !reaped) {
 			hx_sleep_ns(nap);

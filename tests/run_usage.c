@@ -60,34 +60,7 @@ static const struct bad ipc_bad[] = {
 
 static void expect_bad(const char *backend, const char *ex, const struct bad *b)
 {
-	struct tx_result r;
-	char prefix[64];
-	int lines = 0, named = 0, reasoned = 0;
-
-	tx_launch(&r, backend, ex, strcmp(backend, "mpi") == 0 ? 2 : 0, b->args);
-	snprintf(prefix, sizeof prefix, "%s: ", ex);
-	for (char *line = r.err; line != NULL && *line != '\0';) {
-		char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			lines++;
-			named |= memmem(line, len, b->option, strlen(b->option)) != NULL;
-			reasoned |= memmem(line, len, b->reason, strlen(b->reason)) != NULL;
-		}
-		line = end ? end + 1 : NULL;
-	}
-	if (r.timed_out || r.exit_code != 2 || lines != 1 || !named || !reasoned || r.out[0] != '\0') {
-		tx_dump(b->args[0], &r);
-		fprintf(stderr, "%s on %s with %s ...: expected exit 2, nothing on stdout, and one line "
-			"naming %s and saying '%s'\n", ex, backend, b->args[0], b->option, b->reason);
-	}
-	assert_false(r.timed_out);
-	assert_int_equal(r.exit_code, 2);
-	assert_int_equal(lines, 1);
-	assert_true(named);
-	assert_true(reasoned);
-	assert_string_equal(r.out, "");
-	tx_result_free(&r);
+	tx_expect_usage_error_saying(backend, ex, b->args, b->option, b->reason);
 }
 
 static void refuses_bad_input(void **state)

@@ -371,40 +371,47 @@ void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, in
 	}
 }
 
-void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
-			   const char *option)
+void tx_expect_usage_error_saying(const char *backend, const char *ex, const char *const args[],
+				  const char *option, const char *reason)
 {
 	struct tx_result r;
 	char prefix[64], what[512];
-	int ours = 0, named = 0;
+	int ours = 0, named = 0, reasoned = reason == NULL;
 	size_t u = 0;
 
 	tx_launch(&r, backend, ex, strcmp(backend, "mpi") == 0 ? 2 : 0, args);
 	u += (size_t)snprintf(what + u, sizeof what - u, "%s on %s with", ex, backend);
 	for (int i = 0; args[i] != NULL && u < sizeof what - 64; i++)
-		u += (size_t)snprintf(what + u, sizeof what - u, " '%s'", args[i]);
+		u += (size_t)snprintf(what + u, sizeof what - u, " '%.40s'", args[i]);
 	snprintf(prefix, sizeof prefix, "%s: ", ex);
 	for (char *line = r.err; line != NULL && *line != '\0';) {
 		char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
 		if (strncmp(line, prefix, strlen(prefix)) == 0) {
 			ours++;
-			if (memmem(line, len, option, strlen(option)) != NULL)
-				named = 1;
+			named |= memmem(line, len, option, strlen(option)) != NULL;
+			reasoned |= reason != NULL && memmem(line, len, reason, strlen(reason)) != NULL;
 		}
 		line = end ? end + 1 : NULL;
 	}
-	if (r.timed_out || r.exit_code != 2 || ours != 1 || !named) {
+	if (r.timed_out || r.exit_code != 2 || ours != 1 || !named || !reasoned || r.out[0] != '\0') {
 		tx_dump(what, &r);
-		fprintf(stderr, "%s: expected exit 2 and one line '%s...' naming %s\n", what, prefix,
-			option);
+		fprintf(stderr, "%s: expected exit 2, nothing on stdout, and one line '%s...' naming %s%s%s\n",
+			what, prefix, option, reason ? " and saying " : "", reason ? reason : "");
 	}
 	assert_false(r.timed_out);
 	assert_int_equal(r.exit_code, 2);
 	assert_int_equal(ours, 1);
 	assert_true(named);
-	assert_true(r.out == NULL || strstr(r.out, "verdict") == NULL); /* nothing was run */
+	assert_true(reasoned);
+	assert_string_equal(r.out, ""); /* nothing was run or printed */
 	tx_result_free(&r);
+}
+
+void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
+			   const char *option)
+{
+	tx_expect_usage_error_saying(backend, ex, args, option, NULL);
 }
 
 double tx_note(const char *note, const char *key)

@@ -61,10 +61,14 @@ void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, in
 		       const char *const args[], const char *verdicts, int min_rows);
 
 /* Runs `ex` on `backend` with bad `args`; asserts exit 2 within the timeout (MPI: all
- * ranks leave), and exactly one line of the program's on stderr ("<ex>: ...") that
- * names `option`. (mpirun adds its own note about the non-zero exit; that is mpirun's.) */
+ * ranks leave), nothing on stdout, and exactly one line of the program's on stderr
+ * ("<ex>: ...") that names `option`. (mpirun adds its own note about the non-zero exit; that is mpirun's.) */
 void tx_expect_usage_error(const char *backend, const char *ex, const char *const args[],
 			   const char *option);
+/* The same, and the line also says `reason` (so a long value never pushes it out); in
+ * both, nothing may be on stdout. */
+void tx_expect_usage_error_saying(const char *backend, const char *ex, const char *const args[],
+				  const char *option, const char *reason);
 
 /* A table of bad command lines, each with the option its message must name. */
 struct tx_bad {
