@@ -61,6 +61,7 @@ void errors_sandbox(void (*fn)(void *), void *arg, const struct errors_task *tas
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+	hx_runtime_forget((int)pid); /* it left through _exit or a crash */
 	/* the crash the variant causes is SIGSEGV; any other signal came from outside (a
 	 * SIGKILL, say): a fault, exit 3, not a result of the exercise */
 	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGSEGV)

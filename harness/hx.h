@@ -345,4 +345,8 @@ void hx_omp_team_check_at(const char *file, int line, int want);
  * /proc/<which>/stat, `which` being "1234" or "self/task/5678"; 0 when it is gone. */
 char hx_proc_state(const char *which, int *ppid);
 
+/* Removes what an OpenMP runtime left in /dev/shm for process `pid` when it ended
+ * without its exit handlers (_exit, a signal): LLVM's libomp registration object. */
+void hx_runtime_forget(int pid);
+
 #endif

@@ -58,20 +58,25 @@ void hx_fault_claim(void)
 
 _Noreturn void hx_exit_now(int code)
 {
-	char name[64];
-
 	/* stdout may hold records not yet written; a thread stuck inside stdio holds its
 	 * lock, and then flushing would hang: try, never wait */
 	if (ftrylockfile(stdout) == 0) {
 		fflush_unlocked(stdout);
 		funlockfile(stdout);
 	}
-	/* LLVM's OpenMP runtime (clang builds) registers itself in a shared-memory object
-	 * named after the process and removes it in its exit handler, which _exit skips:
-	 * remove it here (nothing happens when there is none: GCC's runtime, no OpenMP) */
-	snprintf(name, sizeof name, "/__KMP_REGISTERED_LIB_%d_%d", (int)getpid(), (int)getuid());
-	(void)shm_unlink(name);
+	hx_runtime_forget((int)getpid());
 	_exit(code);
+}
+
+/* LLVM's OpenMP runtime (clang builds) registers each process that uses it in a
+ * shared-memory object named after the process, and removes it in its exit handler,
+ * which _exit and a fatal signal skip: removed here for `pid` (nothing happens when there
+ * is none: GCC's runtime, no OpenMP). */
+void hx_runtime_forget(int pid)
+{
+	char name[64];
+	snprintf(name, sizeof name, "/__KMP_REGISTERED_LIB_%d_%d", pid, (int)getuid());
+	(void)shm_unlink(name);
 }
 
 /* ---- the case being run ----------------------------------------------------------- */
