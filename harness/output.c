@@ -1,7 +1,7 @@
 /* output.c: records (human table, CSV, JSON lines) and their provenance.
  *
  * One record per case and phase. The CSV columns and the JSON keys are the same, in
- * the same order (documented in README.md, "Records"); free-text fields come last so
+ * the same order (documented in docs/records.md); free-text fields come last so
  * a column tool can cut the numeric ones without parsing quotes. */
 #include "hx.h"
 
