@@ -199,22 +199,26 @@ int hx_backend_enter(int workers)
 	return in;
 }
 
-void hx_backend_leave(void)
+void hx_mpi_sleeping_barrier(MPI_Comm comm)
 {
 	MPI_Request req;
 	int done = 0;
 
-	if (case_comm != MPI_COMM_NULL)
-		HX_CHECK_MPI(MPI_Comm_free(&case_comm));
-	/* Everybody meets here. Ranks that sat the case out arrive first and wait with a
-	 * sleep between tests instead of MPI's busy poll. */
-	HX_CHECK_MPI(MPI_Ibarrier(MPI_COMM_WORLD, &req));
+	HX_CHECK_MPI(MPI_Ibarrier(comm, &req));
 	for (;;) {
 		HX_CHECK_MPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
 		if (done)
 			break;
 		hx_sleep_ns(200000);
 	}
+}
+
+void hx_backend_leave(void)
+{
+	if (case_comm != MPI_COMM_NULL)
+		HX_CHECK_MPI(MPI_Comm_free(&case_comm));
+	/* Everybody meets here. Ranks that sat the case out arrive first, and sleep. */
+	hx_mpi_sleeping_barrier(MPI_COMM_WORLD);
 }
 
 int hx_backend_case_worst(int v)

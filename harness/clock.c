@@ -1,4 +1,5 @@
-/* clock.c: the harness's only clock, CLOCK_MONOTONIC wall time in nanoseconds. */
+/* clock.c: the harness's only clock, CLOCK_MONOTONIC wall time in nanoseconds, and
+ * what is built on it: deadlines for bounded waits, stamps, a serial timer. */
 #include "hx.h"
 
 #include <errno.h>
@@ -25,4 +26,26 @@ void hx_sleep_ns(uint64_t ns)
 		if (errno != EINTR)
 			hx_die_errno(__FILE__, __LINE__, "nanosleep", errno);
 	}
+}
+
+uint64_t hx_deadline(uint64_t ns)
+{
+	return hx_now_ns() + ns;
+}
+
+int hx_expired(uint64_t deadline)
+{
+	return hx_now_ns() > deadline;
+}
+
+uint64_t hx_stamp_ns(void)
+{
+	return hx_now_ns();
+}
+
+double hx_time(void (*fn)(void *arg), void *arg)
+{
+	double t0 = hx_now();
+	fn(arg);
+	return hx_now() - t0;
 }

@@ -34,6 +34,17 @@ uint64_t hx_now_ns(void);
 double hx_now(void); /* seconds */
 /* Busy-free sleep for `ns` nanoseconds (restarts after signals). */
 void hx_sleep_ns(uint64_t ns);
+/* Bounded waits (a give-up time, not a measurement): the moment `ns` from now, and
+ * whether it has passed. */
+uint64_t hx_deadline(uint64_t ns);
+int hx_expired(uint64_t deadline);
+/* A timestamp for a figure of the exercise's own that is not its timed region (an
+ * item's time in a queue, a message's round trip): nanoseconds, monotonic. The timed
+ * region itself is stamped by the team helpers (posix/team.h, openmp/team.h,
+ * mpi/team.h) and by hx_time. */
+uint64_t hx_stamp_ns(void);
+/* Seconds that fn(arg) takes on the calling thread: a serial region, timed. */
+double hx_time(void (*fn)(void *arg), void *arg);
 
 /* ---- statistics ------------------------------------------------------------- */
 struct hx_stats {
@@ -47,6 +58,10 @@ struct hx_stats {
 int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st);
 /* Two-sided 95% Student t quantile for `df` degrees of freedom (df >= 1). */
 double hx_t95(size_t df);
+/* The q-quantile (0 <= q <= 1; linear interpolation between closest ranks, "R-7")
+ * and the median of n samples, which are not modified; NAN when n is 0. */
+double hx_quantile(const double *samples, size_t n, double q);
+double hx_median(const double *samples, size_t n);
 
 /* ---- options ------------------------------------------------------------------ */
 #define HX_MAX_LIST 32      /* values in a list option (-w 1,2,4,...) */

@@ -10,6 +10,11 @@
  * Valid between hx_backend_enter and hx_backend_leave, on the ranks that take part. */
 MPI_Comm hx_mpi_comm(void);
 
+/* MPI_Barrier on `comm` for a rank that has nothing to do meanwhile: it waits with a
+ * sleep between tests instead of MPI's busy poll, so it leaves the cores to the ranks
+ * that work (200 us late at most). */
+void hx_mpi_sleeping_barrier(MPI_Comm comm);
+
 /* MPI calls return an error code (MPI_ERRORS_RETURN is set on every communicator the
  * harness makes); a failure prints file:line, the call and MPI's reason, then
  * MPI_Abort ends every rank. */

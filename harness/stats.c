@@ -84,3 +84,21 @@ int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
 	free(s);
 	return 0;
 }
+
+double hx_quantile(const double *samples, size_t n, double q)
+{
+	double *s, v;
+	if (n == 0)
+		return NAN;
+	s = hx_alloc(n * sizeof *s);
+	memcpy(s, samples, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_double);
+	v = quantile(s, n, q < 0 ? 0 : q > 1 ? 1 : q);
+	free(s);
+	return v;
+}
+
+double hx_median(const double *samples, size_t n)
+{
+	return hx_quantile(samples, n, 0.5);
+}

@@ -1,57 +1,55 @@
-/* race.c: `race` on OpenMP threads. One parallel region; the counter is shared (the
- * default for a variable declared outside the region), each thread's step private.
- * lock: a critical section; atomic: `omp atomic`; local: a reduction clause, which is
- * the OpenMP way of "sum privately, combine once".
+/* race.c: `race` on OpenMP threads. The counter is shared (every thread reaches it
+ * through the pointer), each thread's step private (a local of the body).
+ * lock: a critical section; atomic: `omp atomic`; local: each thread sums into a
+ * local variable, private by construction, and adds it to the counter once.
+ * openmp/team.c runs the body on W threads and times it.
  * Run: OMP_NUM_THREADS=2 build/openmp/race --variant atomic -n 1000000 */
 #include "race.h"
 
-#include "hx.h"
+#include "team.h"
 
-#include <omp.h>
+#include <stddef.h>
+
+struct shared {
+	const struct race_args *a;
+	long counter;
+};
+
+static void body(int tid, void *arg)
+{
+	struct shared *sh = arg;
+	const struct race_args *a = sh->a;
+	long step = race_step(tid), sum = 0;
+
+	switch (a->variant) {
+	case RACE_NONE:
+		for (long i = 0; i < a->iters; i++)
+			race_update_plain(&sh->counter, step);
+		break;
+	case RACE_LOCK:
+		for (long i = 0; i < a->iters; i++) {
+#pragma omp critical(race_counter)
+			race_update_plain(&sh->counter, step);
+		}
+		break;
+	case RACE_ATOMIC:
+		for (long i = 0; i < a->iters; i++) {
+#pragma omp atomic
+			sh->counter += step;
+		}
+		break;
+	case RACE_LOCAL: /* sum is this thread's own: one combine at the end */
+		for (long i = 0; i < a->iters; i++)
+			race_update_plain(&sum, step);
+#pragma omp atomic
+		sh->counter += sum;
+		break;
+	}
+}
 
 long race_run(const struct race_args *a, double *seconds)
 {
-	long counter = a->start, sum = 0;
-	double t0 = 0, t1 = 0;
-
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, counter, t0, t1) reduction(+ : sum)
-	{
-		long step = race_step(omp_get_thread_num());
-
-		hx_omp_team_check(a->workers);
-		/* the clock starts when every thread is in the region, and nobody starts
-		 * work before it does (the barrier closing `single`) */
-#pragma omp single
-		t0 = hx_now();
-
-		switch (a->variant) {
-		case RACE_NONE:
-			for (long i = 0; i < a->iters; i++)
-				race_update_plain(&counter, step);
-			break;
-		case RACE_LOCK:
-			for (long i = 0; i < a->iters; i++) {
-#pragma omp critical(race_counter)
-				race_update_plain(&counter, step);
-			}
-			break;
-		case RACE_ATOMIC:
-			for (long i = 0; i < a->iters; i++) {
-#pragma omp atomic
-				counter += step;
-			}
-			break;
-		case RACE_LOCAL: /* sum is private to each thread, combined at the region's end */
-			for (long i = 0; i < a->iters; i++)
-				race_update_plain(&sum, step);
-			break;
-		}
-#pragma omp barrier
-#pragma omp single nowait
-		t1 = hx_now();
-	}
-	/* the reduction combined every thread's sum at the end of the region */
-	counter += sum;
-	*seconds = t1 - t0;
-	return counter;
+	struct shared sh = { a, a->start };
+	*seconds = om_team_run(a->workers, body, &sh, NULL);
+	return sh.counter;
 }

@@ -170,6 +170,34 @@ static void tukey_fences(void **state)
 	assert_int_equal(st.outliers, 1);
 }
 
+/* hx_median and hx_quantile: the same R-7 rule as the statistics, the samples left as
+ * they were, NAN for none */
+static void median_and_quantile(void **state)
+{
+	const double s[] = { 10, 1, 7, 3, 100, 4 }; /* sorted: 1 3 4 7 10 100 */
+	(void)state;
+	assert_near(hx_median(s, 6), 5.5, 1e-12);
+	assert_near(hx_median(s, 5), 7, 0); /* 1 3 7 10 100 */
+	assert_near(hx_quantile(s, 6, 0), 1, 0);
+	assert_near(hx_quantile(s, 6, 1), 100, 0);
+	assert_near(hx_quantile(s, 6, 0.25), 3.25, 1e-12); /* pos 1.25: 3 + 0.25 * (4 - 3) */
+	assert_near(s[0], 10, 0);
+	assert_true(isnan(hx_median(s, 0)));
+}
+
+/* hx_deadline / hx_expired and hx_time */
+static void sleep_a_while(void *arg) { hx_sleep_ns(*(const uint64_t *)arg); }
+static void deadlines_and_timer(void **state)
+{
+	uint64_t ns = 2000000, d = hx_deadline(1000000000u);
+	double t;
+	(void)state;
+	assert_false(hx_expired(d));
+	assert_true(hx_expired(hx_deadline(0) - 1));
+	t = hx_time(sleep_a_while, &ns);
+	assert_true(t >= 0.002 && t < 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,7 +206,8 @@ int main(void)
 		cmocka_unit_test(outlier),       cmocka_unit_test(student_t),
 		cmocka_unit_test(clock_is_monotonic), cmocka_unit_test(student_t_table),
 		cmocka_unit_test(interval_at_df_35), cmocka_unit_test(even_count_median_unsorted),
-		cmocka_unit_test(tukey_fences),
+		cmocka_unit_test(tukey_fences), cmocka_unit_test(median_and_quantile),
+		cmocka_unit_test(deadlines_and_timer),
 	};
 	return cmocka_run_group_tests_name("harness statistics", tests, NULL, NULL);
 }

@@ -1,0 +1,29 @@
+/* team.h: run a worker body on exactly W OpenMP threads, and time it. The OpenMP
+ * exercises use it so that their files hold only what each thread does and how the
+ * threads share: the parallel region, the team check and the clock live here.
+ *
+ * One `#pragma omp parallel num_threads(W)` region (team.c, 40 lines): every thread
+ * checks the team (fewer than W threads, from OMP_DYNAMIC, OMP_THREAD_LIMIT or a
+ * runtime that could not create them, ends the program with exit 3), all meet at a
+ * barrier, one stamps the start, each calls body(tid, arg), all meet again, one
+ * stamps the end. Inside body, OpenMP's orphaned constructs (`omp for`, `single`,
+ * `critical`, `atomic`, `barrier`, `task`) bind to this team, and a variable declared
+ * in body is private to its thread. */
+#ifndef OM_TEAM_H
+#define OM_TEAM_H
+
+typedef void (*om_body)(int tid, void *arg);
+
+struct om_times {
+	double work;  /* from the moment every thread is in the region to the moment
+		       * the last one has finished its body (a barrier each side) */
+	double outer; /* from before the region is entered (the fork) to after its join:
+		       * work, plus waking (or, the first time, creating) the threads */
+};
+
+/* body(tid, arg) on threads tid = 0..workers-1 of one parallel region; body may be
+ * NULL (an empty region: what entering one costs). Fills *times when not NULL and
+ * returns times->work. */
+double om_team_run(int workers, om_body body, void *arg, struct om_times *times);
+
+#endif
