@@ -16,31 +16,6 @@
 #define HX_VERSION "0.1.0"
 #endif
 
-enum { OPT_SIZE = -100, OPT_WORKERS, OPT_REPS, OPT_WARMUP, OPT_VARIANT, OPT_CSV, OPT_JSON,
-       OPT_QUIET, OPT_SAVE, OPT_WATCHDOG, OPT_HELP, OPT_VERSION };
-
-struct common_opt {
-	int id;
-	char shortname;
-	const char *longname;
-	const char *metavar;
-};
-
-static const struct common_opt common[] = {
-	{ OPT_SIZE, 'n', "size", "N" },
-	{ OPT_WORKERS, 'w', "workers", "LIST" },
-	{ OPT_REPS, 'r', "reps", "N" },
-	{ OPT_WARMUP, 'x', "warmup", "N" },
-	{ OPT_VARIANT, 0, "variant", "LIST" },
-	{ OPT_CSV, 0, "csv", NULL },
-	{ OPT_JSON, 0, "json", NULL },
-	{ OPT_QUIET, 'q', "quiet", NULL },
-	{ OPT_SAVE, 0, "save", "FILE" },
-	{ OPT_WATCHDOG, 0, "watchdog", "SEC" },
-	{ OPT_HELP, 'h', "help", NULL },
-	{ OPT_VERSION, 0, "version", NULL },
-};
-#define NCOMMON (int)(sizeof common / sizeof common[0])
 
 #define REPS_MAX 1000000
 #define WARMUP_MAX 1000000
@@ -293,69 +268,7 @@ static void append(char *out, size_t outlen, size_t *used, const char *fmt, ...)
 		*used += (size_t)n < outlen - *used ? (size_t)n : outlen - *used - 1;
 }
 
-static void help_text(const struct hx_exercise *ex, char *out, size_t outlen)
-{
-	size_t u = 0;
-	int mpi = strcmp(hx_backend_name, "mpi") == 0;
-
-	append(out, outlen, &u, "usage: %s%s [options]\n", mpi ? "mpirun -np N " : "", ex->name);
-	append(out, outlen, &u, "%s (backend: %s, a worker is a%s %s)\n\n", ex->summary,
-	       hx_backend_name, hx_worker_kind[0] == 'r' ? "n MPI" : "", hx_worker_kind);
-	append(out, outlen, &u, "options:\n");
-	append(out, outlen, &u, "  -n, --size N        %s (default %lld, %lld..%lld)\n", ex->size_name,
-	       ex->size_def, ex->size_min, ex->size_max);
-	if (mpi)
-		append(out, outlen, &u,
-		       "  -w, --workers LIST  ranks per case, e.g. 1,2,4: the first W ranks take\n"
-		       "                      part (default: 1, 2, 4, ... and all ranks)\n");
-	else
-		append(out, outlen, &u,
-		       "  -w, --workers LIST  worker counts to run, e.g. 1,2,4 (1..%d; default:\n"
-		       "                      1, 2, 4, ... up to the online cores)\n",
-		       HX_MAX_WORKERS);
-	append(out, outlen, &u, "  -r, --reps N        timed repetitions (default %d)\n",
-	       ex->reps_def > 0 ? ex->reps_def : 10);
-	append(out, outlen, &u, "  -x, --warmup N      untimed warm-up repetitions (default %d)\n",
-	       ex->warmup_def >= 0 ? ex->warmup_def : 2);
-	append(out, outlen, &u, "      --variant LIST  variants to run, comma-separated, or all (default)\n");
-	append(out, outlen, &u, "      --csv           CSV records (a header, then one line per case)\n");
-	append(out, outlen, &u, "      --json          JSON records (one object per line)\n");
-	append(out, outlen, &u, "  -q, --quiet         records only: no provenance or progress lines\n");
-	append(out, outlen, &u, "      --save FILE     also append the records to FILE: CSV, or JSON lines\n"
-				"                      when FILE ends in .json or .jsonl\n");
-	append(out, outlen, &u, "      --watchdog SEC  a repetition running longer is a hang: the stuck\n"
-				"                      workers are named, exit 3 (default %d, 0: off)\n",
-	       WATCHDOG_DEF);
-	append(out, outlen, &u, "  -h, --help          this help\n");
-	append(out, outlen, &u, "      --version       version and backend\n");
-	for (int i = 0; i < nxopts(ex); i++) {
-		const struct hx_optdef *d = &ex->xopts[i];
-		char left[64];
-		if (d->shortname)
-			snprintf(left, sizeof left, "-%c, --%s %s", d->shortname, d->longname,
-				 d->metavar ? d->metavar : "");
-		else
-			snprintf(left, sizeof left, "    --%s %s", d->longname, d->metavar ? d->metavar : "");
-		append(out, outlen, &u, "  %-18s  %s", left, d->help);
-		if (d->kind == HX_OPT_INT)
-			append(out, outlen, &u, " (default %lld, %lld..%lld)", d->def, d->min, d->max);
-		else if (d->kind == HX_OPT_RANGE)
-			append(out, outlen, &u, " (default %lld:%lld)", d->def, d->def2);
-		else if (d->kind == HX_OPT_CHOICE) {
-			append(out, outlen, &u, " (");
-			for (int k = 0; d->choices[k] != NULL; k++)
-				append(out, outlen, &u, "%s%s", k ? "|" : "", d->choices[k]);
-			append(out, outlen, &u, "; default %s)", d->choices[d->def]);
-		}
-		append(out, outlen, &u, "\n");
-	}
-	append(out, outlen, &u, "\nvariants:\n");
-	for (int i = 0; ex->variants[i].name != NULL; i++)
-		append(out, outlen, &u, "  %-10s %s\n", ex->variants[i].name, ex->variants[i].help);
-	append(out, outlen, &u,
-	       "\nexit status: 0 validated, 1 a result failed validation, 2 bad usage,\n"
-	       "3 a system or library call failed.\n");
-}
+static void help_text(const struct hx_exercise *ex, char *out, size_t outlen);
 
 static void set_defaults(const struct hx_exercise *ex, struct hx_opts *o)
 {
@@ -437,170 +350,329 @@ static int parse_xopt(const struct hx_exercise *ex, int idx, const char *name, c
 	return HX_PARSE_OK;
 }
 
+/* ---- the common options: one table ---------------------------------------------------
+ * Each option: its names, its value's name (NULL: it takes none), its help, and the
+ * function that stores it. */
+struct parse {
+	const struct hx_exercise *ex;
+	struct hx_opts *o;
+	const char *name; /* as a user sees it: "-n/--size" */
+	char *err, *out;
+	size_t errlen, outlen;
+};
+
+static int bad_number(struct parse *p, const char *val, long long min, long long max, long long *v)
+{
+	char why[256];
+	if (parse_number(val, min, max, 0, v, why, sizeof why) == 0)
+		return HX_PARSE_OK;
+	return fail(p->err, p->errlen, p->ex->name, "option %s: %s", p->name, why);
+}
+
+static int set_size(struct parse *p, const char *val)
+{
+	p->o->size_set = 1;
+	return bad_number(p, val, p->ex->size_min, p->ex->size_max, &p->o->size);
+}
+
+static int set_workers(struct parse *p, const char *val)
+{
+	return parse_workers(p->ex, p->name, val, p->o, p->err, p->errlen);
+}
+
+static int set_reps(struct parse *p, const char *val)
+{
+	long long v = 0;
+	int rc = bad_number(p, val, 1, REPS_MAX, &v);
+	p->o->reps = (int)v;
+	return rc;
+}
+
+static int set_warmup(struct parse *p, const char *val)
+{
+	long long v = 0;
+	int rc = bad_number(p, val, 0, WARMUP_MAX, &v);
+	p->o->warmup = (int)v;
+	return rc;
+}
+
+static int set_variant(struct parse *p, const char *val)
+{
+	return parse_variants(p->ex, val, p->o, p->err, p->errlen);
+}
+
+static int set_format(struct parse *p, enum hx_format f)
+{
+	if (p->o->format != HX_FMT_TABLE && p->o->format != f)
+		return fail(p->err, p->errlen, p->ex->name,
+			    "option %s: --%s was given too (one record format at a time)", p->name,
+			    f == HX_FMT_CSV ? "json" : "csv");
+	p->o->format = f;
+	return HX_PARSE_OK;
+}
+static int set_csv(struct parse *p, const char *val) { (void)val; return set_format(p, HX_FMT_CSV); }
+static int set_json(struct parse *p, const char *val) { (void)val; return set_format(p, HX_FMT_JSON); }
+
+static int set_quiet(struct parse *p, const char *val)
+{
+	(void)val;
+	p->o->quiet = 1;
+	return HX_PARSE_OK;
+}
+
+static int set_save(struct parse *p, const char *val)
+{
+	if (*val == '\0' || strlen(val) >= sizeof p->o->save)
+		return fail(p->err, p->errlen, p->ex->name, "option %s: %s file name", p->name,
+			    *val ? "too long a" : "missing");
+	if (p->o->save[0] != '\0')
+		return fail(p->err, p->errlen, p->ex->name,
+			    "option %s: given twice (records go to one file)", p->name);
+	snprintf(p->o->save, sizeof p->o->save, "%s", val);
+	return HX_PARSE_OK;
+}
+
+static int set_watchdog(struct parse *p, const char *val)
+{
+	long long v = 0;
+	int rc = bad_number(p, val, 0, WATCHDOG_MAX, &v);
+	p->o->watchdog_s = (int)v;
+	return rc;
+}
+
+static int set_help(struct parse *p, const char *val)
+{
+	(void)val;
+	help_text(p->ex, p->out, p->outlen);
+	return HX_PARSE_EXIT;
+}
+
+static int set_version(struct parse *p, const char *val)
+{
+	(void)val;
+	snprintf(p->out, p->outlen, "%s (tvp suite) %s, backend %s\n", p->ex->name, HX_VERSION,
+		 hx_backend_name);
+	return HX_PARSE_EXIT;
+}
+
+/* --help's words for an option whose default depends on the exercise or backend */
+static void help_size(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (default %lld, %lld..%lld)", ex->size_name, ex->size_def,
+		 ex->size_min, ex->size_max);
+}
+static void help_workers(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	(void)ex;
+	if (strcmp(hx_backend_name, "mpi") == 0)
+		snprintf(buf, len, "ranks per case, e.g. 1,2,4: the first W ranks take\n"
+			 "part (default: 1, 2, 4, ... and all ranks)");
+	else
+		snprintf(buf, len, "worker counts to run, e.g. 1,2,4 (1..%d; default:\n"
+			 "1, 2, 4, ... up to the online cores)", HX_MAX_WORKERS);
+}
+static void help_reps(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	snprintf(buf, len, "timed repetitions (default %d)", ex->reps_def > 0 ? ex->reps_def : 10);
+}
+static void help_warmup(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	snprintf(buf, len, "untimed warm-up repetitions (default %d)",
+		 ex->warmup_def >= 0 ? ex->warmup_def : 2);
+}
+static void help_watchdog(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	(void)ex;
+	snprintf(buf, len, "a repetition running longer is a hang: the stuck\n"
+		 "workers are named, exit 3 (default %d, 0: off)", WATCHDOG_DEF);
+}
+
+static const struct common_opt {
+	char shortname;
+	const char *longname, *metavar;
+	int (*set)(struct parse *p, const char *val);
+	const char *help; /* "\n" starts a continuation line */
+	void (*help_of)(const struct hx_exercise *ex, char *buf, size_t len); /* or this */
+} common[] = {
+	{ 'n', "size", "N", set_size, NULL, help_size },
+	{ 'w', "workers", "LIST", set_workers, NULL, help_workers },
+	{ 'r', "reps", "N", set_reps, NULL, help_reps },
+	{ 'x', "warmup", "N", set_warmup, NULL, help_warmup },
+	{ 0, "variant", "LIST", set_variant, "variants to run, comma-separated, or all (default)", NULL },
+	{ 0, "csv", NULL, set_csv, "CSV records (a header, then one line per case)", NULL },
+	{ 0, "json", NULL, set_json, "JSON records (one object per line)", NULL },
+	{ 'q', "quiet", NULL, set_quiet, "records only: no provenance or progress lines", NULL },
+	{ 0, "save", "FILE", set_save, "also append the records to FILE: CSV, or JSON lines\n"
+					"when FILE ends in .json or .jsonl", NULL },
+	{ 0, "watchdog", "SEC", set_watchdog, NULL, help_watchdog },
+	{ 'h', "help", NULL, set_help, "this help", NULL },
+	{ 0, "version", NULL, set_version, "version and backend", NULL },
+};
+#define NCOMMON (int)(sizeof common / sizeof common[0])
+
+/* One option's line of --help: "  -n, --size N        what it is", continuation lines
+ * (after a newline in `help`) indented under the text. */
+static void help_line(char *out, size_t outlen, size_t *u, char shortname, const char *longname,
+		      const char *metavar, const char *help)
+{
+	char left[64];
+	const char *nl;
+	snprintf(left, sizeof left, "%c%c%s --%s%s%s", shortname ? '-' : ' ',
+		 shortname ? shortname : ' ', shortname ? "," : " ", longname, metavar ? " " : "",
+		 metavar ? metavar : "");
+	append(out, outlen, u, "  %-18s  ", left);
+	while ((nl = strchr(help, '\n')) != NULL) {
+		append(out, outlen, u, "%.*s\n%22s", (int)(nl - help), help, "");
+		help = nl + 1;
+	}
+	append(out, outlen, u, "%s", help);
+}
+
+static void help_text(const struct hx_exercise *ex, char *out, size_t outlen)
+{
+	size_t u = 0;
+	int mpi = strcmp(hx_backend_name, "mpi") == 0;
+
+	append(out, outlen, &u, "usage: %s%s [options]\n", mpi ? "mpirun -np N " : "", ex->name);
+	append(out, outlen, &u, "%s (backend: %s, a worker is a%s %s)\n\n", ex->summary,
+	       hx_backend_name, hx_worker_kind[0] == 'r' ? "n MPI" : "", hx_worker_kind);
+	append(out, outlen, &u, "options:\n");
+	for (int i = 0; i < NCOMMON; i++) {
+		char buf[256];
+		const struct common_opt *c = &common[i];
+		if (c->help_of != NULL)
+			c->help_of(ex, buf, sizeof buf);
+		help_line(out, outlen, &u, c->shortname, c->longname, c->metavar,
+			  c->help_of != NULL ? buf : c->help);
+		append(out, outlen, &u, "\n");
+	}
+	for (int i = 0; i < nxopts(ex); i++) {
+		const struct hx_optdef *d = &ex->xopts[i];
+		help_line(out, outlen, &u, d->shortname, d->longname, d->metavar, d->help);
+		if (d->kind == HX_OPT_INT)
+			append(out, outlen, &u, " (default %lld, %lld..%lld)", d->def, d->min, d->max);
+		else if (d->kind == HX_OPT_RANGE)
+			append(out, outlen, &u, " (default %lld:%lld)", d->def, d->def2);
+		else if (d->kind == HX_OPT_CHOICE) {
+			append(out, outlen, &u, " (");
+			for (int k = 0; d->choices[k] != NULL; k++)
+				append(out, outlen, &u, "%s%s", k ? "|" : "", d->choices[k]);
+			append(out, outlen, &u, "; default %s)", d->choices[d->def]);
+		}
+		append(out, outlen, &u, "\n");
+	}
+	append(out, outlen, &u, "\nvariants:\n");
+	for (int i = 0; ex->variants[i].name != NULL; i++)
+		append(out, outlen, &u, "  %-10s %s\n", ex->variants[i].name, ex->variants[i].help);
+	append(out, outlen, &u,
+	       "\nexit status: 0 validated, 1 a result failed validation, 2 bad usage,\n"
+	       "3 a system or library call failed.\n");
+}
+
+/* Does `arg` name the option (shortname, longname)? "--long" and "--long=V", "-s" and
+ * "-sV"; *val is set to an attached value. */
+static int names(const char *arg, char shortname, const char *longname, const char **val)
+{
+	if (arg[1] == '-') {
+		const char *eq = strchr(arg + 2, '=');
+		size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		if (strlen(longname) != n || strncmp(longname, arg + 2, n) != 0)
+			return 0;
+		*val = eq ? eq + 1 : NULL;
+		return 1;
+	}
+	if (shortname == 0 || arg[1] != shortname)
+		return 0;
+	*val = arg[2] != '\0' ? arg + 2 : NULL;
+	return 1;
+}
+
+/* Finds what `arg` names: a common option (*c) or the exercise's option *x; fills
+ * p->name and *val. Returns 0 when it names none. */
+static int lookup(struct parse *p, const char *arg, const struct common_opt **c, int *x,
+		  const char **val, char *name, size_t namelen)
+{
+	*c = NULL;
+	*x = -1;
+	for (int k = 0; k < NCOMMON; k++)
+		if (names(arg, common[k].shortname, common[k].longname, val)) {
+			*c = &common[k];
+			optname(name, namelen, common[k].shortname, common[k].longname);
+			return 1;
+		}
+	for (int k = 0; k < nxopts(p->ex); k++)
+		if (names(arg, p->ex->xopts[k].shortname, p->ex->xopts[k].longname, val)) {
+			*x = k;
+			optname(name, namelen, p->ex->xopts[k].shortname, p->ex->xopts[k].longname);
+			return 1;
+		}
+	return 0;
+}
+
+/* An option that names nothing: "unknown option '--foo'" (a long one shown without its
+ * value, cut to fit) */
+static int unknown(struct parse *p, const char *arg)
+{
+	char buf[SHOWN_MAX + 1], sbuf[SHOWN_MAX + 1];
+	size_t n = arg[1] == '-' && strchr(arg, '=') ? (size_t)(strchr(arg, '=') - arg) : strlen(arg);
+	snprintf(buf, sizeof buf, "%.*s", (int)(n < SHOWN_MAX ? n : SHOWN_MAX), arg);
+	if (n > SHOWN_MAX)
+		snprintf(buf, sizeof buf, "%.*s...", SHOWN_MAX - 3, arg);
+	return fail(p->err, p->errlen, p->ex->name, "unknown option '%s' (try --help)",
+		    shown(buf, sbuf, sizeof sbuf));
+}
+
+/* One option at argv[*i] (its value may be the next word: *i moves past it). */
+static int parse_one(struct parse *p, int argc, char *const argv[], int *i)
+{
+	const char *arg = argv[*i], *val = NULL;
+	const struct common_opt *c;
+	char name[64], sbuf[SHOWN_MAX + 1];
+	int x, takes_value;
+
+	if (arg[0] != '-' || arg[1] == '\0')
+		return fail(p->err, p->errlen, p->ex->name, "unexpected argument '%s' (try --help)",
+			    shown(arg, sbuf, sizeof sbuf));
+	if (!lookup(p, arg, &c, &x, &val, name, sizeof name))
+		return unknown(p, arg);
+	p->name = name;
+	takes_value = c != NULL ? c->metavar != NULL : p->ex->xopts[x].kind != HX_OPT_FLAG;
+	if (takes_value && val == NULL) {
+		if (*i + 1 >= argc)
+			return fail(p->err, p->errlen, p->ex->name, "option %s: missing value", name);
+		val = argv[++*i];
+	} else if (!takes_value && val != NULL) {
+		return fail(p->err, p->errlen, p->ex->name, "option %s takes no value (got '%s')",
+			    name, shown(val, sbuf, sizeof sbuf));
+	}
+	return c != NULL ? c->set(p, val) : parse_xopt(p->ex, x, name, val, p->o, p->err, p->errlen);
+}
+
 int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct hx_opts *o,
 	     char *err, size_t errlen, char *out, size_t outlen)
 {
-	int nx = nxopts(ex);
+	struct parse p = { ex, o, "", err, out, errlen, outlen };
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (out && outlen)
 		out[0] = '\0';
 	set_defaults(ex, o);
-	if (nx > HX_MAX_XOPTS)
+	if (nxopts(ex) > HX_MAX_XOPTS)
 		return fail(err, errlen, ex->name, "too many exercise options (internal)");
-
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL, *eq = NULL;
-		char name[64], why[256], sbuf[SHOWN_MAX + 1];
-		int id = 0, xidx = -1, needs_value;
-		long long v;
-
-		if (strcmp(arg, "--") == 0) { /* the end of the options: nothing may follow */
+		int rc;
+		if (strcmp(argv[i], "--") == 0) { /* the end of the options: nothing may follow */
+			char sbuf[SHOWN_MAX + 1];
 			if (i + 1 < argc)
 				return fail(err, errlen, ex->name,
 					    "unexpected argument '%s' after -- (try --help)",
 					    shown(argv[i + 1], sbuf, sizeof sbuf));
 			break;
 		}
-		if (arg[0] != '-' || arg[1] == '\0')
-			return fail(err, errlen, ex->name, "unexpected argument '%s' (try --help)",
-				    shown(arg, sbuf, sizeof sbuf));
-
-		if (arg[1] == '-') { /* --long or --long=value */
-			const char *lname = arg + 2;
-			size_t n;
-			eq = strchr(lname, '=');
-			n = eq ? (size_t)(eq - lname) : strlen(lname);
-			for (int k = 0; k < NCOMMON && !id; k++)
-				if (strlen(common[k].longname) == n &&
-				    strncmp(common[k].longname, lname, n) == 0) {
-					id = common[k].id;
-					optname(name, sizeof name, common[k].shortname,
-						common[k].longname);
-				}
-			for (int k = 0; k < nx && !id; k++)
-				if (strlen(ex->xopts[k].longname) == n &&
-				    strncmp(ex->xopts[k].longname, lname, n) == 0) {
-					id = 1;
-					xidx = k;
-					optname(name, sizeof name, ex->xopts[k].shortname,
-						ex->xopts[k].longname);
-				}
-			if (!id)
-				return fail(err, errlen, ex->name, "unknown option '%.*s%s' (try --help)",
-					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)) > SHOWN_MAX ?
-						    SHOWN_MAX - 3 : (int)(eq ? (size_t)(eq - arg) : strlen(arg)),
-					    arg,
-					    (int)(eq ? (size_t)(eq - arg) : strlen(arg)) > SHOWN_MAX ? "..." : "");
-			if (eq)
-				val = eq + 1;
-		} else { /* -x, -xVALUE or -x VALUE */
-			for (int k = 0; k < NCOMMON && !id; k++)
-				if (common[k].shortname == arg[1]) {
-					id = common[k].id;
-					optname(name, sizeof name, common[k].shortname,
-						common[k].longname);
-				}
-			for (int k = 0; k < nx && !id; k++)
-				if (ex->xopts[k].shortname == arg[1]) {
-					id = 1;
-					xidx = k;
-					optname(name, sizeof name, ex->xopts[k].shortname,
-						ex->xopts[k].longname);
-				}
-			if (!id)
-				return fail(err, errlen, ex->name, "unknown option '%s' (try --help)",
-					    shown(arg, sbuf, sizeof sbuf));
-			if (arg[2] != '\0')
-				val = arg + 2;
-		}
-
-		needs_value = xidx >= 0 ? ex->xopts[xidx].kind != HX_OPT_FLAG
-					: (id == OPT_SIZE || id == OPT_WORKERS || id == OPT_REPS ||
-					   id == OPT_WARMUP || id == OPT_VARIANT || id == OPT_SAVE ||
-					   id == OPT_WATCHDOG);
-		if (needs_value && val == NULL) {
-			if (i + 1 >= argc)
-				return fail(err, errlen, ex->name, "option %s: missing value", name);
-			val = argv[++i];
-		} else if (!needs_value && val != NULL) {
-			return fail(err, errlen, ex->name, "option %s takes no value (got '%s')", name,
-				    shown(val, sbuf, sizeof sbuf));
-		}
-
-		if (xidx >= 0) {
-			int rc = parse_xopt(ex, xidx, name, val, o, err, errlen);
-			if (rc != HX_PARSE_OK)
-				return rc;
-			continue;
-		}
-		switch (id) {
-		case OPT_SIZE:
-			if (parse_number(val, ex->size_min, ex->size_max, 0, &v, why, sizeof why) != 0)
-				return fail(err, errlen, ex->name, "option %s: %s", name, why);
-			o->size = v;
-			o->size_set = 1;
-			break;
-		case OPT_WORKERS: {
-			int rc = parse_workers(ex, name, val, o, err, errlen);
-			if (rc != HX_PARSE_OK)
-				return rc;
-			break;
-		}
-		case OPT_REPS:
-			if (parse_number(val, 1, REPS_MAX, 0, &v, why, sizeof why) != 0)
-				return fail(err, errlen, ex->name, "option %s: %s", name, why);
-			o->reps = (int)v;
-			break;
-		case OPT_WARMUP:
-			if (parse_number(val, 0, WARMUP_MAX, 0, &v, why, sizeof why) != 0)
-				return fail(err, errlen, ex->name, "option %s: %s", name, why);
-			o->warmup = (int)v;
-			break;
-		case OPT_VARIANT: {
-			int rc = parse_variants(ex, val, o, err, errlen);
-			if (rc != HX_PARSE_OK)
-				return rc;
-			break;
-		}
-		case OPT_CSV:
-		case OPT_JSON: {
-			enum hx_format f = id == OPT_CSV ? HX_FMT_CSV : HX_FMT_JSON;
-			if (o->format != HX_FMT_TABLE && o->format != f)
-				return fail(err, errlen, ex->name,
-					    "option %s: --%s was given too (one record format at a time)",
-					    name, f == HX_FMT_CSV ? "json" : "csv");
-			o->format = f;
-			break;
-		}
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case OPT_SAVE:
-			if (*val == '\0' || strlen(val) >= sizeof o->save)
-				return fail(err, errlen, ex->name, "option %s: %s file name", name,
-					    *val ? "too long a" : "missing");
-			if (o->save[0] != '\0')
-				return fail(err, errlen, ex->name,
-					    "option %s: given twice (records go to one file)", name);
-			snprintf(o->save, sizeof o->save, "%s", val);
-			break;
-		case OPT_WATCHDOG:
-			if (parse_number(val, 0, WATCHDOG_MAX, 0, &v, why, sizeof why) != 0)
-				return fail(err, errlen, ex->name, "option %s: %s", name, why);
-			o->watchdog_s = (int)v;
-			break;
-		case OPT_HELP:
-			help_text(ex, out, outlen);
-			return HX_PARSE_EXIT;
-		case OPT_VERSION:
-			snprintf(out, outlen, "%s (tvp suite) %s, backend %s\n", ex->name, HX_VERSION,
-				 hx_backend_name);
-			return HX_PARSE_EXIT;
-		default:
-			return fail(err, errlen, ex->name, "option %s: not handled (internal)", name);
-		}
+		rc = parse_one(&p, argc, argv, &i);
+		if (rc != HX_PARSE_OK)
+			return rc;
 	}
 	if (ex->check_opts != NULL) {
 		char why[256] = "";

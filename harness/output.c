@@ -172,14 +172,6 @@ int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
 }
 
 /* ---- records ----------------------------------------------------------------------- */
-static const char *const columns[] = {
-	"exercise", "backend", "variant", "workers", "size", "phase", "reps", "warmup",
-	"min_s", "median_s", "mean_s", "max_s", "sd_s", "ci95_lo_s", "ci95_hi_s", "outliers",
-	"ops", "op", "ns_per_op", "ops_per_s", "verdict", "note",
-	"host", "cores", "affinity", "compiler", "mpi", "openmp", "git", "time_utc", "command",
-};
-#define NCOLUMNS (sizeof columns / sizeof columns[0])
-
 /* seconds for a human: 3 significant digits in the unit that fits */
 static void human_time(char *out, size_t len, double s)
 {
@@ -195,19 +187,207 @@ static void human_time(char *out, size_t len, double s)
 		snprintf(out, len, "%.3g s", s);
 }
 
+/* What a column is computed from: the record, the provenance, and the derived figures. */
+struct row {
+	const struct hx_record *r;
+	const struct hx_provenance *p;
+	int measured;          /* there are timed samples (not n/a) */
+	double per_op, rate;   /* ns per op and ops per second, NAN when none */
+};
+
+/* One value: text (`str`), or a number written into `num`; a number that does not
+ * exist is "" (CSV: an empty field; JSON: null). */
+struct cell {
+	const char *str;
+	char num[64];
+};
+
+static void num(struct cell *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void num(struct cell *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->num, sizeof c->num, fmt, ap);
+	va_end(ap);
+}
+
+static void stat_cell(const struct row *w, struct cell *c, double v)
+{
+	if (w->measured)
+		num(c, "%.9g", v);
+}
+
+/* a derived figure: empty when it does not exist */
+static void figure(struct cell *c, double v)
+{
+	if (isfinite(v))
+		num(c, "%.6g", v);
+}
+
+/* A getter for each column: `x` is the row, `c` the cell to fill. */
+#define TEXT(name, expr) \
+	static void get_##name(const struct row *x, struct cell *c) { c->str = (expr); }
+#define NUMBER(name, fmt, expr) \
+	static void get_##name(const struct row *x, struct cell *c) { num(c, fmt, expr); }
+#define STAT(name) \
+	static void get_##name(const struct row *x, struct cell *c) { stat_cell(x, c, x->r->st.name); }
+TEXT(exercise, x->r->exercise)
+TEXT(backend, x->r->backend)
+TEXT(variant, x->r->variant)
+NUMBER(workers, "%d", x->r->workers)
+NUMBER(size, "%lld", x->r->size)
+TEXT(phase, x->r->phase)
+NUMBER(reps, "%zu", x->r->st.n)
+NUMBER(warmup, "%d", x->r->warmup)
+STAT(min)
+STAT(median)
+STAT(mean)
+STAT(max)
+STAT(sd)
+STAT(ci95_lo)
+STAT(ci95_hi)
+NUMBER(outliers, "%d", x->r->st.outliers)
+NUMBER(ops, "%.15g", x->r->ops)
+TEXT(op, x->r->op_name ? x->r->op_name : "op")
+TEXT(verdict, hx_verdict_name(x->r->verdict))
+TEXT(note, x->r->note ? x->r->note : "")
+TEXT(host, x->p->host)
+NUMBER(cores, "%d", x->p->cores)
+TEXT(affinity, x->p->affinity)
+TEXT(compiler, x->p->compiler)
+TEXT(mpi, x->p->mpi)
+TEXT(openmp, x->p->openmp)
+TEXT(git, x->p->git)
+TEXT(time_utc, x->p->time_utc)
+TEXT(command, x->p->command)
+#undef TEXT
+#undef NUMBER
+#undef STAT
+static void get_ns_per_op(const struct row *x, struct cell *c) { figure(c, x->per_op); }
+static void get_ops_per_s(const struct row *x, struct cell *c) { figure(c, x->rate); }
+
+/* The human table's own renderings of the timing columns */
+static void show_time(struct cell *c, int measured, double s)
+{
+	human_time(c->num, sizeof c->num, measured ? s : NAN);
+	c->str = c->num;
+}
+static void show_median(const struct row *x, struct cell *c) { show_time(c, x->measured, x->r->st.median); }
+static void show_min(const struct row *x, struct cell *c) { show_time(c, x->measured, x->r->st.min); }
+static void show_ci95(const struct row *x, struct cell *c)
+{
+	const struct hx_stats *st = &x->r->st;
+	if (x->measured && st->n > 1 && st->mean > 0)
+		num(c, "+-%.1f%%", 100.0 * (st->ci95_hi - st->mean) / st->mean);
+	else
+		num(c, "-");
+	c->str = c->num;
+}
+static void show_per_op(const struct row *x, struct cell *c)
+{
+	char t[24];
+	c->str = c->num;
+	if (!isfinite(x->per_op)) {
+		num(c, "-");
+		return;
+	}
+	human_time(t, sizeof t, x->per_op * 1e-9);
+	num(c, "%s/%s", t, x->r->op_name ? x->r->op_name : "op");
+}
+
+/* Every column, in the records' order: its CSV header and JSON key (NULL: shown to a
+ * human only), how its value is got, and its place in the human table: position
+ * (1, 2, ...; 0: not there), heading, width (negative: aligned left), the space before
+ * it, and a rendering of its own for a human (NULL: the value as it is). */
+struct column {
+	const char *key;
+	void (*get)(const struct row *, struct cell *);
+	int pos;
+	const char *heading;
+	int width;
+	const char *gap;
+	void (*show)(const struct row *, struct cell *);
+};
+
+static const struct column columns[] = {
+	{ "exercise", get_exercise, 0, NULL, 0, NULL, NULL },
+	{ "backend", get_backend, 0, NULL, 0, NULL, NULL },
+	{ "variant", get_variant, 1, "variant", -10, "", NULL },
+	{ "workers", get_workers, 2, "workers", 7, " ", NULL },
+	{ "size", get_size, 3, "size", 11, " ", NULL },
+	{ "phase", get_phase, 4, "phase", -9, " ", NULL },
+	{ "reps", get_reps, 0, NULL, 0, NULL, NULL },
+	{ "warmup", get_warmup, 0, NULL, 0, NULL, NULL },
+	{ "min_s", get_min, 6, "min", 10, " ", show_min },
+	{ "median_s", get_median, 5, "median", 10, " ", show_median },
+	{ "mean_s", get_mean, 0, NULL, 0, NULL, NULL },
+	{ "max_s", get_max, 0, NULL, 0, NULL, NULL },
+	{ "sd_s", get_sd, 0, NULL, 0, NULL, NULL },
+	{ "ci95_lo_s", get_ci95_lo, 0, NULL, 0, NULL, NULL },
+	{ "ci95_hi_s", get_ci95_hi, 0, NULL, 0, NULL, NULL },
+	{ NULL, NULL, 7, "ci95", 8, " ", show_ci95 },
+	{ "outliers", get_outliers, 0, NULL, 0, NULL, NULL },
+	{ "ops", get_ops, 0, NULL, 0, NULL, NULL },
+	{ "op", get_op, 0, NULL, 0, NULL, NULL },
+	{ "ns_per_op", get_ns_per_op, 8, "per op", 12, " ", show_per_op },
+	{ "ops_per_s", get_ops_per_s, 0, NULL, 0, NULL, NULL },
+	{ "verdict", get_verdict, 9, "verdict", -7, "  ", NULL },
+	{ "note", get_note, 10, "note", 0, " ", NULL },
+	{ "host", get_host, 0, NULL, 0, NULL, NULL },
+	{ "cores", get_cores, 0, NULL, 0, NULL, NULL },
+	{ "affinity", get_affinity, 0, NULL, 0, NULL, NULL },
+	{ "compiler", get_compiler, 0, NULL, 0, NULL, NULL },
+	{ "mpi", get_mpi, 0, NULL, 0, NULL, NULL },
+	{ "openmp", get_openmp, 0, NULL, 0, NULL, NULL },
+	{ "git", get_git, 0, NULL, 0, NULL, NULL },
+	{ "time_utc", get_time_utc, 0, NULL, 0, NULL, NULL },
+	{ "command", get_command, 0, NULL, 0, NULL, NULL },
+};
+#define NCOLUMNS (sizeof columns / sizeof columns[0])
+
+/* The column at position `pos` of the human table, or NULL past the last. */
+static const struct column *table_column(int pos)
+{
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		if (columns[i].pos == pos)
+			return &columns[i];
+	return NULL;
+}
+
+/* One line of the human table: the headings (x NULL) or a record's values. */
+static void table_line(struct sb *b, const struct row *x)
+{
+	const struct column *col;
+	for (int pos = 1; (col = table_column(pos)) != NULL; pos++) {
+		struct cell c = { NULL, "" };
+		const char *text = col->heading;
+		if (x != NULL) {
+			(col->show ? col->show : col->get)(x, &c);
+			text = c.str != NULL ? c.str : c.num;
+		}
+		if (col->width == 0)
+			sb_printf(b, "%s%s", col->gap, text);
+		else
+			sb_printf(b, "%s%*s", col->gap, col->width, text);
+	}
+	sb_printf(b, "\n");
+}
+
 int hx_record_header(char *buf, size_t len, enum hx_format f)
 {
 	struct sb b = { buf, len, 0, 0 };
+	const char *sep = "";
 	switch (f) {
 	case HX_FMT_CSV:
 		for (size_t i = 0; i < NCOLUMNS; i++)
-			sb_printf(&b, "%s%s", i ? "," : "", columns[i]);
+			if (columns[i].key != NULL) {
+				sb_printf(&b, "%s%s", sep, columns[i].key);
+				sep = ",";
+			}
 		sb_printf(&b, "\n");
 		break;
 	case HX_FMT_TABLE:
-		sb_printf(&b, "%-10s %7s %11s %-9s %10s %10s %8s %12s  %-7s %s\n", "variant",
-			  "workers", "size", "phase", "median", "min", "ci95", "per op", "verdict",
-			  "note");
+		table_line(&b, NULL);
 		break;
 	case HX_FMT_JSON:
 		break;
@@ -219,92 +399,39 @@ int hx_record_write(char *buf, size_t len, enum hx_format f, const struct hx_rec
 		    const struct hx_provenance *p)
 {
 	struct sb b = { buf, len, 0, 0 };
-	const struct hx_stats *st = &r->st;
-	int measured = r->verdict != HX_NA && st->n > 0;
-	double per_op = measured && r->ops > 0 ? st->median / r->ops * 1e9 : NAN;
-	double rate = measured && r->ops > 0 && st->median > 0 ? r->ops / st->median : NAN;
+	struct row x = { r, p, r->verdict != HX_NA && r->st.n > 0, NAN, NAN };
+	const char *sep = "";
 
+	if (x.measured && r->ops > 0) {
+		x.per_op = r->st.median / r->ops * 1e9;
+		if (r->st.median > 0)
+			x.rate = r->ops / r->st.median;
+	}
 	if (f == HX_FMT_TABLE) {
-		char med[24], mn[24], ci[24], po[32];
-		human_time(med, sizeof med, measured ? st->median : NAN);
-		human_time(mn, sizeof mn, measured ? st->min : NAN);
-		if (measured && st->n > 1 && st->mean > 0)
-			snprintf(ci, sizeof ci, "+-%.1f%%",
-				 100.0 * (st->ci95_hi - st->mean) / st->mean);
-		else
-			snprintf(ci, sizeof ci, "-");
-		if (isfinite(per_op)) {
-			char t[24];
-			human_time(t, sizeof t, per_op * 1e-9);
-			snprintf(po, sizeof po, "%s/%s", t, r->op_name ? r->op_name : "op");
-		} else {
-			snprintf(po, sizeof po, "-");
-		}
-		sb_printf(&b, "%-10s %7d %11lld %-9s %10s %10s %8s %12s  %-7s %s\n", r->variant,
-			  r->workers, r->size, r->phase, med, mn, ci, po, hx_verdict_name(r->verdict),
-			  r->note ? r->note : "");
+		table_line(&b, &x);
 		return b.overflow ? -1 : (int)b.used;
 	}
-
-	/* CSV and JSON share the column list: values in the same order */
+	/* CSV and JSON: the same columns in the same order */
+	sb_printf(&b, "%s", f == HX_FMT_JSON ? "{" : "");
 	for (size_t i = 0; i < NCOLUMNS; i++) {
-		const char *key = columns[i];
-		char num[64];
-		const char *str = NULL;
-		int is_num = 1;
-
-		num[0] = '\0';
-#define NUM(fmt, v) snprintf(num, sizeof num, fmt, v)
-#define STAT(v) (measured ? NUM("%.9g", v) : NUM("%s", "null"))
-		if (!strcmp(key, "exercise")) str = r->exercise;
-		else if (!strcmp(key, "backend")) str = r->backend;
-		else if (!strcmp(key, "variant")) str = r->variant;
-		else if (!strcmp(key, "workers")) NUM("%d", r->workers);
-		else if (!strcmp(key, "size")) NUM("%lld", r->size);
-		else if (!strcmp(key, "phase")) str = r->phase;
-		else if (!strcmp(key, "reps")) NUM("%zu", st->n);
-		else if (!strcmp(key, "warmup")) NUM("%d", r->warmup);
-		else if (!strcmp(key, "min_s")) STAT(st->min);
-		else if (!strcmp(key, "median_s")) STAT(st->median);
-		else if (!strcmp(key, "mean_s")) STAT(st->mean);
-		else if (!strcmp(key, "max_s")) STAT(st->max);
-		else if (!strcmp(key, "sd_s")) STAT(st->sd);
-		else if (!strcmp(key, "ci95_lo_s")) STAT(st->ci95_lo);
-		else if (!strcmp(key, "ci95_hi_s")) STAT(st->ci95_hi);
-		else if (!strcmp(key, "outliers")) NUM("%d", st->outliers);
-		else if (!strcmp(key, "ops")) NUM("%.15g", r->ops);
-		else if (!strcmp(key, "op")) str = r->op_name ? r->op_name : "op";
-		else if (!strcmp(key, "ns_per_op")) isfinite(per_op) ? NUM("%.6g", per_op) : NUM("%s", "null");
-		else if (!strcmp(key, "ops_per_s")) isfinite(rate) ? NUM("%.6g", rate) : NUM("%s", "null");
-		else if (!strcmp(key, "verdict")) str = hx_verdict_name(r->verdict);
-		else if (!strcmp(key, "note")) str = r->note ? r->note : "";
-		else if (!strcmp(key, "host")) str = p->host;
-		else if (!strcmp(key, "cores")) NUM("%d", p->cores);
-		else if (!strcmp(key, "affinity")) str = p->affinity;
-		else if (!strcmp(key, "compiler")) str = p->compiler;
-		else if (!strcmp(key, "mpi")) str = p->mpi;
-		else if (!strcmp(key, "openmp")) str = p->openmp;
-		else if (!strcmp(key, "git")) str = p->git;
-		else if (!strcmp(key, "time_utc")) str = p->time_utc;
-		else if (!strcmp(key, "command")) str = p->command;
-#undef NUM
-#undef STAT
-		if (str != NULL)
-			is_num = 0;
+		struct cell c = { NULL, "" };
+		if (columns[i].key == NULL)
+			continue;
+		columns[i].get(&x, &c);
 		if (f == HX_FMT_CSV) {
-			if (i)
-				sb_printf(&b, ",");
-			if (is_num)
-				sb_printf(&b, "%s", strcmp(num, "null") ? num : "");
+			sb_printf(&b, "%s", sep);
+			if (c.str != NULL)
+				sb_csv_string(&b, c.str);
 			else
-				sb_csv_string(&b, str);
+				sb_printf(&b, "%s", c.num);
 		} else {
-			sb_printf(&b, "%s\"%s\":", i ? "," : "{", key);
-			if (is_num)
-				sb_printf(&b, "%s", num);
+			sb_printf(&b, "%s\"%s\":", sep, columns[i].key);
+			if (c.str != NULL)
+				sb_json_string(&b, c.str);
 			else
-				sb_json_string(&b, str);
+				sb_printf(&b, "%s", c.num[0] ? c.num : "null");
 		}
+		sep = ",";
 	}
 	sb_printf(&b, f == HX_FMT_JSON ? "}\n" : "\n");
 	return b.overflow ? -1 : (int)b.used;
