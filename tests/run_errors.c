@@ -228,16 +228,10 @@ static void refuses_bad_input(void **state) { bad_input_on(*state); }
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(openmp_cancel_follows_omp_cancellation),
 		cmocka_unit_test(nothing_left_behind),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
-		TX_ON(refuses_bad_input, "mpi"),
+		TX_ON_ALL(refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("errors (integration)", tests, NULL, NULL);
 }

@@ -187,10 +187,7 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(explicit_split),
 		cmocka_unit_test(mpi_default_case),
 		cmocka_unit_test(mpi_one_rank_refused),

@@ -287,26 +287,13 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
-		TX_ON(none_loses_updates, "openmp"),
-		TX_ON(none_loses_updates, "pthreads"),
-		TX_ON(none_loses_updates, "procs"),
-		TX_ON(none_loses_updates, "mpi"),
-		TX_ON(lock_keeps_every_update, "openmp"),
-		TX_ON(lock_keeps_every_update, "pthreads"),
-		TX_ON(lock_keeps_every_update, "procs"),
-		TX_ON(lock_keeps_every_update, "mpi"),
-		TX_ON(atomic_keeps_every_update, "openmp"),
-		TX_ON(atomic_keeps_every_update, "pthreads"),
-		TX_ON(atomic_keeps_every_update, "procs"),
+		TX_ON_ALL(validates),
+		TX_ON_ALL(none_loses_updates),
+		TX_ON_ALL(lock_keeps_every_update),
+		TX_ON_LOCAL(atomic_keeps_every_update),
 		cmocka_unit_test(json_and_save),
 		cmocka_unit_test(help_and_version),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
+		TX_ON_LOCAL(refuses_bad_input),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("race (integration)", tests, NULL, NULL);

@@ -130,14 +130,9 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(default_sweep),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
+		TX_ON_LOCAL(refuses_bad_input),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("squares (integration)", tests, NULL, NULL);

@@ -155,16 +155,10 @@ static void refuses_bad_input(void **state) { bad_input_on(*state); }
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(baseline_without_serial),
 		cmocka_unit_test(serial_time_grows_as_the_work),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
-		TX_ON(refuses_bad_input, "mpi"),
+		TX_ON_ALL(refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("sumsquares (integration)", tests, NULL, NULL);
 }

@@ -131,19 +131,13 @@ static void refuses_bad_input(void **state) { bad_input_on(*state); }
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(openmp_sabotage_fails),
 		cmocka_unit_test(pthreads_sabotage_fails),
 		cmocka_unit_test(procs_sabotage_fails),
 		cmocka_unit_test(mpi_sabotage_fails),
 		cmocka_unit_test(mpi_sabotage_fails_with_reps),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
-		TX_ON(refuses_bad_input, "mpi"),
+		TX_ON_ALL(refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("sync (integration)", tests, NULL, NULL);
 }

@@ -145,14 +145,8 @@ static void full_disk_exits_3(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
-		TX_ON(refuses_bad_input, "mpi"),
-		TX_ON(full_disk_exits_3, "openmp"),
-		TX_ON(full_disk_exits_3, "pthreads"),
-		TX_ON(full_disk_exits_3, "procs"),
-		TX_ON(full_disk_exits_3, "mpi"),
+		TX_ON_ALL(refuses_bad_input),
+		TX_ON_ALL(full_disk_exits_3),
 	};
 	return cmocka_run_group_tests_name("usage and output (integration)", tests, NULL, NULL);
 }

@@ -185,15 +185,10 @@ static void mpi_refuses_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TX_ON(validates, "openmp"),
-		TX_ON(validates, "pthreads"),
-		TX_ON(validates, "procs"),
-		TX_ON(validates, "mpi"),
+		TX_ON_ALL(validates),
 		cmocka_unit_test(io_gains_past_the_cores_cpu_does_not),
 		cmocka_unit_test(processes_use_more_memory),
-		TX_ON(refuses_bad_input, "openmp"),
-		TX_ON(refuses_bad_input, "pthreads"),
-		TX_ON(refuses_bad_input, "procs"),
+		TX_ON_LOCAL(refuses_bad_input),
 		cmocka_unit_test(mpi_refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("workload (integration)", tests, NULL, NULL);

@@ -85,6 +85,9 @@ double tx_note(const char *note, const char *key);
 /* A cmocka test entry running fn on one backend: fn's *state is the backend's name
  * ("openmp", "mpi", "pthreads", "procs"), and the test is named "fn (backend)". */
 #define TX_ON(fn, backend) { #fn " (" backend ")", fn, NULL, NULL, (void *)(backend) }
+/* fn on every backend, and on the three that run on one machine without MPI */
+#define TX_ON_ALL(fn) TX_ON(fn, "openmp"), TX_ON(fn, "mpi"), TX_ON(fn, "pthreads"), TX_ON(fn, "procs")
+#define TX_ON_LOCAL(fn) TX_ON(fn, "openmp"), TX_ON(fn, "pthreads"), TX_ON(fn, "procs")
 
 /* The backends, for loops: "openmp", "mpi", "pthreads", "procs". */
 extern const char *const tx_backends[4];

@@ -5,7 +5,7 @@
  * cancel mode: the tasks after the failure cancelled), then spoils one thing at a time. */
 #include "errors.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,26 +79,8 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 
 static enum hx_verdict run_case(const char *variant, const char *mode, int workers)
 {
-	struct hx_opts o;
-	struct hx_case c;
-	char err[256], out[8192];
-	char *argv[] = { "errors", "--on-error", (char *)mode, NULL };
-
-	assert_int_equal(hx_parse(&errors_exercise, 3, argv, &o, err, sizeof err, out, sizeof out),
-			 HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &errors_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&errors_exercise, variant);
-	assert_true(c.variant >= 0);
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = ntasks;
-	assert_int_equal(errors_exercise.setup(&c), 0);
-	errors_exercise.run(&c);
-	errors_exercise.check(&c);
-	errors_exercise.teardown(&c);
-	return c.verdict;
+	const char *const args[] = { "--on-error", mode, NULL };
+	return tx_run_case_args(&errors_exercise, variant, workers, ntasks, args, NULL);
 }
 
 static const char *const variants[] = { "return", "callback", "crash", "lockdeath" };

@@ -3,7 +3,7 @@
  * completion order or named twice must each fail validation. */
 #include "factorial.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -61,26 +61,11 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 
 static enum hx_verdict run_case(const char *variant, int workers, long n, char *note)
 {
-	struct hx_opts o;
 	struct hx_case c;
-	memset(&o, 0, sizeof o);
-	memset(&c, 0, sizeof c);
-	o.quiet = 1;
-	c.ex = &factorial_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&factorial_exercise, variant);
-	assert_true(c.variant >= 0);
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = n;
-	assert_int_equal(factorial_exercise.setup(&c), 0);
+	enum hx_verdict v = tx_run_case(&factorial_exercise, variant, workers, n, &c);
 	assert_true(c.ops == (double)n);
-	c.rep = 1;
-	factorial_exercise.run(&c);
-	factorial_exercise.check(&c);
-	factorial_exercise.teardown(&c);
 	strcpy(note, c.note);
-	return c.verdict;
+	return v;
 }
 
 static void kernel_is_exact(void **state)

@@ -2,7 +2,7 @@
  * the backend, which can corrupt its result: a duplicated item, an item out of its
  * producer's order, a missing item, a wrong payload, an item left in the list, a
  * producer short of items: each must fail validation. */
-#include "hx.h"
+#include "cases.h"
 #include "prodcons.h"
 
 #include <setjmp.h>
@@ -59,28 +59,11 @@ double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 
 static enum hx_verdict run_case(const char *variant, int workers, long items, char *note)
 {
-	struct hx_opts o;
 	struct hx_case c;
-	char err[256], out[64];
-	char *argv[] = { "prodcons", NULL };
-	assert_int_equal(hx_parse(&prodcons_exercise, 1, argv, &o, err, sizeof err, out,
-				  sizeof out), HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &prodcons_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&prodcons_exercise, variant);
-	assert_true(c.variant >= 0);
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = items;
-	c.timed = 1;
-	assert_int_equal(prodcons_exercise.setup(&c), 0);
+	enum hx_verdict v = tx_run_case(&prodcons_exercise, variant, workers, items, &c);
 	assert_true(c.ops == (double)items);
-	prodcons_exercise.run(&c);
-	prodcons_exercise.check(&c);
-	prodcons_exercise.teardown(&c);
 	strcpy(note, c.note);
-	return c.verdict;
+	return v;
 }
 
 static void correct_results_pass(void **state)

@@ -1,6 +1,6 @@
 /* test_race.c: race's validator against a serial stand-in for the backend, which can
  * also corrupt its result: a corrupted final value must fail validation. */
-#include "hx.h"
+#include "cases.h"
 #include "race.h"
 
 #include <setjmp.h>
@@ -28,24 +28,11 @@ long race_run(const struct race_args *a, double *seconds)
 
 static enum hx_verdict run_case(const char *variant, int workers, long iters, char *note)
 {
-	struct hx_opts o;
 	struct hx_case c;
-	memset(&o, 0, sizeof o);
-	memset(&c, 0, sizeof c);
-	c.ex = &race_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&race_exercise, variant);
-	assert_true(c.variant >= 0);
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = iters;
-	assert_int_equal(race_exercise.setup(&c), 0);
+	enum hx_verdict v = tx_run_case(&race_exercise, variant, workers, iters, &c);
 	assert_true(c.ops == (double)workers * (double)iters);
-	race_exercise.run(&c);
-	race_exercise.check(&c);
-	race_exercise.teardown(&c);
 	strcpy(note, c.note);
-	return c.verdict;
+	return v;
 }
 
 static void expected_values(void **state)

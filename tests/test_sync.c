@@ -3,7 +3,7 @@
  * result, or a corrupted one, through the exercise's own hooks. */
 #include "sync.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,29 +51,11 @@ void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 static enum hx_verdict run_case(const char *variant, int workers, const char *permits,
 				char *note)
 {
-	struct hx_opts o;
+	const char *const args[] = { "-k", permits, NULL };
 	struct hx_case c;
-	char err[256], out[4096];
-	char *argv[] = { "sync", "-k", (char *)permits, NULL };
-	int v;
-
-	assert_int_equal(hx_parse(&sync_exercise, 3, argv, &o, err, sizeof err, out, sizeof out),
-			 HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &sync_exercise;
-	c.opts = &o;
-	v = hx_variant_index(&sync_exercise, variant);
-	assert_true(v >= 0);
-	c.variant = v;
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = 100;
-	assert_int_equal(sync_exercise.setup(&c), 0);
-	sync_exercise.run(&c);
-	sync_exercise.check(&c);
+	enum hx_verdict v = tx_run_case_args(&sync_exercise, variant, workers, 100, args, &c);
 	strcpy(note, c.note);
-	sync_exercise.teardown(&c);
-	return c.verdict;
+	return v;
 }
 
 static const char *const variants[] = { "barrier", "event", "condition", "semaphore", "rlock" };

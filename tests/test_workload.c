@@ -4,7 +4,7 @@
  * honest run must pass. */
 #include "workload.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,29 +48,15 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 
 static enum hx_verdict run_one(const char *variant, enum corruption how, char *note, size_t len)
 {
-	const char *argv[] = { "workload", "--variant", variant, "-n", "6", "--cpu-iters", "1000",
-			       "--sleep-us", "10", "--file-kib", "2", NULL };
-	struct hx_opts o;
+	const char *const args[] = { "--cpu-iters", "1000", "--sleep-us", "10", "--file-kib", "2",
+				     NULL };
 	struct hx_case c;
-	char err[256], out[64];
+	enum hx_verdict v;
 
-	assert_int_equal(hx_parse(&workload_exercise, 11, (char *const *)argv, &o, err, sizeof err,
-				  out, sizeof out),
-			 HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &workload_exercise;
-	c.opts = &o;
-	c.variant = o.variants[0];
-	c.variant_name = variant;
-	c.workers = 2;
-	c.size = o.size;
 	corrupt = how;
-	assert_int_equal(workload_exercise.setup(&c), 0);
-	workload_exercise.run(&c);
-	workload_exercise.check(&c);
+	v = tx_run_case_args(&workload_exercise, variant, 2, 6, args, &c);
 	snprintf(note, len, "%s", c.note);
-	workload_exercise.teardown(&c);
-	return c.verdict;
+	return v;
 }
 
 static void honest_passes(void **state)
