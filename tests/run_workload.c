@@ -105,8 +105,10 @@ static void speedups(const char *backend, double *io, double *cpu)
  * fair test on a shared machine: when other programs load it, one worker gets less than
  * a core and four workers get a bigger share of both, so the cpu figure is printed
  * and only checked for sanity (no more than the 4 workers). On a loaded machine a woken
- * worker may wait for a core (4 MPI ranks and two busy programs on 2 cores): the
- * capability is shown when one of three runs shows it. */
+ * worker may wait for a core (4 MPI ranks and two busy programs on 2 cores), and the
+ * one-worker baseline may run at a moment of heavier load than the four (a cpu
+ * "speedup" of 7 was seen with 13 programs on the 2 cores): both are shown when one of
+ * three runs shows them. */
 static void io_gains_past_the_cores_cpu_does_not(void **state)
 {
 	(void)state;
@@ -114,7 +116,7 @@ static void io_gains_past_the_cores_cpu_does_not(void **state)
 		double io = 0, cpu = 0;
 		if (tx_top(tx_backends[b], 4) < 4)
 			continue; /* 4 workers on 2 cores is the point: not under a polling MPI */
-		for (int attempt = 0; attempt < 3 && io < 2.5; attempt++)
+		for (int attempt = 0; attempt < 3 && (io < 2.5 || cpu <= 0 || cpu > 4.6); attempt++)
 			speedups(tx_backends[b], &io, &cpu);
 		assert_true(io >= 2.5);
 		assert_true(cpu > 0 && cpu <= 4.6);
