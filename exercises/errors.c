@@ -172,10 +172,9 @@ static int errors_setup(struct hx_case *c)
 		hx_note(c, "reason", "not applicable: %s", na);
 		return HX_NA;
 	}
-	s = hx_calloc(1, sizeof *s);
+	s = c->state;
 	s->args = a;
 	s->res.task = hx_calloc((size_t)a.ntasks, sizeof *s->res.task);
-	c->state = s;
 	c->ops = (double)a.ntasks;
 	return 0;
 }
@@ -229,8 +228,6 @@ static void errors_teardown(struct hx_case *c)
 	struct errors_state_ *s = c->state;
 	if (s != NULL)
 		free(s->res.task);
-	free(s);
-	c->state = NULL;
 }
 
 static const struct hx_variant errors_variants[] = {
@@ -267,6 +264,7 @@ const struct hx_exercise errors_exercise = {
 	.reps_def = 3,
 	.warmup_def = 0,
 	.xopts = errors_xopts,
+	.state_size = sizeof(struct errors_state_),
 	.setup = errors_setup,
 	.run = errors_run_case,
 	.check = errors_check,

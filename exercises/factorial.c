@@ -79,7 +79,7 @@ struct fac_state {
 
 static int fac_setup(struct hx_case *c)
 {
-	struct fac_state *s = hx_calloc(1, sizeof *s);
+	struct fac_state *s = c->state;
 
 	s->args.variant = (enum fac_variant)c->variant;
 	s->args.workers = c->workers;
@@ -90,7 +90,6 @@ static int fac_setup(struct hx_case *c)
 	for (long k = 0; k < s->args.ntasks; k++)
 		mpz_init(s->values[k]);
 	s->ctx = fac_open(&s->args);
-	c->state = s;
 	c->ops = (double)c->size;
 	return 0;
 }
@@ -166,8 +165,6 @@ static void fac_teardown(struct hx_case *c)
 		mpz_clear(s->values[k]);
 	free(s->values);
 	free(s->order);
-	free(s);
-	c->state = NULL;
 }
 
 /* The work budget of one repetition. large computes every n! up to N with a product
@@ -211,6 +208,7 @@ const struct hx_exercise factorial_exercise = {
 	.reps_def = 10,
 	.warmup_def = 1,
 	.check_opts = fac_check_opts,
+	.state_size = sizeof(struct fac_state),
 	.setup = fac_setup,
 	.run = fac_run_case,
 	.check = fac_check,

@@ -249,7 +249,7 @@ static int pc_setup(struct hx_case *c)
 		hx_note(c, "reason", "not applicable: %s", why);
 		return HX_NA;
 	}
-	s = hx_calloc(1, sizeof *s);
+	s = c->state;
 	s->a.variant = (enum pc_variant)c->variant;
 	s->a.workers = c->workers;
 	pc_split(c->opts, c->workers, &s->a.producers, &s->a.consumers);
@@ -262,7 +262,6 @@ static int pc_setup(struct hx_case *c)
 	s->t.seq = hx_calloc((size_t)s->a.items, sizeof *s->t.seq);
 	s->t.prod = hx_calloc((size_t)s->a.producers, sizeof *s->t.prod);
 	s->t.cons = hx_calloc((size_t)s->a.consumers, sizeof *s->t.cons);
-	c->state = s;
 	c->ops = (double)c->size;
 	return 0;
 }
@@ -315,8 +314,6 @@ static void pc_teardown(struct hx_case *c)
 	free(s->t.seq);
 	free(s->t.prod);
 	free(s->t.cons);
-	free(s);
-	c->state = NULL;
 }
 
 static const struct hx_variant pc_variants[] = {
@@ -342,6 +339,7 @@ const struct hx_exercise prodcons_exercise = {
 	.warmup_def = 2,
 	.xopts = pc_xopts,
 	.check_opts = pc_check_opts,
+	.state_size = sizeof(struct pc_state),
 	.setup = pc_setup,
 	.run = pc_run_case,
 	.check = pc_check,

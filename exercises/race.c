@@ -37,12 +37,11 @@ struct race_state {
 
 static int race_setup(struct hx_case *c)
 {
-	struct race_state *s = hx_calloc(1, sizeof *s);
+	struct race_state *s = c->state;
 	s->args.variant = (enum race_variant)c->variant;
 	s->args.workers = c->workers;
 	s->args.iters = (long)c->size;
 	s->args.start = RACE_START;
-	c->state = s;
 	c->ops = (double)c->workers * (double)c->size;
 	return 0;
 }
@@ -77,12 +76,6 @@ static void race_check(struct hx_case *c)
 	c->verdict = s->final == expected ? HX_PASS : HX_FAIL;
 }
 
-static void race_teardown(struct hx_case *c)
-{
-	free(c->state);
-	c->state = NULL;
-}
-
 static const struct hx_variant race_variants[] = {
 	{ "none", "plain read-modify-write: reports the updates it lost" },
 	{ "lock", "a mutex around every update" },
@@ -102,8 +95,8 @@ const struct hx_exercise race_exercise = {
 	.op_name = "update",
 	.reps_def = 10,
 	.warmup_def = 2,
+	.state_size = sizeof(struct race_state),
 	.setup = race_setup,
 	.run = race_run_case,
 	.check = race_check,
-	.teardown = race_teardown,
 };

@@ -105,13 +105,12 @@ static int sync_setup(struct hx_case *c)
 		hx_note(c, "reason", "not applicable: %s", na);
 		return HX_NA;
 	}
-	s = hx_calloc(1, sizeof *s);
+	s = c->state;
 	s->args.variant = (enum sync_variant)c->variant;
 	s->args.workers = c->workers;
 	s->args.rounds = (long)c->size;
 	s->args.permits = (int)hx_xopt(c, "permits");
 	s->args.sabotage = (int)hx_xopt(c, "sabotage");
-	c->state = s;
 	/* one op: a barrier crossing; an event set + release + answer; a notify + wake-up
 	 * + answer; one worker's pass through the semaphore or the (re-entered) lock */
 	c->ops = (double)s->args.rounds;
@@ -148,12 +147,6 @@ static void sync_check(struct hx_case *c)
 	}
 }
 
-static void sync_teardown(struct hx_case *c)
-{
-	free(c->state);
-	c->state = NULL;
-}
-
 static const struct hx_variant sync_variants[] = {
 	{ "barrier", "all meet every round; nobody may start round r+1 early (op: a crossing)" },
 	{ "event", "worker 0 sets, the others are released and answer (op: a round)" },
@@ -186,8 +179,8 @@ const struct hx_exercise sync_exercise = {
 	.reps_def = 5,
 	.warmup_def = 1,
 	.xopts = sync_xopts,
+	.state_size = sizeof(struct sync_state),
 	.setup = sync_setup,
 	.run = sync_run_case,
 	.check = sync_check,
-	.teardown = sync_teardown,
 };

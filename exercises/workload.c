@@ -184,7 +184,7 @@ struct wl_state {
 
 static int wl_setup(struct hx_case *c)
 {
-	struct wl_state *s = hx_calloc(1, sizeof *s);
+	struct wl_state *s = c->state;
 	s->args.kind = (enum wl_kind)c->variant;
 	s->args.workers = c->workers;
 	s->args.tasks = (long)c->size;
@@ -193,7 +193,6 @@ static int wl_setup(struct hx_case *c)
 	s->args.file_kib = (long)hx_xopt(c, "file-kib");
 	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
 	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
-	c->state = s;
 	c->ops = (double)s->args.tasks;
 	return 0;
 }
@@ -286,8 +285,6 @@ static void wl_teardown(struct hx_case *c)
 	free(s->done);
 	free(s->result);
 	free(s->expected);
-	free(s);
-	c->state = NULL;
 }
 
 /* Speedup against the same kind at one worker (when that case ran in this program). */
@@ -393,6 +390,7 @@ const struct hx_exercise workload_exercise = {
 	.warmup_def = 1,
 	.xopts = wl_opts,
 	.check_opts = wl_check_opts,
+	.state_size = sizeof(struct wl_state),
 	.setup = wl_setup,
 	.run = wl_run_case,
 	.check = wl_check,

@@ -195,8 +195,12 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 
 	c->verdict = HX_PASS;
 	*done = 0;
-	if (ex->setup != NULL && ex->setup(c) == HX_NA)
+	c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
+	if (ex->setup != NULL && ex->setup(c) == HX_NA) {
+		free(c->state);
+		c->state = NULL;
 		return HX_NA;
+	}
 	for (int rep = 0; rep < total; rep++) {
 		c->rep = rep;
 		c->timed = rep >= o->warmup;
@@ -221,6 +225,8 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 	}
 	if (ex->teardown != NULL)
 		ex->teardown(c);
+	free(c->state);
+	c->state = NULL;
 	return worst;
 }
 

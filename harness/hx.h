@@ -166,6 +166,9 @@ struct hx_exercise {
 	int (*sizes)(const struct hx_opts *o, long long *out, int max);
 	/* Cross-option checks after parsing; writes one line into err. May be NULL. */
 	int (*check_opts)(const struct hx_opts *o, char *err, size_t errlen);
+	/* The case's state: the harness gives every case state_size zeroed bytes in
+	 * c->state before setup and frees them after teardown (0: c->state is NULL). */
+	size_t state_size;
 	/* Per case, outside timing. Return 0, or HX_NA with c->note saying why (then
 	 * nothing may be left allocated: teardown is called only after a 0). */
 	int (*setup)(struct hx_case *c);
@@ -173,6 +176,7 @@ struct hx_exercise {
 	void (*run)(struct hx_case *c);
 	/* After each repetition, outside timing: sets c->verdict (and c->note). */
 	void (*check)(struct hx_case *c);
+	/* Frees what setup allocated besides the state. May be NULL. */
 	void (*teardown)(struct hx_case *c);
 	/* Rank 0, after the statistics, before the record is printed: may add to c->note
 	 * (a speedup against an earlier case, say: see hx_result_median). May be NULL. */

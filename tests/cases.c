@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 enum hx_verdict tx_run_case_args(const struct hx_exercise *ex, const char *variant, int workers,
@@ -38,11 +39,13 @@ enum hx_verdict tx_run_case_args(const struct hx_exercise *ex, const char *varia
 	c.size = size;
 	c.rep = 0; /* the first repetition, its times kept */
 	c.timed = 1;
+	c.state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
 	assert_int_equal(ex->setup(&c), 0);
 	ex->run(&c);
 	ex->check(&c);
 	if (ex->teardown != NULL)
 		ex->teardown(&c);
+	free(c.state);
 	c.state = NULL;
 	if (seen != NULL)
 		*seen = c;
