@@ -157,11 +157,13 @@ struct errors_state_ {
 };
 
 /* On HX_NA the driver does not call teardown: nothing is allocated before the check. */
+enum { X_ON_ERROR, X_COUNT }; /* errors_xopts, below */
+
 static int errors_setup(struct hx_case *c)
 {
 	struct errors_args a = {
 		.variant = (enum errors_variant)c->variant,
-		.mode = (enum errors_mode)hx_xopt(c, "on-error"),
+		.mode = (enum errors_mode)hx_opt(c->opts, X_ON_ERROR),
 		.workers = c->workers,
 		.ntasks = (int)c->size,
 	};
@@ -242,9 +244,10 @@ static const struct hx_variant errors_variants[] = {
 static const char *const errors_modes[] = { "continue", "cancel", NULL };
 
 static const struct hx_optdef errors_xopts[] = {
-	{ 0, "on-error", HX_OPT_CHOICE, "MODE",
-	  "keep every other result, or stop the rest promptly", 0, 0, 0, 0, 0, errors_modes, 0 },
-	{ 0 },
+	[X_ON_ERROR] = { .longname = "on-error", .kind = HX_OPT_CHOICE, .metavar = "MODE",
+			 .help = "keep every other result, or stop the rest promptly",
+			 .choices = errors_modes },
+	[X_COUNT] = { 0 },
 };
 
 const struct hx_exercise errors_exercise = {

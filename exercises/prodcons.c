@@ -100,33 +100,40 @@ int pc_validate(const struct pc_tally *t, char *why, unsigned long len)
 }
 
 /* ---- options and the split of W into P + C ------------------------------------------ */
+enum { X_PRODUCERS, X_CONSUMERS, X_CAPACITY, X_COUNT };
 static const struct hx_optdef pc_xopts[] = {
-	{ 'P', "producers", HX_OPT_INT, "P", "producers (default: ceil(W/2), or 1 without -w)",
-	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL, 0 },
-	{ 'C', "consumers", HX_OPT_INT, "C", "consumers (default: floor(W/2), or 1 without -w)",
-	  1, HX_MAX_WORKERS - 1, 1, 0, 0, NULL, 0 },
-	{ 'k', "capacity", HX_OPT_INT, "K",
-	  "cond: slots in the bounded buffer; msg: sends a producer may have unmatched per consumer",
-	  1, 1 << 20, 64, 0, 0, NULL, 0 },
-	{ 0 },
+	[X_PRODUCERS] = { .shortname = 'P', .longname = "producers", .kind = HX_OPT_INT,
+			  .metavar = "P", .help = "producers (default: ceil(W/2), or 1 without -w)",
+			  .min = 1, .max = HX_MAX_WORKERS - 1, .def = 1 },
+	[X_CONSUMERS] = { .shortname = 'C', .longname = "consumers", .kind = HX_OPT_INT,
+			  .metavar = "C", .help = "consumers (default: floor(W/2), or 1 without -w)",
+			  .min = 1, .max = HX_MAX_WORKERS - 1, .def = 1 },
+	[X_CAPACITY] = { .shortname = 'k', .longname = "capacity", .kind = HX_OPT_INT,
+			 .metavar = "K", .help = "cond: slots in the bounded buffer; msg: sends a "
+						 "producer may have unmatched per consumer",
+			 .min = 1, .max = 1 << 20, .def = 64 },
+	[X_COUNT] = { 0 },
 };
-enum { X_PRODUCERS, X_CONSUMERS, X_CAPACITY };
 
-/* Without -w the one case is W = P + C: check_opts writes it here before the harness
- * picks the default worker list (rank 0, after parsing). */
-static int pc_workers_def[2] = { 2, 0 };
+/* Without -w the one case is W = P + C. */
+static int pc_workers_default(const struct hx_opts *o, int *out, int max)
+{
+	(void)max;
+	out[0] = (int)(hx_opt(o, X_PRODUCERS) + hx_opt(o, X_CONSUMERS));
+	return 1;
+}
 
 /* P and C for a case of `workers` (check_opts has made sure the split is possible). */
 static void pc_split(const struct hx_opts *o, int workers, int *p, int *c)
 {
-	int pset = o->xset[X_PRODUCERS], cset = o->xset[X_CONSUMERS];
+	int pset = hx_opt_given(o, X_PRODUCERS), cset = hx_opt_given(o, X_CONSUMERS);
 	if (workers == 1) { /* the serial baseline: one worker in both roles */
 		*p = *c = 1;
 	} else if (pset) {
-		*p = (int)o->x[X_PRODUCERS][0];
+		*p = (int)hx_opt(o, X_PRODUCERS);
 		*c = workers - *p;
 	} else if (cset) {
-		*c = (int)o->x[X_CONSUMERS][0];
+		*c = (int)hx_opt(o, X_CONSUMERS);
 		*p = workers - *c;
 	} else {
 		*p = workers - workers / 2;
@@ -154,7 +161,7 @@ static int pc_has_variant(const struct hx_opts *o, enum pc_variant v)
 
 static int pc_check_budget(const struct hx_opts *o, int mpi, char *err, size_t len)
 {
-	long long n = o->size, k = o->x[X_CAPACITY][0];
+	long long n = o->size, k = hx_opt(o, X_CAPACITY);
 	int handoff = pc_has_variant(o, mpi ? PC_MSG : PC_COND);
 
 	if (handoff && (double)n * (2.0 + 30.0 / (double)k) > PC_BUDGET_US) {
@@ -174,8 +181,8 @@ static int pc_check_budget(const struct hx_opts *o, int mpi, char *err, size_t l
 
 static int pc_check_opts(const struct hx_opts *o, char *err, size_t len)
 {
-	int pset = o->xset[X_PRODUCERS], cset = o->xset[X_CONSUMERS];
-	long p = o->x[X_PRODUCERS][0], c = o->x[X_CONSUMERS][0];
+	int pset = hx_opt_given(o, X_PRODUCERS), cset = hx_opt_given(o, X_CONSUMERS);
+	long p = (long)hx_opt(o, X_PRODUCERS), c = (long)hx_opt(o, X_CONSUMERS);
 	int mpi = strcmp(hx_backend_name, "mpi") == 0, nranks = hx_backend_nranks();
 
 	if (pc_check_budget(o, mpi, err, len) != 0)
@@ -198,7 +205,6 @@ static int pc_check_opts(const struct hx_opts *o, char *err, size_t len)
 				 p + c, nranks, p + c);
 			return -1;
 		}
-		pc_workers_def[0] = (int)(p + c);
 		return 0;
 	}
 	for (int i = 0; i < o->nworkers; i++) {
@@ -254,7 +260,7 @@ static int pc_setup(struct hx_case *c)
 	s->a.workers = c->workers;
 	pc_split(c->opts, c->workers, &s->a.producers, &s->a.consumers);
 	s->a.items = (long)c->size;
-	s->a.capacity = (long)hx_xopt(c, "capacity");
+	s->a.capacity = (long)hx_opt(c->opts, X_CAPACITY);
 	s->t.items = s->a.items;
 	s->t.producers = s->a.producers;
 	s->t.consumers = s->a.consumers;
@@ -334,7 +340,7 @@ const struct hx_exercise prodcons_exercise = {
 	.size_min = 1,
 	.size_max = 10000000,
 	.op_name = "item",
-	.workers_def = pc_workers_def,
+	.workers_default = pc_workers_default,
 	.reps_def = 10,
 	.warmup_def = 2,
 	.xopts = pc_xopts,

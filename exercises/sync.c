@@ -96,6 +96,8 @@ struct sync_state {
 	struct sync_result res;
 };
 
+enum { X_PERMITS, X_SABOTAGE, X_COUNT }; /* sync_xopts, below */
+
 static int sync_setup(struct hx_case *c)
 {
 	struct sync_state *s;
@@ -109,8 +111,8 @@ static int sync_setup(struct hx_case *c)
 	s->args.variant = (enum sync_variant)c->variant;
 	s->args.workers = c->workers;
 	s->args.rounds = (long)c->size;
-	s->args.permits = (int)hx_xopt(c, "permits");
-	s->args.sabotage = (int)hx_xopt(c, "sabotage");
+	s->args.permits = (int)hx_opt(c->opts, X_PERMITS);
+	s->args.sabotage = (int)hx_opt(c->opts, X_SABOTAGE);
 	/* one op: a barrier crossing; an event set + release + answer; a notify + wake-up
 	 * + answer; one worker's pass through the semaphore or the (re-entered) lock */
 	c->ops = (double)s->args.rounds;
@@ -157,11 +159,13 @@ static const struct hx_variant sync_variants[] = {
 };
 
 static const struct hx_optdef sync_xopts[] = {
-	{ 'k', "permits", HX_OPT_INT, "K", "semaphore: workers allowed inside at once", 1, 1024, 2, 0, 0, NULL, 0 },
-	{ 0, "sabotage", HX_OPT_FLAG, "",
-	  "test aid: replace the primitive by a no-op; the checks must then fail (exit 1)",
-	  0, 1, 0, 0, 0, NULL, 0 },
-	{ 0 },
+	[X_PERMITS] = { .shortname = 'k', .longname = "permits", .kind = HX_OPT_INT, .metavar = "K",
+			.help = "semaphore: workers allowed inside at once",
+			.min = 1, .max = 1024, .def = 2 },
+	[X_SABOTAGE] = { .longname = "sabotage", .kind = HX_OPT_FLAG, .metavar = "",
+			 .help = "test aid: replace the primitive by a no-op; the checks must then "
+				 "fail (exit 1)", .max = 1 },
+	[X_COUNT] = { 0 },
 };
 
 const struct hx_exercise sync_exercise = {

@@ -182,15 +182,17 @@ struct wl_state {
 	int have_mem;
 };
 
+enum { X_CPU_ITERS, X_SLEEP_US, X_FILE_KIB, X_COUNT }; /* wl_opts, below */
+
 static int wl_setup(struct hx_case *c)
 {
 	struct wl_state *s = c->state;
 	s->args.kind = (enum wl_kind)c->variant;
 	s->args.workers = c->workers;
 	s->args.tasks = (long)c->size;
-	s->args.cpu_iters = (long)hx_xopt(c, "cpu-iters");
-	s->args.sleep_us = (long)hx_xopt(c, "sleep-us");
-	s->args.file_kib = (long)hx_xopt(c, "file-kib");
+	s->args.cpu_iters = (long)hx_opt(c->opts, X_CPU_ITERS);
+	s->args.sleep_us = (long)hx_opt(c->opts, X_SLEEP_US);
+	s->args.file_kib = (long)hx_opt(c->opts, X_FILE_KIB);
 	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
 	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
 	c->ops = (double)s->args.tasks;
@@ -309,9 +311,7 @@ extern const struct hx_exercise workload_exercise;
 
 static int wl_check_opts(const struct hx_opts *o, char *err, size_t len)
 {
-	long long cpu = o->x[hx_xopt_index(&workload_exercise, "cpu-iters")][0];
-	long long us = o->x[hx_xopt_index(&workload_exercise, "sleep-us")][0];
-	long long kib = o->x[hx_xopt_index(&workload_exercise, "file-kib")][0];
+	long long cpu = hx_opt(o, X_CPU_ITERS), us = hx_opt(o, X_SLEEP_US), kib = hx_opt(o, X_FILE_KIB);
 	long long ncpu = 0, nio = 0, nfile = 0;
 
 	for (int i = 0; i < o->nvariants; i++)
@@ -363,13 +363,16 @@ static const struct hx_variant wl_variants[] = {
 };
 
 static const struct hx_optdef wl_opts[] = {
-	{ 0, "cpu-iters", HX_OPT_INT, "N", "arithmetic steps of one cpu task", 1, 1000000000, 1000000,
-	  0, 0, NULL, 0 },
-	{ 0, "sleep-us", HX_OPT_INT, "US", "the wait of one io task, microseconds", 0, 10000000, 2000,
-	  0, 0, NULL, 0 },
-	{ 0, "file-kib", HX_OPT_INT, "KIB", "KiB written, fsynced and read back by one file task", 1,
-	  65536, 16, 0, 0, NULL, 0 },
-	{ 0 },
+	[X_CPU_ITERS] = { .longname = "cpu-iters", .kind = HX_OPT_INT, .metavar = "N",
+			  .help = "arithmetic steps of one cpu task",
+			  .min = 1, .max = 1000000000, .def = 1000000 },
+	[X_SLEEP_US] = { .longname = "sleep-us", .kind = HX_OPT_INT, .metavar = "US",
+			 .help = "the wait of one io task, microseconds",
+			 .min = 0, .max = 10000000, .def = 2000 },
+	[X_FILE_KIB] = { .longname = "file-kib", .kind = HX_OPT_INT, .metavar = "KIB",
+			 .help = "KiB written, fsynced and read back by one file task",
+			 .min = 1, .max = 65536, .def = 16 },
+	[X_COUNT] = { 0 },
 };
 
 static const char *const wl_phases[] = { "work", "start", NULL };

@@ -109,14 +109,18 @@ static int nphases(const struct hx_exercise *ex)
 static void default_workers(const struct hx_exercise *ex, struct hx_opts *o)
 {
 	int top = hx_backend_max_default(), cap = hx_backend_max_workers();
+	int list[HX_MAX_LIST], n = 0;
 	o->nworkers = 0;
-	if (ex->workers_def != NULL) {
-		for (int i = 0; ex->workers_def[i] > 0 && o->nworkers < HX_MAX_LIST; i++)
-			if (ex->workers_def[i] <= cap)
-				o->workers[o->nworkers++] = ex->workers_def[i];
-		if (o->nworkers > 0)
-			return;
-	}
+	if (ex->workers_default != NULL)
+		n = ex->workers_default(o, list, HX_MAX_LIST);
+	else
+		for (; ex->workers_def != NULL && n < HX_MAX_LIST && ex->workers_def[n] > 0; n++)
+			list[n] = ex->workers_def[n];
+	for (int i = 0; i < n; i++)
+		if (list[i] <= cap)
+			o->workers[o->nworkers++] = list[i];
+	if (o->nworkers > 0)
+		return;
 	if (top < 1)
 		top = 1;
 	for (int w = 1; w < top && o->nworkers < HX_MAX_LIST - 1; w *= 2)

@@ -159,6 +159,9 @@ struct hx_exercise {
 	const char *op_name;            /* the per-op unit, e.g. "update" */
 	const char *const *phases;      /* NULL: a single phase called "run" */
 	const int *workers_def;         /* NULL: 1, 2, 4, ... up to the cores, and the cores */
+	/* Default worker counts computed from the options (they win over workers_def):
+	 * writes at most `max` into out[], returns how many. Pure: it only reads `o`. */
+	int (*workers_default)(const struct hx_opts *o, int *out, int max);
 	int reps_def, warmup_def;
 	const struct hx_optdef *xopts;  /* terminated by a {0, NULL} entry; may be NULL */
 	/* Sizes to sweep (ipc's message sizes): fills out[] from the options, returns how
@@ -197,6 +200,13 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv);
  * line naming the option; on HX_PARSE_EXIT, `out` holds the --help/--version text. */
 int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct hx_opts *o,
 	     char *err, size_t errlen, char *out, size_t outlen);
+/* An exercise's own option, by its index in ex->xopts: declare the options with
+ * designated initialisers indexed by the exercise's enum ([SYNC_PERMITS] = { .longname =
+ * "permits", ... }) and read them with that enum. RANGE: hx_opt is MIN, hx_opt_hi MAX.
+ * hx_opt_given: it was on the command line. */
+long long hx_opt(const struct hx_opts *o, int idx);
+long long hx_opt_hi(const struct hx_opts *o, int idx);
+int hx_opt_given(const struct hx_opts *o, int idx);
 /* Index of exercise option `longname`, or -1. */
 int hx_xopt_index(const struct hx_exercise *ex, const char *longname);
 /* Value of exercise option `longname` (its default when not given). */

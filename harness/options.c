@@ -164,6 +164,21 @@ long long hx_xopt2(const struct hx_case *c, const char *longname)
 	return c->opts->x[i][1];
 }
 
+long long hx_opt(const struct hx_opts *o, int idx)
+{
+	return o->x[idx][0];
+}
+
+long long hx_opt_hi(const struct hx_opts *o, int idx)
+{
+	return o->x[idx][1];
+}
+
+int hx_opt_given(const struct hx_opts *o, int idx)
+{
+	return o->xset[idx];
+}
+
 /* "1,2,4" -> workers[] */
 static int parse_workers(const struct hx_exercise *ex, const char *name, const char *s,
 			 struct hx_opts *o, char *err, size_t errlen)

@@ -112,7 +112,11 @@ static void options(void **state)
 			 HX_PARSE_OK);
 	assert_int_equal(hx_parse(&prodcons_exercise, 5, ok2, &o, err, sizeof err, out, sizeof out),
 			 HX_PARSE_OK);
-	assert_int_equal(prodcons_exercise.workers_def[0], 5); /* without -w: W = P + C */
+	{ /* without -w: W = P + C, computed from the options alone */
+		int w[4];
+		assert_int_equal(prodcons_exercise.workers_default(&o, w, 4), 1);
+		assert_int_equal(w[0], 5);
+	}
 	assert_int_equal(hx_parse(&prodcons_exercise, 7, bad1, &o, err, sizeof err, out, sizeof out),
 			 HX_PARSE_ERROR);
 	assert_non_null(strstr(err, "-w/--workers"));
