@@ -395,21 +395,17 @@ static int set_workers(struct parse *p, const char *val)
 	return parse_workers(p->ex, p->name, val, p->o, p->err, p->errlen);
 }
 
-static int set_reps(struct parse *p, const char *val)
+/* a count in [min, max] into *dst */
+static int set_count(struct parse *p, const char *val, int min, int max, int *dst)
 {
 	long long v = 0;
-	int rc = bad_number(p, val, 1, REPS_MAX, &v);
-	p->o->reps = (int)v;
+	int rc = bad_number(p, val, min, max, &v);
+	*dst = (int)v;
 	return rc;
 }
-
-static int set_warmup(struct parse *p, const char *val)
-{
-	long long v = 0;
-	int rc = bad_number(p, val, 0, WARMUP_MAX, &v);
-	p->o->warmup = (int)v;
-	return rc;
-}
+static int set_reps(struct parse *p, const char *val) { return set_count(p, val, 1, REPS_MAX, &p->o->reps); }
+static int set_warmup(struct parse *p, const char *val) { return set_count(p, val, 0, WARMUP_MAX, &p->o->warmup); }
+static int set_watchdog(struct parse *p, const char *val) { return set_count(p, val, 0, WATCHDOG_MAX, &p->o->watchdog_s); }
 
 static int set_variant(struct parse *p, const char *val)
 {
@@ -445,14 +441,6 @@ static int set_save(struct parse *p, const char *val)
 			    "option %s: given twice (records go to one file)", p->name);
 	snprintf(p->o->save, sizeof p->o->save, "%s", val);
 	return HX_PARSE_OK;
-}
-
-static int set_watchdog(struct parse *p, const char *val)
-{
-	long long v = 0;
-	int rc = bad_number(p, val, 0, WATCHDOG_MAX, &v);
-	p->o->watchdog_s = (int)v;
-	return rc;
 }
 
 static int set_help(struct parse *p, const char *val)
