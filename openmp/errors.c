@@ -11,10 +11,12 @@
  *              sandbox (whose region runs on a fresh thread, so the child gets its own
  *              OpenMP thread pool), the parent reports the signal
  *   lockdeath  not applicable (see errors_na)
+ * openmp/team.c runs the loop on W threads; hx_time times the run (a sandbox's too).
  * Run: OMP_CANCELLATION=true build/openmp/errors --variant return --on-error cancel -w 2 */
 #include "errors.h"
 
 #include "hx.h"
+#include "team.h"
 
 #include <errno.h>
 #include <omp.h>
@@ -27,6 +29,7 @@
 
 struct job {
 	const struct errors_args *a;
+	struct errors_result *r; /* the sandbox's report */
 	struct errors_task *task;
 	int flag;        /* the error flag */
 	int reported;
@@ -34,53 +37,58 @@ struct job {
 	long log_n, log_sum;
 };
 
-static void run_tasks(struct job *j)
+/* the tasks are the iterations of an orphaned `omp for`: shared among the team */
+static void body(int tid, void *arg)
 {
+	struct job *j = arg;
 	const struct errors_args *a = j->a;
 
-#pragma omp parallel num_threads(a->workers) default(none) shared(j, a)
-	{
-		/* each thread runs its share of the tasks: W workers must be W threads */
-		hx_omp_team_check(a->workers);
+	(void)tid;
 #pragma omp for schedule(static, 1)
-		for (int t = 0; t < a->ntasks; t++) {
-			const char *reason;
-			long v;
+	for (int t = 0; t < a->ntasks; t++) {
+		const char *reason;
+		long v;
 
-			if (a->mode == ERR_CANCEL) {
+		if (a->mode == ERR_CANCEL) {
 #pragma omp cancellation point for
-				if (__atomic_load_n(&j->flag, __ATOMIC_SEQ_CST)) {
-					j->task[t].state = TASK_CANCELLED;
-					continue;
-				}
-			}
-			if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
-				signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
-				raise(SIGSEGV);
-			}
-			if (errors_task(t, &v, &reason) < 0) {
-				snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
-				if (a->variant == ERR_CALLBACK) {
-#pragma omp critical(errors_callback)
-					{
-						j->task[t].state = TASK_FAILED;
-						j->reported++;
-					}
-				} else {
-					j->task[t].state = TASK_FAILED; /* the future holds the error */
-				}
-				__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
-#pragma omp cancel for if (a->mode == ERR_CANCEL)
+			if (__atomic_load_n(&j->flag, __ATOMIC_SEQ_CST)) {
+				j->task[t].state = TASK_CANCELLED;
 				continue;
 			}
-			j->task[t].value = v;
-			j->task[t].state = TASK_DONE;
-			omp_set_lock(&j->lock);
-			j->log_n++;
-			j->log_sum += v;
-			omp_unset_lock(&j->lock);
 		}
+		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
+			signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
+			raise(SIGSEGV);
+		}
+		if (errors_task(t, &v, &reason) < 0) {
+			snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
+			if (a->variant == ERR_CALLBACK) {
+#pragma omp critical(errors_callback)
+				{
+					j->task[t].state = TASK_FAILED;
+					j->reported++;
+				}
+			} else {
+				j->task[t].state = TASK_FAILED; /* the future holds the error */
+			}
+			__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
+#pragma omp cancel for if (a->mode == ERR_CANCEL)
+			continue;
+		}
+		j->task[t].value = v;
+		j->task[t].state = TASK_DONE;
+		omp_set_lock(&j->lock);
+		j->log_n++;
+		j->log_sum += v;
+		omp_unset_lock(&j->lock);
 	}
+}
+
+/* each thread runs its share of the tasks: W workers must be W threads (om_team_run
+ * checks the team) */
+static void run_tasks(struct job *j)
+{
+	om_team_run(j->a->workers, body, j, NULL);
 }
 
 /* the sandbox's region runs on a new thread: OpenMP's pool of the parent process does
@@ -102,6 +110,16 @@ static void sandbox_run(void *p)
 	HX_CHECK_PT(pthread_join(tid, NULL));
 }
 
+/* the timed run: the tasks' region, or the sandbox around it (its fork and wait) */
+static void run(void *p)
+{
+	struct job *j = p;
+	if (j->a->variant == ERR_CRASH)
+		errors_sandbox(sandbox_run, j, j->task, j->a->ntasks, j->r);
+	else
+		run_tasks(j);
+}
+
 const char *errors_na(const struct errors_args *a)
 {
 	if (a->variant == ERR_LOCKDEATH)
@@ -114,20 +132,14 @@ const char *errors_na(const struct errors_args *a)
 void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds)
 {
 	size_t len = (size_t)a->ntasks * sizeof(struct errors_task);
-	struct job j = { .a = a };
-	double t0;
+	struct job j = { .a = a, .r = r };
 
 	/* shared with a sandbox, so what it finished before dying can be counted */
 	j.task = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (j.task == MAP_FAILED)
 		hx_die_errno(__FILE__, __LINE__, "mmap", errno);
 	omp_init_lock(&j.lock);
-	t0 = hx_now(); /* the run from here: the mapping above is not timed */
-	if (a->variant == ERR_CRASH)
-		errors_sandbox(sandbox_run, &j, j.task, a->ntasks, r);
-	else
-		run_tasks(&j);
-	*seconds = hx_now() - t0;
+	*seconds = hx_time(run, &j); /* the mapping above is not timed */
 
 	/* the parent collects the futures: each failure found is one reported error;
 	 * tasks cancelled by `omp cancel` never ran */

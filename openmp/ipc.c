@@ -2,13 +2,14 @@
  * region pass messages through the ring of exercises/ipc.c (slots in shared memory,
  * an atomic head and tail): the writer copies into a free slot and publishes it, the
  * reader waits for it, copies it out and frees it. OpenMP has no other channel to
- * offer; the other variants say so.
+ * offer; the other variants say so. openmp/team.c runs the two sides on one team;
+ * each side times its messages itself (ipc_side, exercises/ipc.c).
  * Run: OMP_NUM_THREADS=2 build/openmp/ipc --variant spin -m 8:1M */
 #include "ipc.h"
 
 #include "hx.h"
+#include "team.h"
 
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,28 +44,38 @@ static void ring_recv(void *ctx, unsigned char *buf, size_t n)
 	ipc_ring_recv(&e->c->ring[1 - e->side], e->c->slots[1 - e->side], e->c->a->bytes, buf, n);
 }
 
+struct job {
+	const struct ipc_args *a;
+	struct ipc_result *r;
+	struct chan c;
+	unsigned char *buf[2][2]; /* each side's send and receive buffers */
+};
+
+/* each side times its own messages (ipc_side, exercises/ipc.c) */
+static void body(int w, void *arg)
+{
+	struct job *jb = arg;
+	struct endpoint e = { &jb->c, w };
+	struct ipc_ops ops = { .send = ring_send, .recv = ring_recv, .ctx = &e };
+	ipc_side(w, jb->a, &ops, jb->buf[w][0], jb->buf[w][1], jb->r);
+}
+
 void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
-	struct chan c;
-	unsigned char *buf[2][2];
-	memset(&c, 0, sizeof c);
-	c.a = a;
+	struct job jb;
+	memset(&jb, 0, sizeof jb);
+	jb.a = jb.c.a = a;
+	jb.r = r;
 	for (int d = 0; d < 2; d++) {
-		c.slots[d] = hx_calloc(IPC_SLOTS, a->bytes);
+		jb.c.slots[d] = hx_calloc(IPC_SLOTS, a->bytes);
 		for (int k = 0; k < 2; k++)
-			buf[d][k] = hx_calloc(1, a->bytes);
+			jb.buf[d][k] = hx_calloc(1, a->bytes);
 	}
-#pragma omp parallel num_threads(2) default(none) shared(a, r, c, buf)
-	{
-		int w = omp_get_thread_num();
-		struct endpoint e = { &c, w };
-		struct ipc_ops ops = { .send = ring_send, .recv = ring_recv, .ctx = &e };
-		hx_omp_team_check(2); /* a lone thread would wait for its peer for ever */
-		ipc_side(w, a, &ops, buf[w][0], buf[w][1], r);
-	}
+	/* two threads; a lone one would wait for its peer for ever (om_team_run checks) */
+	om_team_run(2, body, &jb, NULL);
 	for (int d = 0; d < 2; d++) {
-		free(c.slots[d]);
+		free(jb.c.slots[d]);
 		for (int k = 0; k < 2; k++)
-			free(buf[d][k]);
+			free(jb.buf[d][k]);
 	}
 }

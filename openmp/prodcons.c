@@ -1,5 +1,6 @@
 /* prodcons.c: `prodcons` on OpenMP threads. Threads 0..P-1 of one parallel region
- * produce, P..P+C-1 consume; the list is shared like any variable outside the region.
+ * produce, P..P+C-1 consume; the list is shared (every thread reaches it through the
+ * body's argument).
  *   lock  the seed's list: N slots, head and tail under an omp_lock_t; a consumer that
  *         finds it empty lets go, yields and looks again (polling).
  *   cond  OpenMP has no condition variable: a thread can only block at a barrier, on
@@ -9,10 +10,13 @@
  *         omp_lock_t only guards the indices, held briefly by one thread at a time.
  *         A consumer first claims one of the N items on an atomic counter, so it only
  *         waits for an item that is sure to come.
+ * openmp/team.c runs the body on W threads and times it; an item's time in the list
+ * is stamped when it is put and when it is taken.
  * Run: OMP_NUM_THREADS=4 build/openmp/prodcons -w 2,4 -n 100000 --variant lock,cond */
 #include "prodcons.h"
 
 #include "hx.h"
+#include "team.h"
 
 #include <errno.h>
 #include <omp.h>
@@ -55,7 +59,7 @@ static void put(struct list *l, enum pc_variant v, struct pc_item *it)
 	if (v == PC_COND)
 		sem_wait_checked(&l->slots); /* a free slot, or sleep until a consumer frees one */
 	omp_set_lock(&l->lock);
-	it->t_put = hx_now_ns();
+	it->t_put = hx_stamp_ns(); /* its time in the list starts */
 	l->slot[l->tail++ % l->nslots] = *it;
 	omp_unset_lock(&l->lock);
 	if (v == PC_COND)
@@ -97,59 +101,62 @@ static int take(struct list *l, enum pc_variant v, long n, struct pc_item *it, s
 	return 1;
 }
 
+struct job {
+	const struct pc_args *a;
+	struct pc_tally *t;
+	struct list l;
+};
+
+static void body(int w, void *arg)
+{
+	struct job *jb = arg;
+	const struct pc_args *a = jb->a;
+	struct pc_tally *t = jb->t;
+	struct list *l = &jb->l;
+	struct pc_item it;
+
+	if (a->workers == 1) { /* the serial baseline: put, take back */
+		for (long id = 0; id < a->items; id++) {
+			it = (struct pc_item){ .id = (uint32_t)id, .val = pc_value((uint32_t)id) };
+			put(l, a->variant, &it);
+			t->prod[0].sum += it.val;
+			t->prod[0].count++;
+			if (!take(l, a->variant, a->items, &it, &t->cons[0]))
+				break;
+			pc_took(t, 0, &it, hx_stamp_ns());
+		}
+	} else if (w < a->producers) {
+		for (long id = w; id < a->items; id += a->producers) {
+			it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
+					       .val = pc_value((uint32_t)id) };
+			put(l, a->variant, &it);
+			t->prod[w].sum += it.val;
+			t->prod[w].count++;
+		}
+	} else {
+		int c = w - a->producers;
+		while (take(l, a->variant, a->items, &it, &t->cons[c]))
+			pc_took(t, c, &it, hx_stamp_ns());
+	}
+}
+
 double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 {
-	struct list l = { .nslots = a->variant == PC_LOCK ? a->items : a->capacity };
-	double t0 = 0, t1 = 0;
+	struct job jb = { a, t, { .nslots = a->variant == PC_LOCK ? a->items : a->capacity } };
+	struct list *l = &jb.l;
+	double seconds;
 
-	l.slot = hx_calloc((size_t)l.nslots, sizeof *l.slot);
-	omp_init_lock(&l.lock);
-	HX_CHECK_SYS(sem_init(&l.slots, 0, (unsigned)l.nslots));
-	HX_CHECK_SYS(sem_init(&l.full, 0, 0));
-
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, t, l, t0, t1)
-	{
-		int w = omp_get_thread_num();
-		struct pc_item it;
-		/* a smaller team than asked would leave consumers waiting for ever */
-		hx_omp_team_check(a->workers);
-		/* nobody starts before the clock does (the barrier closing single) */
-#pragma omp single
-		t0 = hx_now();
-		if (a->workers == 1) { /* the serial baseline: put, take back */
-			for (long id = 0; id < a->items; id++) {
-				it = (struct pc_item){ .id = (uint32_t)id,
-						       .val = pc_value((uint32_t)id) };
-				put(&l, a->variant, &it);
-				t->prod[0].sum += it.val;
-				t->prod[0].count++;
-				if (!take(&l, a->variant, a->items, &it, &t->cons[0]))
-					break;
-				pc_took(t, 0, &it, hx_now_ns());
-			}
-		} else if (w < a->producers) {
-			for (long id = w; id < a->items; id += a->producers) {
-				it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
-						       .val = pc_value((uint32_t)id) };
-				put(&l, a->variant, &it);
-				t->prod[w].sum += it.val;
-				t->prod[w].count++;
-			}
-		} else {
-			int c = w - a->producers;
-			while (take(&l, a->variant, a->items, &it, &t->cons[c]))
-				pc_took(t, c, &it, hx_now_ns());
-		}
-		/* every put and take is done after the barrier; the first thread
-		 * out of it stops the clock */
-#pragma omp barrier
-#pragma omp single nowait
-		t1 = hx_now();
-	}
-	t->remaining = l.tail - l.head;
-	HX_CHECK_SYS(sem_destroy(&l.full));
-	HX_CHECK_SYS(sem_destroy(&l.slots));
-	omp_destroy_lock(&l.lock);
-	free(l.slot);
-	return t1 - t0;
+	l->slot = hx_calloc((size_t)l->nslots, sizeof *l->slot);
+	omp_init_lock(&l->lock);
+	HX_CHECK_SYS(sem_init(&l->slots, 0, (unsigned)l->nslots));
+	HX_CHECK_SYS(sem_init(&l->full, 0, 0));
+	/* a smaller team than asked would leave consumers waiting for ever: om_team_run
+	 * checks it, and times from every thread ready to the last put and take done */
+	seconds = om_team_run(a->workers, body, &jb, NULL);
+	t->remaining = l->tail - l->head;
+	HX_CHECK_SYS(sem_destroy(&l->full));
+	HX_CHECK_SYS(sem_destroy(&l->slots));
+	omp_destroy_lock(&l->lock);
+	free(l->slot);
+	return seconds;
 }

@@ -5,15 +5,20 @@
  * the first time a team this large is asked for: in the warm-up), `work` is one
  * parallel loop over the items, handed out one at a time (schedule(dynamic)), and
  * `teardown` is 0: the runtime keeps its threads until the program ends.
+ * Both are timed from outside (om_team_run's `outer`, fork to join).
  * spawn: not applicable: OpenMP has no way to start a thread for one item; every
  * region and every task runs on threads the runtime already keeps.
  * Run: build/openmp/squares -w 1,2,4,8 */
 #include "squares.h"
 
-#include "hx.h"
+#include "team.h"
 
-#include <omp.h>
 #include <stdio.h>
+
+struct job {
+	const struct sq_args *a;
+	long *result;
+};
 
 int squares_supported(enum sq_variant v, char *why, unsigned long len)
 {
@@ -25,27 +30,28 @@ int squares_supported(enum sq_variant v, char *why, unsigned long len)
 	return 1;
 }
 
-/* The clocks are read by the initial thread outside the regions: t0 before the first
- * region is entered (nobody works before), t1 after its join (every thread has left),
- * and the same around the work region. Both regions check the team: the figure of a
- * pool of W must come from W threads. */
+static void body(int tid, void *arg)
+{
+	const struct job *jb = arg;
+
+	(void)tid;
+#pragma omp for schedule(dynamic)
+	for (long i = 0; i < jb->a->items; i++)
+		jb->result[i] = sq_square(i + 1, jb->a->work);
+}
+
+/* Each phase is a whole region seen from the initial thread, outside it: from before
+ * the fork (nobody works before) to after the join (every thread has left). An empty
+ * region is what starting the pool costs; both check the team, as a figure of a pool
+ * of W must come from W threads. */
 void squares_run(const struct sq_args *a, long *result, double t[3])
 {
-	double t0, t1, t2;
+	struct job jb = { a, result };
+	struct om_times start, work;
 
-	t0 = hx_now();
-#pragma omp parallel num_threads(a->workers) default(none) shared(a)
-	hx_omp_team_check(a->workers);
-	t1 = hx_now();
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, result)
-	{
-		hx_omp_team_check(a->workers);
-#pragma omp for schedule(dynamic)
-		for (long i = 0; i < a->items; i++)
-			result[i] = sq_square(i + 1, a->work);
-	}
-	t2 = hx_now();
-	t[0] = t1 - t0;
-	t[1] = t2 - t1;
+	om_team_run(a->workers, NULL, NULL, &start);
+	om_team_run(a->workers, body, &jb, &work);
+	t[0] = start.outer;
+	t[1] = work.outer;
 	t[2] = 0;
 }

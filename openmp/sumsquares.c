@@ -1,13 +1,19 @@
 /* sumsquares.c: `sumsquares` on OpenMP threads. The whole lesson is the schedule
  * clause of one worksharing loop: static (blocks), static,1 (cyclic), dynamic,C (a
  * shared counter inside libgomp) and guided,C. The result array is shared; every
- * index is written by exactly one thread.
+ * index is written by exactly one thread. The loop is orphaned in the body, so it
+ * shares its iterations among the team openmp/team.c runs (and times) it on.
  * Run: OMP_NUM_THREADS=2 build/openmp/sumsquares -n 60000 --variant serial,cyclic -w 1,2 */
 #include "sumsquares.h"
 
-#include "hx.h"
+#include "team.h"
 
-#include <omp.h>
+#include <stddef.h>
+
+struct job {
+	const struct ss_args *a;
+	uint64_t *out;
+};
 
 const char *ss_not_applicable(enum ss_variant v)
 {
@@ -15,50 +21,45 @@ const char *ss_not_applicable(enum ss_variant v)
 	return NULL;
 }
 
+static void body(int tid, void *arg)
+{
+	const struct job *jb = arg;
+	const long n = jb->a->n;
+	const int chunk = jb->a->chunk > 1000000000 ? 1000000000 : (int)jb->a->chunk;
+	uint64_t *out = jb->out;
+
+	(void)tid;
+	switch (jb->a->variant) {
+	case SS_STATIC:
+#pragma omp for schedule(static)
+		for (long i = 0; i < n; i++)
+			out[i] = ss_sum_square((uint64_t)i);
+		break;
+	case SS_CYCLIC:
+#pragma omp for schedule(static, 1)
+		for (long i = 0; i < n; i++)
+			out[i] = ss_sum_square((uint64_t)i);
+		break;
+	case SS_DYNAMIC:
+#pragma omp for schedule(dynamic, chunk)
+		for (long i = 0; i < n; i++)
+			out[i] = ss_sum_square((uint64_t)i);
+		break;
+	case SS_GUIDED:
+#pragma omp for schedule(guided, chunk)
+		for (long i = 0; i < n; i++)
+			out[i] = ss_sum_square((uint64_t)i);
+		break;
+	case SS_SERIAL: /* run by the exercise itself */
+		break;
+	}
+	/* each omp for ends with a barrier: every index is done here */
+}
+
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 {
-	const long n = a->n;
-	const int chunk = a->chunk > 1000000000 ? 1000000000 : (int)a->chunk;
-	const enum ss_variant v = a->variant;
-	double t0 = 0, t1 = 0;
-
-#pragma omp parallel num_threads(a->workers) default(none) shared(a, out, t0, t1) firstprivate(n, chunk, v)
-	{
-		/* a figure for W workers must come from W threads */
-		hx_omp_team_check(a->workers);
-		/* the clock starts when every thread is in the region, and nobody starts
-		 * work before it does (the barrier closing `single`) */
-#pragma omp single
-		t0 = hx_now();
-		switch (v) {
-		case SS_STATIC:
-#pragma omp for schedule(static)
-			for (long i = 0; i < n; i++)
-				out[i] = ss_sum_square((uint64_t)i);
-			break;
-		case SS_CYCLIC:
-#pragma omp for schedule(static, 1)
-			for (long i = 0; i < n; i++)
-				out[i] = ss_sum_square((uint64_t)i);
-			break;
-		case SS_DYNAMIC:
-#pragma omp for schedule(dynamic, chunk)
-			for (long i = 0; i < n; i++)
-				out[i] = ss_sum_square((uint64_t)i);
-			break;
-		case SS_GUIDED:
-#pragma omp for schedule(guided, chunk)
-			for (long i = 0; i < n; i++)
-				out[i] = ss_sum_square((uint64_t)i);
-			break;
-		case SS_SERIAL: /* run by the exercise itself */
-			break;
-		}
-		/* each omp for ends with a barrier: every index is done here */
-#pragma omp single nowait
-		t1 = hx_now(); /* the first thread out of the barrier stops the clock */
-	}
-	*seconds = t1 - t0;
+	struct job jb = { a, out };
+	*seconds = om_team_run(a->workers, body, &jb, NULL);
 }
 
 void ss_alone(void (*fn)(void *), void *arg)

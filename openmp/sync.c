@@ -9,10 +9,12 @@
  *   semaphore  an atomic counter of permits: take one with an atomic capture, give it
  *              back when there was none
  *   rlock      omp_nest_lock_t, re-entered with omp_test_nest_lock
+ * openmp/team.c runs the body on W threads; rounds 1.. are timed (om_team_stamp).
  * Run: OMP_NUM_THREADS=2 build/openmp/sync --variant barrier -n 100000 */
 #include "sync.h"
 
 #include "hx.h"
+#include "team.h"
 
 #include <omp.h>
 #include <sched.h>
@@ -54,9 +56,9 @@ static int spin_until(struct team *t, const long *p, long want, int who)
 	for (long i = 0; load(p) < want; i++) {
 		if (i % 64 == 63) {
 			sched_yield();
-			if (give_up == 0)
-				give_up = hx_now_ns() + SYNC_GIVE_UP_NS;
-			else if (hx_now_ns() > give_up || __atomic_load_n(&t->broken, __ATOMIC_SEQ_CST)) {
+			if (i == 63)
+				give_up = hx_deadline(SYNC_GIVE_UP_NS);
+			else if (hx_expired(give_up) || __atomic_load_n(&t->broken, __ATOMIC_SEQ_CST)) {
 				sync_violation(&t->r, "thread %d stuck for %.0f s", who, SYNC_GIVE_UP_NS / 1e9);
 				__atomic_store_n(&t->broken, 1, __ATOMIC_SEQ_CST);
 				return -1;
@@ -69,11 +71,11 @@ static int spin_until(struct team *t, const long *p, long want, int who)
 /* round 0 of semaphore and rlock: see hold_round0 in posix/sync.c */
 static void hold_round0(struct team *t, long *count, long limit)
 {
-	uint64_t until = hx_now_ns() + 1000000000u;
-	while (load(&t->trying) < t->a->workers && hx_now_ns() < until)
+	uint64_t until = hx_deadline(1000000000u);
+	while (load(&t->trying) < t->a->workers && !hx_expired(until))
 		hx_sleep_ns(10000);
-	until = hx_now_ns() + 5000000u;
-	while (load(count) <= limit && hx_now_ns() < until)
+	until = hx_deadline(5000000u);
+	while (load(count) <= limit && !hx_expired(until))
 		hx_sleep_ns(10000);
 }
 
@@ -135,10 +137,10 @@ static void semaphore_round(struct team *t, int w, long r, long *passes)
 			       t->a->permits);
 	if (r == 0) { /* the first K wait for each other, then hold on (see posix/sync.c) */
 		long ticket = add(&t->tickets, 1), target = t->a->workers - ticket + 1;
-		uint64_t until = hx_now_ns() + 1000000000u;
+		uint64_t until = hx_deadline(1000000000u);
 		if (target > k)
 			target = k;
-		while (load(&t->inside) < target && hx_now_ns() < until)
+		while (load(&t->inside) < target && !hx_expired(until))
 			hx_sleep_ns(10000);
 		hold_round0(t, &t->inside, t->a->permits);
 	} else {
@@ -186,15 +188,6 @@ static void rlock_round(struct team *t, int w, long r, long *passes)
 	(*passes)++;
 }
 
-/* the timed region's edges: every thread comes here exactly twice; nobody goes on
- * before the clock is read (the barrier closing single) */
-static void timing_mark(double *at)
-{
-#pragma omp barrier
-#pragma omp single
-	*at = hx_now();
-}
-
 const char *sync_na(enum sync_variant v)
 {
 	if (v == SYNC_CONDITION)
@@ -204,55 +197,59 @@ const char *sync_na(enum sync_variant v)
 	return NULL;
 }
 
+/* one thread's rounds; round 0 (arrival, the first wait) is not timed: the timed
+ * region's edges are om_team_stamp, which every thread reaches exactly twice */
+static void body(int w, void *arg)
+{
+	struct team *t = arg;
+	const struct sync_args *a = t->a;
+	int timed = 0;
+	long passes = 0;
+
+	for (long r = 0; r <= a->rounds; r++) {
+		if (r == 1) {
+			om_team_stamp(&t->t0);
+			timed = 1;
+		}
+		if (__atomic_load_n(&t->broken, __ATOMIC_SEQ_CST))
+			break;
+		switch (a->variant) {
+		case SYNC_BARRIER:
+			if (r == 0)
+				sync_stagger(w);
+			barrier_round(t, w, r);
+			passes++;
+			break;
+		case SYNC_EVENT:
+			if (r == 0 && w == 0)
+				hx_sleep_ns(SYNC_DELAY_NS);
+			if (event_round(t, w, r) < 0)
+				r = a->rounds;
+			break;
+		case SYNC_CONDITION: /* sync_na: never run */
+			break;
+		case SYNC_SEMAPHORE:
+			semaphore_round(t, w, r, &passes);
+			break;
+		case SYNC_RLOCK:
+			rlock_round(t, w, r, &passes);
+			break;
+		}
+	}
+	if (!timed)
+		om_team_stamp(&t->t0);
+	om_team_stamp(&t->t1);
+	add(&t->r.passes, passes);
+}
+
 void sync_run(const struct sync_args *a, struct sync_result *res, double *seconds)
 {
 	struct team t = { .a = a, .stamp = -1, .permits = a->permits };
 
 	omp_init_nest_lock(&t.rl);
-#pragma omp parallel num_threads(a->workers) default(none) shared(t, a)
-	{
-		int w = omp_get_thread_num(), timed = 0;
-		long passes = 0;
-
-		/* every round counts on W threads: a smaller team would break the barrier */
-		hx_omp_team_check(a->workers);
-		/* a start line: round 0 begins with every thread there */
-#pragma omp barrier
-		for (long r = 0; r <= a->rounds; r++) {
-			if (r == 1) {
-				timing_mark(&t.t0);
-				timed = 1;
-			}
-			if (__atomic_load_n(&t.broken, __ATOMIC_SEQ_CST))
-				break;
-			switch (a->variant) {
-			case SYNC_BARRIER:
-				if (r == 0)
-					sync_stagger(w);
-				barrier_round(&t, w, r);
-				passes++;
-				break;
-			case SYNC_EVENT:
-				if (r == 0 && w == 0)
-					hx_sleep_ns(SYNC_DELAY_NS);
-				if (event_round(&t, w, r) < 0)
-					r = a->rounds;
-				break;
-			case SYNC_CONDITION: /* sync_na: never run */
-				break;
-			case SYNC_SEMAPHORE:
-				semaphore_round(&t, w, r, &passes);
-				break;
-			case SYNC_RLOCK:
-				rlock_round(&t, w, r, &passes);
-				break;
-			}
-		}
-		if (!timed)
-			timing_mark(&t.t0);
-		timing_mark(&t.t1);
-		add(&t.r.passes, passes);
-	}
+	/* every round counts on W threads: a smaller team would break the barrier, so
+	 * om_team_run checks it; round 0 begins with every thread there (its barrier) */
+	om_team_run(a->workers, body, &t, NULL);
 	omp_destroy_nest_lock(&t.rl);
 	*res = t.r;
 	*seconds = t.t1 - t.t0;

@@ -32,3 +32,10 @@ double om_team_run(int workers, om_body body, void *arg, struct om_times *times)
 		*times = tm;
 	return tm.work;
 }
+
+void om_team_stamp(double *at)
+{
+#pragma omp barrier
+#pragma omp single
+	*at = hx_now();
+}

@@ -2,13 +2,14 @@
  * exercises use it so that their files hold only what each thread does and how the
  * threads share: the parallel region, the team check and the clock live here.
  *
- * One `#pragma omp parallel num_threads(W)` region (team.c, 40 lines): every thread
+ * One `#pragma omp parallel num_threads(W)` region (team.c, 41 lines): every thread
  * checks the team (fewer than W threads, from OMP_DYNAMIC, OMP_THREAD_LIMIT or a
  * runtime that could not create them, ends the program with exit 3), all meet at a
  * barrier, one stamps the start, each calls body(tid, arg), all meet again, one
  * stamps the end. Inside body, OpenMP's orphaned constructs (`omp for`, `single`,
  * `critical`, `atomic`, `barrier`, `task`) bind to this team, and a variable declared
- * in body is private to its thread. */
+ * in body is private to its thread. om_team_stamp marks a timed region of body's own
+ * (sync leaves its round 0 out). */
 #ifndef OM_TEAM_H
 #define OM_TEAM_H
 
@@ -25,5 +26,11 @@ struct om_times {
  * NULL (an empty region: what entering one costs). Fills *times when not NULL and
  * returns times->work. */
 double om_team_run(int workers, om_body body, void *arg, struct om_times *times);
+
+/* Inside body, called by every thread of the team at the same point: a barrier, then
+ * one thread writes the clock (seconds) into *at while the others wait for it (the
+ * barrier closing `single`). Two of them, *t1 - *t0, time a part of body when its
+ * timed region is not the whole of it. */
+void om_team_stamp(double *at);
 
 #endif
