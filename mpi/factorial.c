@@ -9,11 +9,12 @@
  *   worker  MPI_Recv a task (or STOP), compute, MPI_Send the result, again
  * With one rank there is nobody to hand work to: rank 0 computes every task itself, in
  * input order (a farm needs at least 2 ranks to show anything). The master only
- * dispatches, so W ranks give W-1 computing workers.
+ * dispatches, so W ranks give W-1 computing workers. mp_team_run (team.c) times the
+ * farm between barriers.
  * Run: mpirun -np 3 build/mpi/factorial --variant large -n 10 -r 1 */
 #include "factorial.h"
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -130,28 +131,37 @@ static void worker(struct ctx *x, MPI_Comm comm, const struct fac_args *a)
 	mpz_clear(v);
 }
 
-void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)
-{
-	struct ctx *x = ctx;
-	MPI_Comm comm = hx_mpi_comm();
-	int rank, W;
-	double t0;
+/* What every rank needs in the timed region. */
+struct farm {
+	struct ctx *x;
+	const struct fac_args *a;
+	mpz_t *values;
+	long *order;
+	int W;
+};
 
-	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-	HX_CHECK_MPI(MPI_Comm_size(comm, &W));
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	t0 = hx_now();
-	if (W == 1) { /* nobody to hand work to: rank 0 computes alone, in input order */
+static void run_farm(MPI_Comm comm, int rank, void *arg)
+{
+	const struct farm *f = arg;
+	const struct fac_args *a = f->a;
+
+	if (f->W == 1) { /* nobody to hand work to: rank 0 computes alone, in input order */
 		for (long k = 0; k < a->ntasks; k++) {
-			fac_compute(values[k], fac_task_n(a->variant, k));
-			order[k] = k;
-			fac_report(a, k, k, values[k]);
+			fac_compute(f->values[k], fac_task_n(a->variant, k));
+			f->order[k] = k;
+			fac_report(a, k, k, f->values[k]);
 		}
 	} else if (rank == 0) {
-		master(x, comm, W, a, values, order);
+		master(f->x, comm, f->W, a, f->values, f->order);
 	} else {
-		worker(x, comm, a);
+		worker(f->x, comm, a);
 	}
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	*seconds = hx_now() - t0;
+}
+
+void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)
+{
+	struct farm f = { ctx, a, values, order, 0 };
+
+	HX_CHECK_MPI(MPI_Comm_size(hx_mpi_comm(), &f.W));
+	*seconds = mp_team_run(run_farm, &f);
 }

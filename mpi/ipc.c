@@ -15,7 +15,8 @@
  *   shmwin       the spin ring of exercises/ipc.c in an MPI-3 shared-memory window
  *                (each rank's part holds the ring it receives on); loads and stores,
  *                no MPI call per message. Not applicable across nodes.
- * Rank 0 times; rank 1 sends what it saw of direction 0 (count, stamps, digest chain)
+ * ipc_side() stamps the round trips and the stream (hx_stamp_ns) on rank 0; this file
+ * reads no clock. Rank 1 sends what it saw of direction 0 (count, stamps, digest chain)
  * to rank 0 after the protocol, outside every timed region.
  * Run: mpirun -np 2 build/mpi/ipc --variant sendrecv,shmwin -m 8:1M */
 #include "ipc.h"
@@ -107,6 +108,18 @@ static void add_peer(struct chan *c, MPI_Aint disp)
 	HX_CHECK_MPI(MPI_Win_flush(c->peer, c->win));
 }
 
+/* my window: head, acked, then IPC_SLOTS slots, zeroed; one passive epoch to all */
+static void rma_open(struct chan *c)
+{
+	size_t bytes = CTL + IPC_SLOTS * rma_stride(c->a->bytes);
+
+	HX_CHECK_MPI(MPI_Win_allocate((MPI_Aint)bytes, 1, MPI_INFO_NULL, c->comm, &c->base,
+				      &c->win));
+	HX_CHECK_MPI(MPI_Win_set_errhandler(c->win, MPI_ERRORS_RETURN));
+	memset(c->base, 0, bytes);
+	HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win));
+}
+
 static void rma_send(void *ctx, const unsigned char *buf, size_t n)
 {
 	struct chan *c = ctx;
@@ -142,6 +155,28 @@ static void shm_recv(void *ctx, unsigned char *buf, size_t n)
 {
 	struct chan *c = ctx;
 	ipc_ring_recv(c->in, c->in_slots, c->a->bytes, buf, n);
+}
+
+/* the ring I receive on is my part of a shared window; I send on the peer's part */
+static void shm_open(struct chan *c)
+{
+	/* whole pages, so each rank's part starts aligned */
+	size_t ringlen = (sizeof(struct ipc_ring) + IPC_SLOTS * c->a->bytes + 4095) &
+			 ~(size_t)4095;
+	MPI_Aint len;
+	int disp;
+	unsigned char *peer;
+
+	HX_CHECK_MPI(MPI_Win_allocate_shared((MPI_Aint)ringlen, 1, MPI_INFO_NULL, c->comm,
+					     &c->base, &c->win));
+	HX_CHECK_MPI(MPI_Win_set_errhandler(c->win, MPI_ERRORS_RETURN));
+	HX_CHECK_MPI(MPI_Win_shared_query(c->win, c->peer, &len, &disp, &peer));
+	memset(c->base, 0, ringlen);
+	c->in = (struct ipc_ring *)c->base;
+	c->in_slots = c->base + sizeof(struct ipc_ring);
+	c->out = (struct ipc_ring *)peer;
+	c->out_slots = peer + sizeof(struct ipc_ring);
+	HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c->win));
 }
 
 /* ---- nonblocking ------------------------------------------------------------------------ */
@@ -197,8 +232,6 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	struct chan c;
 	struct ipc_ops ops = { .ctx = &c };
 	unsigned char *sbuf = hx_calloc(1, a->bytes), *rbuf = hx_calloc(1, a->bytes);
-	/* whole pages, so each rank's part starts aligned */
-	size_t ringlen = (sizeof(struct ipc_ring) + IPC_SLOTS * a->bytes + 4095) & ~(size_t)4095;
 	int64_t mine[4];
 
 	memset(&c, 0, sizeof c);
@@ -221,33 +254,15 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 		ops.window = ipc_window(a->bytes); /* at most 64: the requests above */
 		break;
 	case IPC_RMA:
-		HX_CHECK_MPI(MPI_Win_allocate((MPI_Aint)(CTL + IPC_SLOTS * rma_stride(a->bytes)), 1,
-					      MPI_INFO_NULL, c.comm, &c.base, &c.win));
-		HX_CHECK_MPI(MPI_Win_set_errhandler(c.win, MPI_ERRORS_RETURN));
-		memset(c.base, 0, CTL + IPC_SLOTS * rma_stride(a->bytes));
-		HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c.win));
+		rma_open(&c);
 		ops.send = rma_send;
 		ops.recv = rma_recv;
 		break;
-	case IPC_SHMWIN: {
-		MPI_Aint len;
-		int disp;
-		unsigned char *peer;
-		HX_CHECK_MPI(MPI_Win_allocate_shared((MPI_Aint)ringlen, 1, MPI_INFO_NULL, c.comm,
-						     &c.base, &c.win));
-		HX_CHECK_MPI(MPI_Win_set_errhandler(c.win, MPI_ERRORS_RETURN));
-		HX_CHECK_MPI(MPI_Win_shared_query(c.win, c.peer, &len, &disp, &peer));
-		memset(c.base, 0, ringlen);
-		/* my part holds the ring I receive on; I send on the peer's */
-		c.in = (struct ipc_ring *)c.base;
-		c.in_slots = c.base + sizeof(struct ipc_ring);
-		c.out = (struct ipc_ring *)peer;
-		c.out_slots = peer + sizeof(struct ipc_ring);
-		HX_CHECK_MPI(MPI_Win_lock_all(MPI_MODE_NOCHECK, c.win));
+	case IPC_SHMWIN:
+		shm_open(&c);
 		ops.send = shm_send;
 		ops.recv = shm_recv;
 		break;
-	}
 	default:
 		break;
 	}

@@ -13,11 +13,12 @@
  *   cond  not applicable: a rank cannot sleep on a condition variable over MPI; the
  *         one way to wait without polling is a blocking receive, which is msg.
  * After the timed region every consumer sends its list of taken ids to rank 0, which
- * rebuilds the tally and judges. Latency uses CLOCK_MONOTONIC: one clock on one node.
+ * rebuilds the tally and judges. mp_team_run (team.c) times the line between barriers;
+ * an item's latency is two hx_stamp_ns (monotonic): one clock on one node.
  * Run: mpirun -np 4 build/mpi/prodcons -n 100000 -w 2,4 --variant lock,msg */
 #include "prodcons.h"
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <sched.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ static void rma_put(MPI_Win win, struct pc_item *it)
 	HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win));
 	HX_CHECK_MPI(MPI_Get(&tail, 1, MPI_INT64_T, 0, 8, 1, MPI_INT64_T, win));
 	HX_CHECK_MPI(MPI_Win_flush(0, win));
-	it->t_put = hx_now_ns();
+	it->t_put = hx_stamp_ns();
 	HX_CHECK_MPI(MPI_Put(it, (int)sizeof *it, MPI_BYTE, 0, slot_disp(tail), (int)sizeof *it,
 			     MPI_BYTE, win));
 	tail++;
@@ -101,109 +102,171 @@ static long msg_expect(const struct pc_args *a, int c)
 	return total;
 }
 
-double prodcons_run(const struct pc_args *a, struct pc_tally *t)
+/* One rank's side of the line: what it needs in the timed region and what it saw. */
+struct side {
+	const struct pc_args *a;
+	MPI_Win win;         /* lock: the list on rank 0 */
+	struct pc_side me;
+	uint32_t *log;       /* consumer: the ids taken, in order */
+	int producer, idx;   /* producer idx, or consumer idx */
+};
+
+static void produce(struct side *s, MPI_Comm comm)
 {
-	MPI_Comm comm = hx_mpi_comm();
-	MPI_Win win = MPI_WIN_NULL;
-	struct pc_side me, *sides = NULL;
+	const struct pc_args *a = s->a;
+	long *sent = hx_calloc((size_t)a->consumers, sizeof *sent);
 	struct pc_item it;
-	uint32_t *log = NULL, *all = NULL;
-	int rank, size, mine = 0, *counts = NULL, *displs = NULL, pending = 0, left = 0;
-	int producer, idx;
+
+	for (long id = s->idx, k = 0; id < a->items; id += a->producers, k++) {
+		it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)s->idx,
+				       .val = pc_value((uint32_t)id) };
+		if (a->variant == PC_LOCK) {
+			rma_put(s->win, &it);
+		} else {
+			int c = (int)((k + s->idx) % a->consumers), to = a->producers + c;
+			it.t_put = hx_stamp_ns();
+			if (++sent[c] % a->capacity == 0) /* wait until the consumer caught up */
+				HX_CHECK_MPI(MPI_Ssend(&it, (int)sizeof it, MPI_BYTE, to, TAG_ITEM,
+						       comm));
+			else
+				HX_CHECK_MPI(MPI_Send(&it, (int)sizeof it, MPI_BYTE, to, TAG_ITEM,
+						      comm));
+		}
+		s->me.sum += it.val;
+		s->me.count++;
+	}
+	free(sent);
+}
+
+static void consume(struct side *s, MPI_Comm comm)
+{
+	const struct pc_args *a = s->a;
+	long n = a->items, expect = a->variant == PC_MSG ? msg_expect(a, s->idx) : -1;
+	struct pc_item it;
+
+	for (;;) {
+		if (a->variant == PC_LOCK) {
+			if (!rma_take(s->win, n, &it, &s->me))
+				break;
+		} else {
+			if (s->me.count == expect)
+				break;
+			HX_CHECK_MPI(MPI_Recv(&it, (int)sizeof it, MPI_BYTE, MPI_ANY_SOURCE,
+					      TAG_ITEM, comm, MPI_STATUS_IGNORE));
+		}
+		s->me.latency_ns += hx_stamp_ns() - it.t_put;
+		s->me.sum += it.val;
+		if (s->me.count < n)
+			s->log[s->me.count] = it.id;
+		s->me.count++;
+	}
+}
+
+static void run_side(MPI_Comm comm, int rank, void *arg)
+{
+	struct side *s = arg;
+	(void)rank;
+	if (s->producer)
+		produce(s, comm);
+	else
+		consume(s, comm);
+}
+
+/* Rank 0 rebuilds the tally from the sides and the consumers' lists, in their order. */
+static void tally(const struct pc_args *a, struct pc_tally *t, const struct pc_side *sides,
+		  const int *counts, const int *displs, const uint32_t *all)
+{
 	long n = a->items;
-	double t0, t1;
 
-	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
-	if (size != a->producers + a->consumers || size < 2)
-		hx_die(__FILE__, __LINE__, "prodcons_run", "needs P + C ranks, at least 2");
-	producer = rank < a->producers;
-	idx = producer ? rank : rank - a->producers;
-	memset(&me, 0, sizeof me);
-	if (!producer)
-		log = hx_calloc((size_t)n, sizeof *log);
-
-	if (a->variant == PC_LOCK) {
-		MPI_Aint bytes = rank == 0 ? slot_disp(n) : 0;
-		char *base;
-		HX_CHECK_MPI(MPI_Win_allocate(bytes, 1, MPI_INFO_NULL, comm, &base, &win));
-		HX_CHECK_MPI(MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN));
-		if (rank == 0) { /* head = tail = 0 before anybody looks */
-			int64_t zero[2] = { 0, 0 };
-			HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win));
-			HX_CHECK_MPI(MPI_Put(zero, 2, MPI_INT64_T, 0, 0, 2, MPI_INT64_T, win));
-			HX_CHECK_MPI(MPI_Win_unlock(0, win));
+	for (int p = 0; p < a->producers; p++)
+		t->prod[p] = sides[p];
+	for (int c = 0; c < a->consumers; c++) {
+		int r = a->producers + c;
+		struct pc_side *s = &t->cons[c];
+		*s = sides[r];
+		s->dups = s->strays = 0;
+		for (int j = 0; j < counts[r]; j++) {
+			uint32_t id = all[displs[r] + j];
+			if (id >= (uint64_t)n) {
+				s->strays++;
+			} else if (t->taken_by[id] != 0) {
+				s->dups++;
+			} else {
+				t->taken_by[id] = (uint32_t)c + 1;
+				t->seq[id] = (uint32_t)j;
+			}
 		}
 	}
+}
 
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	t0 = hx_now();
-	if (producer) {
-		long *sent = hx_calloc((size_t)a->consumers, sizeof *sent);
-		for (long id = idx, k = 0; id < n; id += a->producers, k++) {
-			it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)idx,
-					       .val = pc_value((uint32_t)id) };
-			if (a->variant == PC_LOCK) {
-				rma_put(win, &it);
-			} else {
-				int c = (int)((k + idx) % a->consumers);
-				it.t_put = hx_now_ns();
-				if (++sent[c] % a->capacity == 0) /* wait until the consumer caught up */
-					HX_CHECK_MPI(MPI_Ssend(&it, (int)sizeof it, MPI_BYTE,
-							       a->producers + c, TAG_ITEM, comm));
-				else
-					HX_CHECK_MPI(MPI_Send(&it, (int)sizeof it, MPI_BYTE,
-							      a->producers + c, TAG_ITEM, comm));
-			}
-			me.sum += it.val;
-			me.count++;
-		}
-		free(sent);
-	} else {
-		long expect = a->variant == PC_MSG ? msg_expect(a, idx) : -1;
-		for (;;) {
-			if (a->variant == PC_LOCK) {
-				if (!rma_take(win, n, &it, &me))
-					break;
-			} else {
-				if (me.count == expect)
-					break;
-				HX_CHECK_MPI(MPI_Recv(&it, (int)sizeof it, MPI_BYTE, MPI_ANY_SOURCE,
-						      TAG_ITEM, comm, MPI_STATUS_IGNORE));
-			}
-			me.latency_ns += hx_now_ns() - it.t_put;
-			me.sum += it.val;
-			if (me.count < n)
-				log[me.count] = it.id;
-			me.count++;
-		}
-	}
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	t1 = hx_now();
+/* Outside the timed region: is the list empty (rank 0 gets what is left), and the
+ * window goes. */
+static int leftover(const struct pc_args *a, MPI_Comm comm, int rank, MPI_Win *win)
+{
+	int left = 0, pending = 0;
 
-	/* ---- outside the timed region: is the list empty, and what did everybody do ---- */
 	if (a->variant == PC_LOCK) {
 		if (rank == 0) {
-			int64_t idx2[2];
-			HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win));
-			HX_CHECK_MPI(MPI_Get(idx2, 2, MPI_INT64_T, 0, 0, 2, MPI_INT64_T, win));
-			HX_CHECK_MPI(MPI_Win_unlock(0, win));
-			left = (int)(idx2[1] - idx2[0]);
+			int64_t idx[2];
+			HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, *win));
+			HX_CHECK_MPI(MPI_Get(idx, 2, MPI_INT64_T, 0, 0, 2, MPI_INT64_T, *win));
+			HX_CHECK_MPI(MPI_Win_unlock(0, *win));
+			left = (int)(idx[1] - idx[0]);
 		}
-		HX_CHECK_MPI(MPI_Win_free(&win));
+		HX_CHECK_MPI(MPI_Win_free(win));
 	} else {
 		MPI_Status st;
 		HX_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &pending, &st));
 		HX_CHECK_MPI(MPI_Reduce(&pending, &left, 1, MPI_INT, MPI_SUM, 0, comm));
 	}
-	mine = producer ? 0 : (int)(me.count < n ? me.count : n);
+	return left;
+}
+
+double prodcons_run(const struct pc_args *a, struct pc_tally *t)
+{
+	MPI_Comm comm = hx_mpi_comm();
+	struct side s = { .a = a, .win = MPI_WIN_NULL };
+	struct pc_side *sides = NULL;
+	uint32_t *all = NULL;
+	int rank, size, mine, left, *counts = NULL, *displs = NULL;
+	long n = a->items;
+	double seconds;
+
+	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
+	if (size != a->producers + a->consumers || size < 2)
+		hx_die(__FILE__, __LINE__, "prodcons_run", "needs P + C ranks, at least 2");
+	memset(&s.me, 0, sizeof s.me);
+	s.producer = rank < a->producers;
+	s.idx = s.producer ? rank : rank - a->producers;
+	if (!s.producer)
+		s.log = hx_calloc((size_t)n, sizeof *s.log);
+
+	if (a->variant == PC_LOCK) {
+		MPI_Aint bytes = rank == 0 ? slot_disp(n) : 0;
+		char *base;
+		HX_CHECK_MPI(MPI_Win_allocate(bytes, 1, MPI_INFO_NULL, comm, &base, &s.win));
+		HX_CHECK_MPI(MPI_Win_set_errhandler(s.win, MPI_ERRORS_RETURN));
+		if (rank == 0) { /* head = tail = 0 before anybody looks */
+			int64_t zero[2] = { 0, 0 };
+			HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, s.win));
+			HX_CHECK_MPI(MPI_Put(zero, 2, MPI_INT64_T, 0, 0, 2, MPI_INT64_T, s.win));
+			HX_CHECK_MPI(MPI_Win_unlock(0, s.win));
+		}
+	}
+
+	seconds = mp_team_run(run_side, &s);
+
+	/* ---- outside the timed region: is the list empty, and what did everybody do ---- */
+	left = leftover(a, comm, rank, &s.win);
+	mine = s.producer ? 0 : (int)(s.me.count < n ? s.me.count : n);
 	if (rank == 0) {
 		sides = hx_calloc((size_t)size, sizeof *sides);
 		counts = hx_calloc((size_t)size, sizeof *counts);
 		displs = hx_calloc((size_t)size, sizeof *displs);
 	}
-	HX_CHECK_MPI(MPI_Gather(&me, (int)sizeof me, MPI_BYTE, sides, (int)sizeof me, MPI_BYTE, 0,
-				comm));
+	HX_CHECK_MPI(MPI_Gather(&s.me, (int)sizeof s.me, MPI_BYTE, sides, (int)sizeof s.me,
+				MPI_BYTE, 0, comm));
 	HX_CHECK_MPI(MPI_Gather(&mine, 1, MPI_INT, counts, 1, MPI_INT, 0, comm));
 	if (rank == 0) {
 		long total = 0;
@@ -213,34 +276,16 @@ double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 		}
 		all = hx_calloc((size_t)(total > 0 ? total : 1), sizeof *all);
 	}
-	HX_CHECK_MPI(MPI_Gatherv(log, mine, MPI_UINT32_T, all, counts, displs, MPI_UINT32_T, 0,
+	HX_CHECK_MPI(MPI_Gatherv(s.log, mine, MPI_UINT32_T, all, counts, displs, MPI_UINT32_T, 0,
 				 comm));
-	if (rank == 0) { /* rebuild the tally from the consumers' lists, in their order */
-		for (int p = 0; p < a->producers; p++)
-			t->prod[p] = sides[p];
-		for (int c = 0; c < a->consumers; c++) {
-			int r = a->producers + c;
-			struct pc_side *s = &t->cons[c];
-			*s = sides[r];
-			s->dups = s->strays = 0;
-			for (int j = 0; j < counts[r]; j++) {
-				uint32_t id = all[displs[r] + j];
-				if (id >= (uint64_t)n) {
-					s->strays++;
-				} else if (t->taken_by[id] != 0) {
-					s->dups++;
-				} else {
-					t->taken_by[id] = (uint32_t)c + 1;
-					t->seq[id] = (uint32_t)j;
-				}
-			}
-		}
+	if (rank == 0) {
+		tally(a, t, sides, counts, displs, all);
 		t->remaining = left;
 	}
 	free(all);
 	free(sides);
 	free(counts);
 	free(displs);
-	free(log);
-	return t1 - t0;
+	free(s.log);
+	return seconds;
 }

@@ -4,6 +4,7 @@
  * `startup` is forming the pool's own communicator (MPI_Comm_dup + a barrier), `work`
  * is every rank squaring items r, r+W, r+2W, ... and MPI_Gatherv bringing them to
  * rank 0, which puts them back in input order, `teardown` is MPI_Comm_free + a barrier.
+ * mp_team_phases (team.c) stamps the three phases between the world's barriers.
  * spawn: not applicable. MPI_Comm_spawn works here under mpirun --oversubscribe, but
  * each spawn of one process took 52-59 ms (Open MPI 4.1.4, measured on this machine:
  * ~800 times a fork), so the default 1000 items would take about a minute per case;
@@ -12,7 +13,7 @@
  * Run: mpirun -np 8 --oversubscribe build/mpi/squares */
 #include "squares.h"
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,52 +30,73 @@ int squares_supported(enum sq_variant v, char *why, unsigned long len)
 	return 1;
 }
 
-void squares_run(const struct sq_args *a, long *result, double t[3])
+/* What the phases share: the pool's communicator and the buffers of the work. */
+struct pool {
+	const struct sq_args *a;
+	long *result, *part, *all;
+	int *counts, *displs;
+	int size;
+	MPI_Comm comm;
+};
+
+/* startup: the pool's own communicator, formed by every rank */
+static void pool_start(MPI_Comm world, int rank, void *arg)
 {
-	MPI_Comm world = hx_mpi_comm(), pool;
-	int rank, size, mine = 0, *counts = NULL, *displs = NULL;
-	long *part, *all = NULL;
-	double t0, t1, t2, t3;
+	struct pool *p = arg;
+	(void)rank;
+	HX_CHECK_MPI(MPI_Comm_dup(world, &p->comm));
+	HX_CHECK_MPI(MPI_Comm_set_errhandler(p->comm, MPI_ERRORS_RETURN));
+	HX_CHECK_MPI(MPI_Barrier(p->comm));
+}
 
-	HX_CHECK_MPI(MPI_Comm_rank(world, &rank));
-	HX_CHECK_MPI(MPI_Comm_size(world, &size));
-	part = hx_calloc((size_t)(a->items / size + 1), sizeof *part);
+/* work: square items rank, rank + W, ...; rank 0 gathers them in input order */
+static void pool_work(MPI_Comm world, int rank, void *arg)
+{
+	struct pool *p = arg;
+	const struct sq_args *a = p->a;
+	int size = p->size, mine = 0;
 
-	HX_CHECK_MPI(MPI_Barrier(world));
-	t0 = hx_now();
-	HX_CHECK_MPI(MPI_Comm_dup(world, &pool));
-	HX_CHECK_MPI(MPI_Comm_set_errhandler(pool, MPI_ERRORS_RETURN));
-	HX_CHECK_MPI(MPI_Barrier(pool));
-	t1 = hx_now();
-
+	(void)world;
 	for (long i = rank; i < a->items; i += size)
-		part[mine++] = sq_square(i + 1, a->work);
+		p->part[mine++] = sq_square(i + 1, a->work);
 	if (rank == 0) {
 		long off = 0;
-		counts = hx_calloc((size_t)size, sizeof *counts);
-		displs = hx_calloc((size_t)size, sizeof *displs);
+		p->counts = hx_calloc((size_t)size, sizeof *p->counts);
+		p->displs = hx_calloc((size_t)size, sizeof *p->displs);
 		for (int r = 0; r < size; r++) {
-			counts[r] = (int)(a->items > r ? (a->items - r + size - 1) / size : 0);
-			displs[r] = (int)off;
-			off += counts[r];
+			p->counts[r] = (int)(a->items > r ? (a->items - r + size - 1) / size : 0);
+			p->displs[r] = (int)off;
+			off += p->counts[r];
 		}
-		all = hx_calloc((size_t)a->items, sizeof *all);
+		p->all = hx_calloc((size_t)a->items, sizeof *p->all);
 	}
-	HX_CHECK_MPI(MPI_Gatherv(part, mine, MPI_LONG, all, counts, displs, MPI_LONG, 0, pool));
+	HX_CHECK_MPI(MPI_Gatherv(p->part, mine, MPI_LONG, p->all, p->counts, p->displs, MPI_LONG, 0,
+				 p->comm));
 	if (rank == 0) /* rank r's k-th square is item r + k*W: back into input order */
 		for (int r = 0; r < size; r++)
-			for (int k = 0; k < counts[r]; k++)
-				result[r + (long)k * size] = all[displs[r] + k];
-	t2 = hx_now();
+			for (int k = 0; k < p->counts[r]; k++)
+				p->result[r + (long)k * size] = p->all[p->displs[r] + k];
+}
 
-	HX_CHECK_MPI(MPI_Comm_free(&pool));
-	HX_CHECK_MPI(MPI_Barrier(world));
-	t3 = hx_now();
-	t[0] = t1 - t0;
-	t[1] = t2 - t1;
-	t[2] = t3 - t2;
-	free(part);
-	free(all);
-	free(counts);
-	free(displs);
+/* teardown: the pool's communicator goes (team.c's closing barrier is on the world) */
+static void pool_end(MPI_Comm world, int rank, void *arg)
+{
+	struct pool *p = arg;
+	(void)world;
+	(void)rank;
+	HX_CHECK_MPI(MPI_Comm_free(&p->comm));
+}
+
+void squares_run(const struct sq_args *a, long *result, double t[3])
+{
+	static const mp_body phases[3] = { pool_start, pool_work, pool_end };
+	struct pool p = { .a = a, .result = result, .comm = MPI_COMM_NULL };
+
+	HX_CHECK_MPI(MPI_Comm_size(hx_mpi_comm(), &p.size));
+	p.part = hx_calloc((size_t)(a->items / p.size + 1), sizeof *p.part);
+	mp_team_phases(phases, 3, &p, t);
+	free(p.part);
+	free(p.all);
+	free(p.counts);
+	free(p.displs);
 }

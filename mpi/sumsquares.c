@@ -12,14 +12,15 @@
  *            which places them with ss_merge_chunks: an index received twice becomes
  *            SS_TWICE and fails validation, an index never received stays poisoned
  *   guided   not applicable (see ss_not_applicable)
- * Every buffer is allocated and touched before the clock starts: the timed region is
- * the schedule, the computing and the gathering, for every variant alike.
+ * Every buffer is allocated and touched before the timed region (mp_team_run, team.c,
+ * between barriers): it is the schedule, the computing and the gathering, alike for
+ * every variant.
  * The serial baseline, when measured (exercises/sumsquares.c), runs on rank 0 while
- * the case's other ranks sleep in ss_alone's barrier.
+ * the case's other ranks sleep in ss_alone's barrier (hx_mpi_sleeping_barrier).
  * Run: mpirun -np 2 build/mpi/sumsquares -n 60000 --variant serial,cyclic */
 #include "sumsquares.h"
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ struct bufs {
 static void *touched(size_t n, size_t size)
 {
 	void *p = hx_calloc(n > 0 ? n : 1, size);
-	memset(p, 0xff, (n > 0 ? n : 1) * size); /* the pages are mapped before t0 */
+	memset(p, 0xff, (n > 0 ? n : 1) * size); /* the pages are mapped before the start */
 	return p;
 }
 
@@ -184,68 +185,72 @@ static void run_dynamic(const struct ss_args *a, uint64_t *out, MPI_Comm comm, i
 void ss_alone(void (*fn)(void *), void *arg)
 {
 	MPI_Comm comm = hx_mpi_comm();
-	MPI_Request req;
-	int rank, done = 0;
+	int rank;
 
 	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
 	if (rank == 0)
 		fn(arg);
-	/* rank 0 arrives when it is done; the others wait with a sleep between tests
-	 * instead of MPI's busy poll (as the harness's hx_backend_leave) */
-	HX_CHECK_MPI(MPI_Ibarrier(comm, &req));
-	for (;;) {
-		HX_CHECK_MPI(MPI_Test(&req, &done, MPI_STATUS_IGNORE));
-		if (done)
-			break;
-		hx_sleep_ns(200000);
+	/* rank 0 arrives when it is done; the others sleep meanwhile instead of MPI's busy
+	 * poll, so they leave the cores to it */
+	hx_mpi_sleeping_barrier(comm);
+}
+
+/* What the ranks need in the timed region. */
+struct map {
+	const struct ss_args *a;
+	uint64_t *out;
+	MPI_Win win;
+	struct bufs b;
+	int W;
+};
+
+static void run_map(MPI_Comm comm, int rank, void *arg)
+{
+	struct map *m = arg;
+
+	switch (m->a->variant) {
+	case SS_STATIC:
+		run_static(m->a, m->out, comm, rank, m->W, &m->b);
+		break;
+	case SS_CYCLIC:
+		run_cyclic(m->a, m->out, comm, rank, m->W, &m->b);
+		break;
+	case SS_DYNAMIC:
+		run_dynamic(m->a, m->out, comm, rank, m->W, m->win, &m->b);
+		break;
+	case SS_SERIAL: /* run by the exercise itself */
+	case SS_GUIDED: /* refused in setup */
+		break;
 	}
 }
 
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 {
 	MPI_Comm comm = hx_mpi_comm();
-	MPI_Win win = MPI_WIN_NULL;
-	struct bufs b;
+	struct map m = { .a = a, .out = out, .win = MPI_WIN_NULL };
 	long *counter = NULL;
-	int rank, W;
-	double t0;
+	int rank;
 
 	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-	HX_CHECK_MPI(MPI_Comm_size(comm, &W));
-	bufs_open(&b, a, rank, W);
+	HX_CHECK_MPI(MPI_Comm_size(comm, &m.W));
+	bufs_open(&m.b, a, rank, m.W);
 	if (a->variant == SS_DYNAMIC) {
-		/* the counter: one long on rank 0, zero before anyone grabs */
+		/* the counter: one long on rank 0, zero before anyone grabs (team.c's first
+		 * barrier is after the put is flushed) */
 		HX_CHECK_MPI(MPI_Win_allocate(rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long),
-					      MPI_INFO_NULL, comm, &counter, &win));
-		HX_CHECK_MPI(MPI_Win_set_errhandler(win, MPI_ERRORS_RETURN));
-		HX_CHECK_MPI(MPI_Win_lock_all(0, win));
+					      MPI_INFO_NULL, comm, &counter, &m.win));
+		HX_CHECK_MPI(MPI_Win_set_errhandler(m.win, MPI_ERRORS_RETURN));
+		HX_CHECK_MPI(MPI_Win_lock_all(0, m.win));
 		if (rank == 0) {
 			long zero = 0;
-			HX_CHECK_MPI(MPI_Put(&zero, 1, MPI_LONG, 0, 0, 1, MPI_LONG, win));
-			HX_CHECK_MPI(MPI_Win_flush(0, win));
+			HX_CHECK_MPI(MPI_Put(&zero, 1, MPI_LONG, 0, 0, 1, MPI_LONG, m.win));
+			HX_CHECK_MPI(MPI_Win_flush(0, m.win));
 		}
 	}
-	HX_CHECK_MPI(MPI_Barrier(comm)); /* the counter is 0 before anyone looks */
-	t0 = hx_now();
-	switch (a->variant) {
-	case SS_STATIC:
-		run_static(a, out, comm, rank, W, &b);
-		break;
-	case SS_CYCLIC:
-		run_cyclic(a, out, comm, rank, W, &b);
-		break;
-	case SS_DYNAMIC:
-		run_dynamic(a, out, comm, rank, W, win, &b);
-		break;
-	case SS_SERIAL: /* run by the exercise itself */
-	case SS_GUIDED: /* refused in setup */
-		break;
+	*seconds = mp_team_run(run_map, &m);
+	if (m.win != MPI_WIN_NULL) {
+		HX_CHECK_MPI(MPI_Win_unlock_all(m.win));
+		HX_CHECK_MPI(MPI_Win_free(&m.win));
 	}
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	*seconds = hx_now() - t0;
-	if (win != MPI_WIN_NULL) {
-		HX_CHECK_MPI(MPI_Win_unlock_all(win));
-		HX_CHECK_MPI(MPI_Win_free(&win));
-	}
-	bufs_close(&b);
+	bufs_close(&m.b);
 }

@@ -16,10 +16,11 @@
  *              when there was none
  *   rlock      a lock word at rank 0 holding owner+1, taken with Compare_and_swap; the
  *              owner finds its own number there and re-enters (depth kept by the owner)
+ * Round 0 runs untimed first; mp_team_run (team.c) times rounds 1..R between barriers.
  * Run: mpirun -np 2 build/mpi/sync --variant barrier -n 100000 */
 #include "sync.h"
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <sched.h>
 #include <stdlib.h>
@@ -63,11 +64,11 @@ static void slot_max(struct ctx *x, long v, int slot)
 /* round 0 of semaphore and rlock: see hold_round0 in posix/sync.c */
 static void hold_round0(struct ctx *x, int slot, long limit)
 {
-	uint64_t until = hx_now_ns() + 1000000000u;
-	while (fop(x, 0, TRYING, MPI_NO_OP) < x->a->workers && hx_now_ns() < until)
+	uint64_t until = hx_deadline(1000000000u);
+	while (fop(x, 0, TRYING, MPI_NO_OP) < x->a->workers && !hx_expired(until))
 		hx_sleep_ns(10000);
-	until = hx_now_ns() + 5000000u;
-	while (fop(x, 0, slot, MPI_NO_OP) <= limit && hx_now_ns() < until)
+	until = hx_deadline(5000000u);
+	while (fop(x, 0, slot, MPI_NO_OP) <= limit && !hx_expired(until))
 		hx_sleep_ns(10000);
 }
 
@@ -136,10 +137,10 @@ static void semaphore_round(struct ctx *x, long r)
 			       x->a->permits);
 	if (r == 0) { /* the first K wait for each other, then hold on (see posix/sync.c) */
 		long ticket = fop(x, 1, TICKETS, MPI_SUM) + 1, target = x->a->workers - ticket + 1;
-		uint64_t until = hx_now_ns() + 1000000000u;
+		uint64_t until = hx_deadline(1000000000u);
 		if (target > k)
 			target = k;
-		while (fop(x, 0, INSIDE, MPI_NO_OP) < target && hx_now_ns() < until)
+		while (fop(x, 0, INSIDE, MPI_NO_OP) < target && !hx_expired(until))
 			hx_sleep_ns(10000);
 		hold_round0(x, INSIDE, x->a->permits);
 	} else {
@@ -207,95 +208,119 @@ const char *sync_na(enum sync_variant v)
 	return NULL;
 }
 
-void sync_run(const struct sync_args *a, struct sync_result *res, double *seconds)
+static void one_round(struct ctx *x, long r)
 {
-	struct ctx x = { .a = a, .comm = hx_mpi_comm() };
-	long *base, init[NSLOTS] = { 0 }, sums[2], mine[2], slots[NSLOTS];
-	char *texts = NULL;
-	int size, node_size;
-	double t0, t1;
+	switch (x->a->variant) {
+	case SYNC_BARRIER:
+		if (r == 0)
+			barrier_checked(x, 0, "round 0");
+		else
+			barrier_bare(x);
+		x->r.passes++;
+		break;
+	case SYNC_EVENT:
+		event_round(x, r);
+		break;
+	case SYNC_CONDITION: /* sync_na: never run */
+		break;
+	case SYNC_SEMAPHORE:
+		semaphore_round(x, r);
+		break;
+	case SYNC_RLOCK:
+		rlock_round(x, r);
+		break;
+	}
+}
+
+/* The timed region: rounds 1..R, after round 0 (untimed) on every rank. */
+static void timed_rounds(MPI_Comm comm, int rank, void *arg)
+{
+	struct ctx *x = arg;
+	(void)comm;
+	(void)rank;
+	for (long r = 1; r <= x->a->rounds; r++)
+		one_round(x, r);
+}
+
+/* The counters: NSLOTS longs on rank 0, PERMITS set, the others 0; returns rank 0's
+ * part (where rank 0 reads them after every epoch has closed). */
+static long *open_window(struct ctx *x, int size)
+{
+	long *base, init[NSLOTS] = { 0 };
+	MPI_Aint bytes = x->rank == 0 ? (MPI_Aint)sizeof init : 0;
+	int node_size;
 	MPI_Comm node;
 
-	HX_CHECK_MPI(MPI_Comm_rank(x.comm, &x.rank));
-	HX_CHECK_MPI(MPI_Comm_size(x.comm, &size));
 	/* On one node a shared-memory window (osc/sm): Open MPI 4.1's osc/rdma over the
 	 * vader transport crashes in MPI_Compare_and_swap here. Across nodes, a plain one. */
-	HX_CHECK_MPI(MPI_Comm_split_type(x.comm, MPI_COMM_TYPE_SHARED, x.rank, MPI_INFO_NULL, &node));
+	HX_CHECK_MPI(MPI_Comm_split_type(x->comm, MPI_COMM_TYPE_SHARED, x->rank, MPI_INFO_NULL,
+					 &node));
 	HX_CHECK_MPI(MPI_Comm_size(node, &node_size));
 	HX_CHECK_MPI(MPI_Comm_free(&node));
 	if (node_size == size)
-		HX_CHECK_MPI(MPI_Win_allocate_shared(x.rank == 0 ? (MPI_Aint)sizeof init : 0,
-						     sizeof(long), MPI_INFO_NULL, x.comm, &base, &x.win));
+		HX_CHECK_MPI(MPI_Win_allocate_shared(bytes, sizeof(long), MPI_INFO_NULL, x->comm,
+						     &base, &x->win));
 	else
-		HX_CHECK_MPI(MPI_Win_allocate(x.rank == 0 ? (MPI_Aint)sizeof init : 0, sizeof(long),
-					      MPI_INFO_NULL, x.comm, &base, &x.win));
-	HX_CHECK_MPI(MPI_Win_set_errhandler(x.win, MPI_ERRORS_RETURN));
-	if (x.rank == 0) {
-		init[PERMITS] = a->permits;
-		HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, x.win));
-		HX_CHECK_MPI(MPI_Put(init, NSLOTS, MPI_LONG, 0, 0, NSLOTS, MPI_LONG, x.win));
-		HX_CHECK_MPI(MPI_Win_unlock(0, x.win));
+		HX_CHECK_MPI(MPI_Win_allocate(bytes, sizeof(long), MPI_INFO_NULL, x->comm, &base,
+					      &x->win));
+	HX_CHECK_MPI(MPI_Win_set_errhandler(x->win, MPI_ERRORS_RETURN));
+	if (x->rank == 0) {
+		init[PERMITS] = x->a->permits;
+		HX_CHECK_MPI(MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, x->win));
+		HX_CHECK_MPI(MPI_Put(init, NSLOTS, MPI_LONG, 0, 0, NSLOTS, MPI_LONG, x->win));
+		HX_CHECK_MPI(MPI_Win_unlock(0, x->win));
 	}
+	return base;
+}
+
+/* Rank 0 gathers: counts summed, the deepest re-entry, the window's slots, and the
+ * first breach's text by rank order. Every epoch is closed. */
+static void gather(struct ctx *x, int size, const long *base, struct sync_result *res)
+{
+	long sums[2], mine[2] = { x->r.violations, x->r.passes }, slots[NSLOTS];
+	char *texts = NULL;
+
+	HX_CHECK_MPI(MPI_Reduce(mine, sums, 2, MPI_LONG, MPI_SUM, 0, x->comm));
+	HX_CHECK_MPI(MPI_Reduce(&x->r.deepest, &res->deepest, 1, MPI_LONG, MPI_MAX, 0, x->comm));
+	if (x->rank == 0)
+		texts = hx_calloc((size_t)size, sizeof x->r.what);
+	HX_CHECK_MPI(MPI_Gather(x->r.what, sizeof x->r.what, MPI_CHAR, texts, sizeof x->r.what,
+				MPI_CHAR, 0, x->comm));
+	if (x->rank != 0)
+		return;
+	memcpy(slots, base, sizeof slots); /* all epochs closed: the window is ours */
+	res->violations = sums[0];
+	res->passes = sums[1];
+	res->max_inside = slots[MAXIN];
+	res->counter = slots[COUNTER];
+	for (int i = size - 1; i >= 0; i--)
+		if (texts[(size_t)i * sizeof x->r.what] != '\0')
+			memcpy(res->what, texts + (size_t)i * sizeof x->r.what, sizeof x->r.what);
+	free(texts);
+}
+
+void sync_run(const struct sync_args *a, struct sync_result *res, double *seconds)
+{
+	struct ctx x = { .a = a, .comm = hx_mpi_comm() };
+	long *base;
+	int size;
+
+	HX_CHECK_MPI(MPI_Comm_rank(x.comm, &x.rank));
+	HX_CHECK_MPI(MPI_Comm_size(x.comm, &size));
+	base = open_window(&x, size);
 	HX_CHECK_MPI(MPI_Barrier(x.comm));
 	HX_CHECK_MPI(MPI_Win_lock_all(0, x.win));
 	HX_CHECK_MPI(MPI_Barrier(x.comm)); /* the start line of round 0 */
 
-	t0 = hx_now();
-	for (long r = 0; r <= a->rounds; r++) {
-		if (r == 1) { /* round 0 (untimed) done: the timed rounds start together */
-			HX_CHECK_MPI(MPI_Barrier(x.comm));
-			t0 = hx_now();
-		}
-		switch (a->variant) {
-		case SYNC_BARRIER:
-			if (r == 0)
-				barrier_checked(&x, 0, "round 0");
-			else
-				barrier_bare(&x);
-			x.r.passes++;
-			break;
-		case SYNC_EVENT:
-			event_round(&x, r);
-			break;
-		case SYNC_CONDITION: /* sync_na: never run */
-			break;
-		case SYNC_SEMAPHORE:
-			semaphore_round(&x, r);
-			break;
-		case SYNC_RLOCK:
-			rlock_round(&x, r);
-			break;
-		}
-	}
-	HX_CHECK_MPI(MPI_Barrier(x.comm));
-	t1 = hx_now();
-	*seconds = t1 - t0;
+	one_round(&x, 0); /* untimed, staggered arrivals */
+	/* the timed rounds start together and end when the last rank is done (team.c) */
+	*seconds = mp_team_run(timed_rounds, &x);
 	if (a->variant == SYNC_BARRIER) /* the timed rounds' check, untimed */
 		for (long k = 1; k <= SYNC_VERIFY; k++)
 			barrier_checked(&x, k, "verification");
 
-	/* rank 0 gathers: counts summed, the deepest re-entry, the window's slots, and
-	 * the first breach's text by rank order */
 	HX_CHECK_MPI(MPI_Win_unlock_all(x.win));
 	HX_CHECK_MPI(MPI_Barrier(x.comm));
-	mine[0] = x.r.violations;
-	mine[1] = x.r.passes;
-	HX_CHECK_MPI(MPI_Reduce(mine, sums, 2, MPI_LONG, MPI_SUM, 0, x.comm));
-	HX_CHECK_MPI(MPI_Reduce(&x.r.deepest, &res->deepest, 1, MPI_LONG, MPI_MAX, 0, x.comm));
-	if (x.rank == 0)
-		texts = hx_calloc((size_t)size, sizeof x.r.what);
-	HX_CHECK_MPI(MPI_Gather(x.r.what, sizeof x.r.what, MPI_CHAR, texts, sizeof x.r.what,
-				MPI_CHAR, 0, x.comm));
-	if (x.rank == 0) {
-		memcpy(slots, base, sizeof slots); /* all epochs closed: the window is ours */
-		res->violations = sums[0];
-		res->passes = sums[1];
-		res->max_inside = slots[MAXIN];
-		res->counter = slots[COUNTER];
-		for (int i = size - 1; i >= 0; i--)
-			if (texts[(size_t)i * sizeof x.r.what] != '\0')
-				memcpy(res->what, texts + (size_t)i * sizeof x.r.what, sizeof x.r.what);
-		free(texts);
-	}
+	gather(&x, size, base, res);
 	HX_CHECK_MPI(MPI_Win_free(&x.win));
 }

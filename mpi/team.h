@@ -18,4 +18,11 @@ typedef void (*mp_body)(MPI_Comm comm, int rank, void *arg);
  * rank's seconds. */
 double mp_team_run(mp_body body, void *arg);
 
+/* The same region cut into n >= 1 phases run one after the other: barrier, stamp,
+ * phase[0], stamp, phase[1], stamp, ..., phase[n-1], barrier, stamp. t[i] gets this
+ * rank's seconds in phase i (the closing barrier counts in the last). Between phases
+ * there is no barrier: a phase that must end together holds its own (on whatever
+ * communicator it made), so each rank stamps when it is done with it. */
+void mp_team_phases(const mp_body *phase, int n, void *arg, double *t);
+
 #endif

@@ -1,7 +1,8 @@
 /* workload.c: `workload` on MPI ranks. Rank w runs its block of tasks into its own
  * arrays; ranks share no memory, so an MPI_Reduce(SUM) brings the per-task counts and
  * results to rank 0 (a task run by two ranks would show done = 2 there).
- * Timing: barrier, clock, tasks, barrier, clock (the driver keeps the slowest rank).
+ * Timing: mp_team_run (team.c) times the tasks between barriers (the driver keeps the
+ * slowest rank).
  * Start cost: ranks are started by mpirun before the program runs; not measured here.
  * Memory: each rank reads its own /proc/self/smaps_rollup while all are alive; rank 0
  * gets the mean. A rank is a whole program with the MPI library in it.
@@ -10,34 +11,44 @@
 
 #include <math.h>
 
-#include "hx_mpi.h"
+#include "team.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* What a rank runs in the timed region: its block of tasks into its own arrays. */
+struct block {
+	const struct wl_args *a;
+	long lo, hi, *done;
+	uint64_t *res;
+};
+
+static void run_block(MPI_Comm comm, int rank, void *arg)
+{
+	const struct block *b = arg;
+	(void)comm;
+	(void)rank;
+	for (long i = b->lo; i < b->hi; i++) {
+		b->res[i] = wl_run_task(b->a, i);
+		b->done[i]++;
+	}
+}
 
 void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
 {
 	MPI_Comm comm = hx_mpi_comm();
 	long *mydone = hx_calloc((size_t)a->tasks, sizeof *mydone);
 	uint64_t *myres = hx_calloc((size_t)a->tasks, sizeof *myres);
+	struct block b = { .a = a, .done = mydone, .res = myres };
 	int rank, size;
-	long lo, hi;
-	double t0, t1, mem[3] = { 0, 0, 0 }, sum[3];
+	double mem[3] = { 0, 0, 0 }, sum[3];
 
 	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
 	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
-	lo = wl_first(a->tasks, size, rank);
-	hi = wl_first(a->tasks, size, rank + 1);
+	b.lo = wl_first(a->tasks, size, rank);
+	b.hi = wl_first(a->tasks, size, rank + 1);
 
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	t0 = hx_now();
-	for (long i = lo; i < hi; i++) {
-		myres[i] = wl_run_task(a, i);
-		mydone[i]++;
-	}
-	HX_CHECK_MPI(MPI_Barrier(comm));
-	t1 = hx_now();
-	r->work_s = t1 - t0;
+	r->work_s = mp_team_run(run_block, &b);
 	r->start_s = 0;
 
 	HX_CHECK_MPI(MPI_Reduce(mydone, done, (int)a->tasks, MPI_LONG, MPI_SUM, 0, comm));
