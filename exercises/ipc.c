@@ -196,15 +196,17 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 	ipc_fill(sbuf, n, side);
 	batch = batch_bufs(ops, &win, side == 0 ? sbuf : rbuf, n);
 	if (side == 0) {
-		double t0 = 0, t1, t2;
+		/* side 0 stamps its own figures (hx_stamp_ns): the round trips after the
+		 * warm-up, then the stream up to its acknowledgement */
+		uint64_t t0 = 0, t1, t2;
 		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
 			if (k == IPC_WARMUP)
-				t0 = hx_now();
+				t0 = hx_stamp_ns();
 			ipc_stamp(sbuf, n, 0, seq++);
 			round_trip(ops, sbuf, rbuf, n);
 			take(&x, rbuf, n, k < IPC_VERIFY);
 		}
-		t1 = hx_now();
+		t1 = hx_stamp_ns();
 		for (long k = 0; k < total; k += win) {
 			int m = (int)(total - k < win ? total - k : win);
 			for (int j = 0; j < m; j++)
@@ -215,15 +217,15 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 				ops->send(ops->ctx, batch[0], n);
 		}
 		ops->recv(ops->ctx, rbuf, ack);
-		t2 = hx_now();
+		t2 = hx_stamp_ns();
 		take(&x, rbuf, ack, 1);
 		for (int k = 0; k < IPC_VERIFY; k++) {
 			ipc_stamp(sbuf, n, 0, seq++);
 			round_trip(ops, sbuf, rbuf, n);
 			take(&x, rbuf, n, 1);
 		}
-		r->lat_s = t1 - t0;
-		r->stream_s = t2 - t1;
+		r->lat_s = (double)(t1 - t0) * 1e-9;
+		r->stream_s = (double)(t2 - t1) * 1e-9;
 	} else {
 		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
 			ops->recv(ops->ctx, rbuf, n);
@@ -336,20 +338,6 @@ static void ipc_run_case(struct hx_case *c)
 	c->t[1] = s->res.stream_s;
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
-
-static double median(const double *v, int n)
-{
-	double tmp[MAX_SAMPLES];
-	memcpy(tmp, v, (size_t)n * sizeof *v);
-	qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
 /* Outside the timed region, on rank 0: in both directions every message arrived, in
  * order (its stamps), and the ones checked in full were right to the byte (the digest
  * chain). The note carries the figures of the repetitions so far. */
@@ -389,7 +377,8 @@ static void ipc_check(struct hx_case *c)
 		s->nsamples++;
 	}
 	if (s->nsamples > 0) {
-		double lat = median(s->lat, s->nsamples), st = median(s->stream, s->nsamples);
+		double lat = hx_median(s->lat, (size_t)s->nsamples);
+		double st = hx_median(s->stream, (size_t)s->nsamples);
 		double iters = (double)s->args.iters;
 		hx_note(c, "one_way_us", "%.4g", lat / (2 * iters) * 1e6);
 		if (st > 0)

@@ -34,7 +34,7 @@ struct pc_item {
 	uint32_t id;
 	uint32_t producer;
 	uint64_t val;   /* pc_value(id): what the checksums add up */
-	uint64_t t_put; /* hx_now_ns() when it entered the list */
+	uint64_t t_put; /* hx_stamp_ns() when it entered the list */
 };
 
 /* What one producer or consumer did, padded to 64 bytes: in an array aligned to 64,

@@ -45,12 +45,6 @@ struct total {
 static struct total totals[256];
 static int ntotals;
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 struct sq_state {
 	struct sq_args a;
 	long *result;
@@ -115,12 +109,8 @@ static void sq_teardown(struct hx_case *c)
 	if (s == NULL)
 		return;
 	if (s->nsum > 0 && ntotals < (int)(sizeof totals / sizeof totals[0])) {
-		qsort(s->sum, (size_t)s->nsum, sizeof *s->sum, cmp_double);
-		totals[ntotals++] = (struct total){
-			c->variant, c->workers, c->size,
-			s->nsum % 2 ? s->sum[s->nsum / 2]
-				    : (s->sum[s->nsum / 2 - 1] + s->sum[s->nsum / 2]) / 2,
-		};
+		totals[ntotals++] = (struct total){ c->variant, c->workers, c->size,
+						    hx_median(s->sum, (size_t)s->nsum) };
 	}
 	free(s->result);
 	free(s->sum);

@@ -8,7 +8,7 @@
  * default variant list starts with serial, so it is there). When the options run no
  * serial case before the others (say --variant dynamic), the baseline is measured
  * in the setup of the first case that needs it, before that case's first repetition:
- * the serial map, timed `reps` times after one warm-up, by the case's first worker
+ * the serial map, timed (hx_time) `reps` times after one warm-up, by the case's first worker
  * alone while the others wait asleep (ss_alone: on MPI the other ranks of the case
  * sleep in a barrier, the ranks outside it in the harness's; so an oversubscribed
  * rank 0 does not share its core with busy-polling ranks). Which case measures is
@@ -86,17 +86,23 @@ long ss_merge_chunks(uint64_t *out, long n, long chunk, const long *starts, long
  * keeps it; measured once per program (one size: sumsquares has no sweep). */
 static double baseline_median = NAN;
 
-static int cmp_double(const void *a, const void *b)
+struct serial_map {
+	uint64_t *out;
+	long n;
+};
+
+static void serial_map(void *arg)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	const struct serial_map *m = arg;
+	ss_map(m->out, 0, m->n);
 }
 
+/* the serial map on the calling thread, timed (hx_time): the serial case and the
+ * baseline */
 static double ss_serial_seconds(uint64_t *out, long n)
 {
-	double t0 = hx_now();
-	ss_map(out, 0, n);
-	return hx_now() - t0;
+	struct serial_map m = { out, n };
+	return hx_time(serial_map, &m);
 }
 
 struct baseline_job {
@@ -114,8 +120,7 @@ static void baseline_measure(void *arg)
 	ss_serial_seconds(out, b->n); /* warm-up */
 	for (int i = 0; i < b->reps; i++)
 		t[i] = ss_serial_seconds(out, b->n);
-	qsort(t, (size_t)b->reps, sizeof *t, cmp_double);
-	baseline_median = b->reps % 2 ? t[b->reps / 2] : (t[b->reps / 2 - 1] + t[b->reps / 2]) / 2;
+	baseline_median = hx_median(t, (size_t)b->reps);
 	if (ss_first_wrong(out, b->n) >= 0)
 		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
 	free(out);

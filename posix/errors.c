@@ -23,7 +23,7 @@
  * Only those deaths are the exercise's: a worker process killed from outside (a
  * SIGKILL, a crash outside task 5) is a fault, named with its pid and signal ("worker 2
  * (pid 1234) was killed by signal 9 (Killed)"), the other workers killed and reaped,
- * exit 3.
+ * exit 3. The monitor times the pool it drives (hx_time).
  * Run: build/procs/errors --variant crash -w 2 --on-error continue */
 #include "errors.h"
 #include "team.h"
@@ -185,9 +185,9 @@ static int work(struct shared *s, struct slot *sl)
 			   * validator, nothing cancelled) */
 				char msg[128];
 				int n = snprintf(msg, sizeof msg, "%d %s\n", t, reason);
-				uint64_t until = hx_now_ns() + 10000000000u;
+				uint64_t until = hx_deadline(10000000000u);
 				HX_CHECK_SYS(write(s->errfd[1], msg, (size_t)n));
-				while (s->a.mode == ERR_CANCEL && !cancelled(s) && hx_now_ns() < until)
+				while (s->a.mode == ERR_CANCEL && !cancelled(s) && !hx_expired(until))
 					hx_sleep_ns(20000);
 			}
 #else
@@ -415,6 +415,22 @@ static void pool_fn(void *s)
 	pool(s);
 }
 
+/* The timed region: the pool, from the first worker started to the last one reaped. */
+struct monitor {
+	struct shared *s;
+	struct errors_result *r;
+};
+
+static void monitor(void *arg)
+{
+	struct monitor *m = arg;
+	if (!PX_PROCS && m->s->a.variant == ERR_CRASH)
+		/* a thread's crash ends its process: let it end a forked copy of this one */
+		errors_sandbox(pool_fn, m->s, m->s->task, m->s->a.ntasks, m->r);
+	else
+		pool(m->s);
+}
+
 /* No lock may be left held: the parent takes it once more (and repairs it when its
  * last owner died with it). */
 static int lock_check(struct shared *s)
@@ -465,7 +481,7 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	size_t len = sizeof(struct shared) + (size_t)a->ntasks * sizeof(struct errors_task);
 	size_t slen = (size_t)a->workers * sizeof(struct slot);
 	struct shared *s = px_shared_alloc(len); /* shared: a sandbox's results stay visible */
-	double t0;
+	struct monitor m = { s, r };
 
 	s->a = *a;
 	s->slot = px_shared_alloc(slen);
@@ -477,13 +493,9 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 		HX_CHECK_SYS(pipe(s->errfd));
 		HX_CHECK_SYS(fcntl(s->errfd[0], F_SETFL, O_NONBLOCK));
 	}
-	t0 = hx_now(); /* the pool from here: the setup above is not timed */
-	if (!PX_PROCS && a->variant == ERR_CRASH)
-		/* a thread's crash ends its process: let it end a forked copy of this one */
-		errors_sandbox(pool_fn, s, s->task, a->ntasks, r);
-	else
-		pool(s);
-	*seconds = hx_now() - t0;
+	/* this thread is the monitor: it times the pool it drives; the setup above is not
+	 * timed */
+	*seconds = hx_time(monitor, &m);
 
 	/* a sandbox that died took its locks with it: they are not looked at again */
 	r->lock_free = r->whole_process ? 0 : lock_check(s);

@@ -9,9 +9,11 @@
  * round trip), waits in poll() on all result pipes (as_completed), rebuilds each value
  * with mpz_import into values[k], and gives that child the next task. A child that dies
  * closes its result pipe: the parent sees EOF and reports which child and how, never a
- * hang. Children die with the parent (hx_fork sets PR_SET_PDEATHSIG).
+ * hang. Children die with the parent (hx_fork sets PR_SET_PDEATHSIG). The parent drives
+ * the pool, so it times the region (hx_time): first task sent to last result read.
  * Run: build/procs/factorial --variant large -n 10 -w 5 -r 1 */
 #include "factorial.h"
+#include "team.h"
 
 #include "hx.h"
 
@@ -199,16 +201,51 @@ static void send_task(struct ctx *x, int w, const struct fac_args *a, long k)
 	x->ch[w].queued++;
 }
 
-void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)
-{
-	struct ctx *x = ctx;
-	long next = 0, j = 0;
-	double t0 = hx_now();
+/* What fac_run drives, timed: tasks out, results in as they come (as_completed). */
+struct drive {
+	struct ctx *x;
+	const struct fac_args *a;
+	mpz_t *values;
+	long *order;
+};
 
-	for (int d = 0; d < DEPTH; d++)
-		for (int w = 0; w < x->workers && next < a->ntasks; w++)
-			send_task(x, w, a, next++);
-	while (j < a->ntasks) {
+/* the results of every child poll() found ready; each such child gets the next task */
+static void collect(struct drive *d, long *next, long *j)
+{
+	struct ctx *x = d->x;
+	const struct fac_args *a = d->a;
+
+	for (int w = 0; w < x->workers; w++) {
+		struct msg_result r;
+		if (x->pfd[w].revents == 0)
+			continue;
+		if (!read_full_or_eof(x->ch[w].result_fd, &r, sizeof r))
+			child_died(&x->ch[w], w);
+		if (r.k < 0 || r.k >= a->ntasks)
+			hx_die(__FILE__, __LINE__, "factorial worker", "a result for no task");
+		grow(&x->buf, &x->cap, r.bytes);
+		if (r.bytes > 0 && !read_full_or_eof(x->ch[w].result_fd, x->buf, r.bytes))
+			child_died(&x->ch[w], w);
+		mpz_import(d->values[r.k], r.bytes, 1, 1, 1, 0, x->buf);
+		x->ch[w].queued--;
+		d->order[*j] = r.k;
+		fac_report(a, r.k, *j, d->values[r.k]);
+		(*j)++;
+		if (*next < a->ntasks)
+			send_task(x, w, a, (*next)++);
+	}
+}
+
+static void send_and_collect(void *arg)
+{
+	struct drive *d = arg;
+	struct ctx *x = d->x;
+	long next = 0, j = 0;
+
+	for (int k = 0; k < DEPTH; k++)
+		for (int w = 0; w < x->workers && next < d->a->ntasks; w++)
+			send_task(x, w, d->a, next++);
+	while (j < d->a->ntasks) {
 		int ready;
 		for (int w = 0; w < x->workers; w++) {
 			x->pfd[w].fd = x->ch[w].queued > 0 ? x->ch[w].result_fd : -1;
@@ -219,27 +256,14 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 		if (ready < 0 && errno == EINTR)
 			continue;
 		HX_CHECK_SYS(ready);
-		for (int w = 0; w < x->workers; w++) {
-			struct msg_result r;
-			if (x->pfd[w].revents == 0)
-				continue;
-			if (!read_full_or_eof(x->ch[w].result_fd, &r, sizeof r))
-				child_died(&x->ch[w], w);
-			if (r.k < 0 || r.k >= a->ntasks)
-				hx_die(__FILE__, __LINE__, "factorial worker", "a result for no task");
-			grow(&x->buf, &x->cap, r.bytes);
-			if (r.bytes > 0 && !read_full_or_eof(x->ch[w].result_fd, x->buf, r.bytes))
-				child_died(&x->ch[w], w);
-			mpz_import(values[r.k], r.bytes, 1, 1, 1, 0, x->buf);
-			x->ch[w].queued--;
-			order[j] = r.k;
-			fac_report(a, r.k, j, values[r.k]);
-			j++;
-			if (next < a->ntasks)
-				send_task(x, w, a, next++);
-		}
+		collect(d, &next, &j);
 	}
-	*seconds = hx_now() - t0;
+}
+
+void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)
+{
+	struct drive d = { ctx, a, values, order };
+	*seconds = hx_time(send_and_collect, &d);
 }
 
 void fac_close(void *ctx)

@@ -7,8 +7,9 @@
  * free list and links it at the tail of the queue, so a task costs no allocation once
  * the pool has as many futures as tasks in flight. When a task ends its future moves to
  * the `done` list (what tp_wait_any hands out, oldest first), or straight back to the
- * free list when the caller has already released it.
- * Tests: tests/test_pool.c. Used by posix/factorial_procs.c and posix/factorial_pthreads.c. */
+ * free list when the caller has already released it. The pool times nothing: its
+ * only clock is the bound of a spin (hx_deadline); its user times what it drives.
+ * Tests: tests/test_pool.c. Used by posix/factorial_pthreads.c. */
 #include "pool.h"
 
 #include "hx.h"
@@ -99,7 +100,7 @@ static void unlink_done_locked(struct tp_pool *p, struct tp_future *f)
 static int spin_locked(struct tp_pool *p)
 {
 	unsigned long seen = p->events;
-	uint64_t until = hx_now_ns() + TP_SPIN_NS;
+	uint64_t until = hx_deadline(TP_SPIN_NS);
 	int changed = 0;
 
 	HX_CHECK_PT(pthread_mutex_unlock(&p->lock));
@@ -108,7 +109,7 @@ static int spin_locked(struct tp_pool *p)
 			changed = 1;
 			break;
 		}
-		if (i % 64 == 0 && hx_now_ns() > until)
+		if (i % 64 == 0 && hx_expired(until))
 			break;
 #if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();

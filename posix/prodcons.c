@@ -3,7 +3,8 @@
  *
  * Workers 0..P-1 produce, P..P+C-1 consume. Everything they share lies in one
  * px_team_alloc() block: plain heap for threads, a MAP_SHARED mapping for processes
- * (whose mutex and condition variables are then PTHREAD_PROCESS_SHARED).
+ * (whose mutex and condition variables are then PTHREAD_PROCESS_SHARED). An item is
+ * stamped (hx_stamp_ns) as it is put and as it is taken: its latency in the list.
  *   lock  the seed's list: N slots, head and tail under one mutex. A consumer that
  *         finds it empty lets go of the lock, yields, and looks again (polling).
  *   cond  a ring of K slots. A producer sleeps on not_full while it is full, a
@@ -64,7 +65,7 @@ static void put(struct shared *s, struct pc_item *it)
 	switch (s->a.variant) {
 	case PC_LOCK: /* unbounded for this run: the list has room for all N */
 		HX_CHECK_PT(pthread_mutex_lock(&s->lock));
-		it->t_put = hx_now_ns();
+		it->t_put = hx_stamp_ns();
 		s->slot[s->tail++] = *it;
 		HX_CHECK_PT(pthread_mutex_unlock(&s->lock));
 		break;
@@ -72,14 +73,14 @@ static void put(struct shared *s, struct pc_item *it)
 		HX_CHECK_PT(pthread_mutex_lock(&s->lock));
 		while (s->tail - s->head == s->nslots) /* full: wait for a consumer */
 			HX_CHECK_PT(pthread_cond_wait(&s->not_full, &s->lock));
-		it->t_put = hx_now_ns();
+		it->t_put = hx_stamp_ns();
 		s->slot[s->tail++ % s->nslots] = *it;
 		HX_CHECK_PT(pthread_cond_signal(&s->not_empty));
 		HX_CHECK_PT(pthread_mutex_unlock(&s->lock));
 		break;
 	default: { /* pipe: one write of a whole item is atomic */
 		ssize_t k;
-		it->t_put = hx_now_ns();
+		it->t_put = hx_stamp_ns();
 		while ((k = write(s->fd[1], it, sizeof *it)) < 0 && errno == EINTR)
 			;
 		if (k != (ssize_t)sizeof *it)
@@ -158,7 +159,7 @@ static void consume(struct shared *s, int c)
 {
 	struct pc_item it;
 	while (take(s, &it, &s->t.cons[c]))
-		pc_took(&s->t, c, &it, hx_now_ns());
+		pc_took(&s->t, c, &it, hx_stamp_ns());
 }
 
 /* W = 1: put an item and take it straight back; the cost of the list without a hand-off */
@@ -172,7 +173,7 @@ static void serial(struct shared *s)
 		s->t.prod[0].count++;
 		if (!take(s, &it, &s->t.cons[0]))
 			break;
-		pc_took(&s->t, 0, &it, hx_now_ns());
+		pc_took(&s->t, 0, &it, hx_stamp_ns());
 	}
 }
 

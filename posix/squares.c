@@ -4,13 +4,14 @@
  * pool: the parent creates W workers (startup ends when all have said "ready"), opens
  * a round by bumping `round` (each worker then takes items from a shared counter until
  * none is left and reports "done"; work ends when all W have), then sets `quit` and
- * joins / reaps them (teardown). The pool, its lock and condition variables and the
- * results live in px_team_alloc() memory: shared mapping + PTHREAD_PROCESS_SHARED for
- * processes. The parent never waits blind on a child: it wakes every 50 ms to see
- * whether one died (waitpid WNOHANG) and then stops with the reason.
+ * joins / reaps them (teardown). The parent drives the three phases and times each
+ * (px_drive_phases). The pool, its lock and condition variables and the results live
+ * in px_team_alloc() memory: shared mapping + PTHREAD_PROCESS_SHARED for processes.
+ * The parent never waits blind on a child: it wakes every 50 ms to see whether one
+ * died (waitpid WNOHANG) and then stops with the reason.
  * spawn: one new thread / process per item, at most W alive; when W are running the
  * parent waits for the oldest before starting the next. Startup and teardown are 0:
- * every creation and every exit is part of the work.
+ * every creation and every exit is part of the work (hx_time).
  * Run: build/procs/squares -w 1,2,4,8 --work 20000 */
 #include "squares.h"
 #include "team.h"
@@ -120,20 +121,18 @@ static void end_worker(union worker_id *w)
 static void wait_for(struct pool *p, const int *count, int want, union worker_id *w, int n)
 {
 	while (*count < want) {
+		uint64_t d;
 		struct timespec ts;
 		int rc;
 		if (!PX_PROCS) {
 			HX_CHECK_PT(pthread_cond_wait(&p->report, &p->m));
 			continue;
 		}
-		/* the deadline is on the clock the condition variable was given
-		 * (report_init): CLOCK_MONOTONIC, immune to the date being set */
-		HX_CHECK_SYS(clock_gettime(CLOCK_MONOTONIC, &ts));
-		ts.tv_nsec += 50 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		/* 50 ms from now on hx_deadline's clock, CLOCK_MONOTONIC (harness/clock.c):
+		 * the clock the condition variable was given (report_init), immune to the
+		 * date being set */
+		d = hx_deadline(50 * 1000000u);
+		ts = (struct timespec){ (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
 		rc = pthread_cond_timedwait(&p->report, &p->m, &ts);
 		if (rc == ETIMEDOUT) {
 			for (int k = 0; k < n; k++) {
@@ -153,42 +152,6 @@ static void wait_for(struct pool *p, const int *count, int want, union worker_id
 	}
 }
 
-static void run_pool(struct pool *p, double t[3])
-{
-	int n = p->a.workers;
-	union worker_id *w = hx_calloc((size_t)n, sizeof *w);
-	double t0, t1, t2, t3;
-
-	t0 = hx_now();
-	for (int k = 0; k < n; k++)
-		start_worker(&w[k], pool_thread, p, k);
-	HX_CHECK_PT(pthread_mutex_lock(&p->m));
-	wait_for(p, &p->ready, n, w, n);
-	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
-	t1 = hx_now();
-
-	HX_CHECK_PT(pthread_mutex_lock(&p->m)); /* one round: all N items */
-	p->next = 0;
-	p->done = 0;
-	p->round++;
-	HX_CHECK_PT(pthread_cond_broadcast(&p->go));
-	wait_for(p, &p->done, n, w, n);
-	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
-	t2 = hx_now();
-
-	HX_CHECK_PT(pthread_mutex_lock(&p->m));
-	p->quit = 1;
-	HX_CHECK_PT(pthread_cond_broadcast(&p->go));
-	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
-	for (int k = 0; k < n; k++)
-		end_worker(&w[k]);
-	t3 = hx_now();
-	free(w);
-	t[0] = t1 - t0;
-	t[1] = t2 - t1;
-	t[2] = t3 - t2;
-}
-
 /* spawn: worker k of the ring runs one item */
 struct one {
 	struct pool *p;
@@ -202,27 +165,94 @@ static void *one_item(void *arg)
 	return NULL;
 }
 
-static void run_spawn(struct pool *p, double t[3])
+/* What the parent drives, each phase timed by px_drive_phases (pool) or hx_time
+ * (spawn): the pool, its workers, and spawn's slots. */
+struct run {
+	struct pool *p;
+	union worker_id *w;
+	struct one *slot;
+};
+
+/* pool, startup: W workers created, until every one has said "ready" */
+static void pool_start(void *arg)
 {
+	struct run *r = arg;
+	struct pool *p = r->p;
 	int n = p->a.workers;
-	union worker_id *w = hx_calloc((size_t)n, sizeof *w);
-	struct one *slot = hx_calloc((size_t)n, sizeof *slot);
-	double t0 = hx_now();
+
+	for (int k = 0; k < n; k++)
+		start_worker(&r->w[k], pool_thread, p, k);
+	HX_CHECK_PT(pthread_mutex_lock(&p->m));
+	wait_for(p, &p->ready, n, r->w, n);
+	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
+}
+
+/* pool, work: one round, all N items, until every worker has said "done" */
+static void pool_round(void *arg)
+{
+	struct run *r = arg;
+	struct pool *p = r->p;
+
+	HX_CHECK_PT(pthread_mutex_lock(&p->m));
+	p->next = 0;
+	p->done = 0;
+	p->round++;
+	HX_CHECK_PT(pthread_cond_broadcast(&p->go));
+	wait_for(p, &p->done, p->a.workers, r->w, p->a.workers);
+	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
+}
+
+/* pool, teardown: quit, and every worker joined / reaped */
+static void pool_end(void *arg)
+{
+	struct run *r = arg;
+	struct pool *p = r->p;
+
+	HX_CHECK_PT(pthread_mutex_lock(&p->m));
+	p->quit = 1;
+	HX_CHECK_PT(pthread_cond_broadcast(&p->go));
+	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
+	for (int k = 0; k < p->a.workers; k++)
+		end_worker(&r->w[k]);
+}
+
+static void run_pool(struct pool *p, double t[3])
+{
+	static const px_drive_fn phase[3] = { pool_start, pool_round, pool_end };
+	struct run r = { p, hx_calloc((size_t)p->a.workers, sizeof *r.w), NULL };
+
+	px_drive_phases(3, phase, &r, t);
+	free(r.w);
+}
+
+/* spawn, work: a worker per item, at most W alive, until the last has ended */
+static void spawn_all(void *arg)
+{
+	struct run *r = arg;
+	struct pool *p = r->p;
+	int n = p->a.workers;
 
 	for (long i = 0; i < p->a.items; i++) {
 		int k = (int)(i % n);
 		if (i >= n) /* W alive: wait for the oldest, then reuse its slot */
-			end_worker(&w[k]);
-		slot[k] = (struct one){ p, i };
-		start_worker(&w[k], one_item, &slot[k], k);
+			end_worker(&r->w[k]);
+		r->slot[k] = (struct one){ p, i };
+		start_worker(&r->w[k], one_item, &r->slot[k], k);
 	}
 	for (long i = p->a.items > n ? p->a.items - n : 0; i < p->a.items; i++)
-		end_worker(&w[i % n]);
+		end_worker(&r->w[i % n]);
+}
+
+static void run_spawn(struct pool *p, double t[3])
+{
+	size_t n = (size_t)p->a.workers;
+	struct run r = { p, hx_calloc(n, sizeof *r.w), hx_calloc(n, sizeof *r.slot) };
+
 	t[0] = 0;
-	t[1] = hx_now() - t0;
+	t[1] = hx_time(spawn_all, &r);
 	t[2] = 0;
-	free(w);
-	free(slot);
+	free(r.w);
+	free(r.slot);
 }
 
 /* `report` is waited on with a deadline (wait_for): it measures on CLOCK_MONOTONIC,

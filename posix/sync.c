@@ -46,10 +46,8 @@ struct shared {
 	/* rlock */
 	pthread_mutex_t rl;
 	long owners;
-	/* each worker's own clock readings of the timed rounds (see worker()) */
-	struct span {
-		double start, end;
-	} span[];
+	/* what each worker passed, added up after the run (not in the timed region) */
+	long passes[];
 };
 
 static long load(const long *p)
@@ -80,11 +78,11 @@ static void atomic_max(long *p, long v)
  * seen doing so, whatever the scheduling. */
 static void hold_round0(struct shared *s, long *count, long limit)
 {
-	uint64_t until = hx_now_ns() + 1000000000u;
-	while (load(&s->trying) < s->a.workers && hx_now_ns() < until)
+	uint64_t until = hx_deadline(1000000000u);
+	while (load(&s->trying) < s->a.workers && !hx_expired(until))
 		hx_sleep_ns(10000);
-	until = hx_now_ns() + 5000000u;
-	while (load(count) <= limit && hx_now_ns() < until)
+	until = hx_deadline(5000000u);
+	while (load(count) <= limit && !hx_expired(until))
 		hx_sleep_ns(10000);
 }
 
@@ -95,7 +93,8 @@ static void barrier_wait(pthread_barrier_t *b)
 		hx_die_errno(__FILE__, __LINE__, "pthread_barrier_wait", rc);
 }
 
-/* condition variables on the monotonic clock, so a deadline is not moved by date */
+/* condition variables on the monotonic clock, so a deadline is not moved by date: the
+ * clock of hx_deadline and hx_stamp_ns (CLOCK_MONOTONIC, harness/clock.c) */
 static void cond_init(pthread_cond_t *c)
 {
 	pthread_condattr_t a;
@@ -125,10 +124,10 @@ static void rlock_init(pthread_mutex_t *m)
 static int wait_for(struct shared *s, pthread_cond_t *c, const long *value, long want,
 		    const uint64_t *since, const char *who)
 {
-	uint64_t give_up = hx_now_ns() + SYNC_GIVE_UP_NS;
+	uint64_t give_up = hx_deadline(SYNC_GIVE_UP_NS);
 
 	while (*value < want) {
-		uint64_t deadline = hx_now_ns() + SYNC_WAIT_NS;
+		uint64_t deadline = hx_deadline(SYNC_WAIT_NS);
 		struct timespec ts = { (time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u) };
 		int rc;
 
@@ -146,7 +145,7 @@ static int wait_for(struct shared *s, pthread_cond_t *c, const long *value, long
 			store((long *)&s->broken, 1);
 			return -1;
 		}
-		if (hx_now_ns() > give_up) {
+		if (hx_expired(give_up)) {
 			sync_violation(&s->r, "%s: stuck for %.0f s", who, SYNC_GIVE_UP_NS / 1e9);
 			store((long *)&s->broken, 1);
 			return -1;
@@ -177,7 +176,7 @@ static int handoff_round(struct shared *s, int w, long r, int condition)
 		HX_CHECK_PT(pthread_mutex_lock(&s->m));
 		store(&s->stamp, r); /* what the round's listeners must see */
 		store(&s->gen, r + 1);
-		s->t_gen = hx_now_ns();
+		s->t_gen = hx_stamp_ns();
 		/* event: sabotage leaves the listeners' wait out; condition: the notify */
 		if (!(condition && sab))
 			HX_CHECK_PT(pthread_cond_broadcast(&s->go));
@@ -208,7 +207,7 @@ static int handoff_round(struct shared *s, int w, long r, int condition)
 	}
 	/* answer; the last listener wakes worker 0 */
 	if (++s->acks == waiters * (r + 1)) {
-		s->t_acks = hx_now_ns();
+		s->t_acks = hx_stamp_ns();
 		if (!(condition && sab))
 			HX_CHECK_PT(pthread_cond_signal(&s->back));
 	}
@@ -236,10 +235,10 @@ static void semaphore_round(struct shared *s, int w, long r, long *passes)
 		/* the first K to come in wait for each other (K must be reached), then hold
 		 * on a while so that a semaphore that lets everybody in is seen doing so */
 		long ticket = add(&s->tickets, 1), target = s->a.workers - ticket + 1;
-		uint64_t until = hx_now_ns() + 1000000000u;
+		uint64_t until = hx_deadline(1000000000u);
 		if (target > k)
 			target = k;
-		while (load(&s->inside) < target && hx_now_ns() < until)
+		while (load(&s->inside) < target && !hx_expired(until))
 			hx_sleep_ns(10000);
 		hold_round0(s, &s->inside, s->a.permits);
 	} else {
@@ -291,11 +290,12 @@ static void rlock_round(struct shared *s, int w, long r, long *passes)
 
 /* Every worker passes the timing barrier exactly twice (the start line before round 0,
  * and after round 0), even when it leaves early because the run is broken: nobody is
- * left waiting. The timed region is rounds 1..N: each worker reads its own clock as it
- * leaves the second barrier and again when it is done, and the region runs from the
- * earliest start to the latest end. (One worker reading the clock for all would come
- * late when there are more workers than cores: the others may be well into round 1
- * before it runs, and the last one may still be working when it reads the end.) */
+ * left waiting. The timed region is rounds 1..N: each worker has its start stamped
+ * again as it leaves the second barrier (px_team_mark_start) and its end as it
+ * returns, and px_team_run counts from the earliest start to the latest end. (One
+ * worker reading the clock for all would come late when there are more workers than
+ * cores: the others may be well into round 1 before it runs, and the last one may
+ * still be working when it reads the end.) */
 static void worker(int w, void *arg)
 {
 	struct shared *s = arg;
@@ -307,7 +307,7 @@ static void worker(int w, void *arg)
 	for (long r = 0; r <= s->a.rounds; r++) {
 		if (r == 1) { /* round 0 done: the timed rounds start together */
 			barrier_wait(&s->timing);
-			s->span[w].start = hx_now();
+			px_team_mark_start();
 			timed = 1;
 		}
 		if (load((long *)&s->broken))
@@ -336,11 +336,9 @@ static void worker(int w, void *arg)
 	}
 	if (!timed) { /* broken in round 0: the others may be waiting for us */
 		barrier_wait(&s->timing);
-		s->span[w].start = hx_now();
+		px_team_mark_start();
 	}
-	s->span[w].end = hx_now();
-	if (passes > 0)
-		add(&s->r.passes, passes);
+	s->passes[w] = passes;
 }
 
 const char *sync_na(enum sync_variant v)
@@ -351,9 +349,8 @@ const char *sync_na(enum sync_variant v)
 
 void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 {
-	size_t len = sizeof(struct shared) + (size_t)a->workers * sizeof(struct span);
+	size_t len = sizeof(struct shared) + (size_t)a->workers * sizeof(long);
 	struct shared *s = px_team_alloc(len);
-	double first, last;
 
 	s->a = *a;
 	s->stamp = -1;
@@ -365,18 +362,10 @@ void sync_run(const struct sync_args *a, struct sync_result *r, double *seconds)
 	HX_CHECK_SYS(sem_init(&s->sem, PX_PSHARED, (unsigned)a->permits));
 	rlock_init(&s->rl);
 
-	/* px_team_run's own figure spans the whole worker, round 0 included: the timed
-	 * rounds are measured from the workers' stamps instead */
-	(void)px_team_run(a->workers, worker, s);
-	first = s->span[0].start;
-	last = s->span[0].end;
-	for (int w = 1; w < a->workers; w++) {
-		if (s->span[w].start < first)
-			first = s->span[w].start;
-		if (s->span[w].end > last)
-			last = s->span[w].end;
-	}
-	*seconds = last - first;
+	/* rounds 1..N: each worker marks its start after round 0 (see worker()) */
+	*seconds = px_team_run(a->workers, worker, s);
+	for (int w = 0; w < a->workers; w++)
+		s->r.passes += s->passes[w];
 	*r = s->r;
 
 	HX_CHECK_PT(pthread_barrier_destroy(&s->timing));

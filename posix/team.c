@@ -1,4 +1,4 @@
-/* team.c: see team.h. */
+/* team.c: see team.h. The only file of posix/ that reads the clock. */
 #include "team.h"
 
 #include "hx.h"
@@ -29,6 +29,17 @@ struct thread_slot {
 	double t0, t1;
 };
 
+/* The start stamp of the worker running on this thread (a worker process has one
+ * thread): px_team_mark_start writes it again. NULL outside a worker. */
+static _Thread_local double *my_start;
+
+void px_team_mark_start(void)
+{
+	if (my_start == NULL)
+		hx_die(__FILE__, __LINE__, "px_team_mark_start", "called outside a team worker");
+	*my_start = hx_now();
+}
+
 static void barrier_wait(pthread_barrier_t *b)
 {
 	int rc = pthread_barrier_wait(b);
@@ -40,9 +51,11 @@ static void *thread_main(void *p)
 {
 	struct thread_slot *s = p;
 	barrier_wait(&s->team->start);
+	my_start = &s->t0;
 	s->t0 = hx_now();
 	s->team->fn(s->worker, s->team->arg);
 	s->t1 = hx_now();
+	my_start = NULL;
 	return NULL;
 }
 
@@ -201,6 +214,7 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 			close_fd(ready[1]);
 			if (read_all(go[0], &b, 1) != 1) /* EOF: the parent gave up */
 				_exit(HX_EXIT_SYSTEM);
+			my_start = &stamp[2 * w];
 			stamp[2 * w] = hx_now();
 			fn(w, arg);
 			stamp[2 * w + 1] = hx_now();
@@ -225,6 +239,27 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	free(pid);
 	free(buf);
 	return seconds;
+}
+
+double px_team_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times)
+{
+	double t0 = hx_now();
+	times->work = px_team_run(workers, fn, arg);
+	times->outer = hx_now() - t0;
+	return times->work;
+}
+
+/* ---- regions the calling thread drives ------------------------------------------- */
+void px_drive_phases(int n, const px_drive_fn *step, void *arg, double *t)
+{
+	double t0 = hx_now();
+	for (int i = 0; i < n; i++) {
+		double t1;
+		step[i](arg);
+		t1 = hx_now();
+		t[i] = t1 - t0;
+		t0 = t1;
+	}
 }
 
 void *px_shared_alloc(size_t len)

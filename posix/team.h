@@ -1,10 +1,13 @@
 /* team.h: start W workers as POSIX threads or as fork()ed processes, time the region
  * they work in, and wait for all of them. The exercises in posix/ use it so that
  * their files hold only the parallel part: what each worker does and how they share.
+ * The clock is read here (team.c) and nowhere else in posix/.
  *
  * Timing is the same for both: every worker is ready before any is let go; each
  * stamps the start and end of its work, and the timed region runs from the first
- * start to the last end. Creating and reaping the workers is outside it. */
+ * start to the last end. Creating and reaping the workers is outside it (see
+ * px_team_run_times for a figure that has them, and hx_time or px_drive_phases for a
+ * region that a thread times while it drives workers of its own). */
 #ifndef PX_TEAM_H
 #define PX_TEAM_H
 
@@ -53,5 +56,29 @@ void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared);
 /* Memory for the team's shared state: heap for threads, a shared mapping for processes. */
 void *px_team_alloc(size_t len);
 void px_team_free(void *p, size_t len);
+
+/* ---- what a timing needs beyond px_team_run ---------------------------------------- */
+struct px_times {
+	double work;  /* first start to last end: what px_team_run returns */
+	double outer; /* from before the first worker is created to after the last one is
+		       * joined or reaped: work, plus starting and ending the team */
+};
+/* px_team_run, also timed from outside. Fills *times; returns times->work. */
+double px_team_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times);
+
+/* Called by a worker inside fn: its start is stamped again, now. For a region that
+ * begins after a prologue each worker runs untimed (sync's round 0, after which the
+ * workers meet at a barrier of their own): px_team_run then returns the earliest of
+ * these starts to the last end. Outside a team worker it ends the program (exit 3). */
+void px_team_mark_start(void);
+
+/* A region the calling thread drives: a pool it hands tasks to and collects from
+ * (factorial), a monitor that starts, reaps and replaces workers (errors): hx_time
+ * (harness/hx.h) times it on the calling thread. The start, work and end of a pool as
+ * phases of their own (squares): px_drive_phases runs step[0..n-1](arg) one after the
+ * other and fills t[i] with the seconds of step i: one stamp between two steps, the
+ * end of one the start of the next. */
+typedef void (*px_drive_fn)(void *arg);
+void px_drive_phases(int n, const px_drive_fn *step, void *arg, double *t);
 
 #endif

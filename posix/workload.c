@@ -4,7 +4,9 @@
  * Worker w runs its block of tasks and records, per task, that it ran (done[i]++) and
  * its result. The records live in px_team_alloc() memory: the heap for threads, a
  * MAP_SHARED mapping for processes (a child's writes to ordinary memory would stay in
- * its own copy). No two workers touch the same task, so no lock is needed.
+ * its own copy). No two workers touch the same task, so no lock is needed. The team
+ * is timed twice (px_team_run_times): its work, and from outside, so that what
+ * starting and reaping W threads or processes costs is the difference.
  *
  * Memory per worker is measured in a second team, outside the timed region, whose
  * workers only meet at a barrier: while all of them are alive, worker 0 reads
@@ -111,17 +113,15 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 {
 	size_t nd = (size_t)a->tasks * sizeof *done, nr = (size_t)a->tasks * sizeof *result;
 	struct shared *s = px_team_alloc(sizeof *s);
-	double t0, t1;
+	struct px_times tm;
 
 	s->a = *a;
 	s->done = px_team_alloc(nd);
 	s->result = px_team_alloc(nr);
 	memset(s->done, 0, nd);
-	t0 = hx_now();
-	r->work_s = px_team_run(a->workers, worker, s);
-	t1 = hx_now();
+	r->work_s = px_team_run_times(a->workers, worker, s, &tm);
 	/* what starting and reaping the team cost, beside the work it did */
-	r->start_s = t1 - t0 - r->work_s;
+	r->start_s = tm.outer - tm.work;
 	memcpy(done, s->done, nd);
 	memcpy(result, s->result, nr);
 	px_team_free(s->done, nd);
