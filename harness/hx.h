@@ -35,7 +35,9 @@ double hx_now(void); /* seconds */
 /* Busy-free sleep for `ns` nanoseconds (restarts after signals). */
 void hx_sleep_ns(uint64_t ns);
 /* Bounded waits (a give-up time, not a measurement): the moment `ns` from now, and
- * whether it has passed. */
+ * whether it has passed. Nanoseconds on CLOCK_MONOTONIC, like every clock here, so a
+ * deadline may go to pthread_cond_timedwait on a CLOCK_MONOTONIC condition variable
+ * (split into seconds and nanoseconds). */
 uint64_t hx_deadline(uint64_t ns);
 int hx_expired(uint64_t deadline);
 /* A timestamp for a figure of the exercise's own that is not its timed region (an
