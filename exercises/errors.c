@@ -156,10 +156,9 @@ struct errors_state_ {
 	struct errors_result res;
 };
 
-/* On HX_NA the driver does not call teardown: nothing is allocated before the check. */
 enum { X_ON_ERROR, X_COUNT }; /* errors_xopts, below */
 
-static int errors_setup(struct hx_case *c)
+static struct errors_args errors_args_of(const struct hx_case *c)
 {
 	struct errors_args a = {
 		.variant = (enum errors_variant)c->variant,
@@ -167,14 +166,20 @@ static int errors_setup(struct hx_case *c)
 		.workers = c->workers,
 		.ntasks = (int)c->size,
 	};
-	const char *na = errors_na(&a);
-	struct errors_state_ *s;
+	return a;
+}
 
-	if (na != NULL) {
-		hx_note(c, "reason", "not applicable: %s", na);
-		return HX_NA;
-	}
-	s = c->state;
+static const char *errors_na_case(const struct hx_case *c)
+{
+	struct errors_args a = errors_args_of(c);
+	return errors_na(&a);
+}
+
+static int errors_setup(struct hx_case *c)
+{
+	struct errors_args a = errors_args_of(c);
+	struct errors_state_ *s = c->state;
+
 	s->args = a;
 	s->res.task = hx_calloc((size_t)a.ntasks, sizeof *s->res.task);
 	c->ops = (double)a.ntasks;
@@ -268,6 +273,7 @@ const struct hx_exercise errors_exercise = {
 	.warmup_def = 0,
 	.xopts = errors_xopts,
 	.state_size = sizeof(struct errors_state_),
+	.not_applicable = errors_na_case,
 	.setup = errors_setup,
 	.run = errors_run_case,
 	.check = errors_check,

@@ -309,22 +309,20 @@ struct ipc_state {
 	int nsamples;
 };
 
+static const char *ipc_na_case(const struct hx_case *c)
+{
+	return ipc_na((enum ipc_channel)c->variant);
+}
+
 static int ipc_setup(struct hx_case *c)
 {
-	struct ipc_state *s;
-	const char *why = ipc_lacks((enum ipc_channel)c->variant);
+	struct ipc_state *s = c->state;
 
-	if (why != NULL) {
-		hx_note(c, "reason", "not applicable: %s", why);
-		return HX_NA;
-	}
-	s = hx_calloc(1, sizeof *s);
 	s->args.ch = (enum ipc_channel)c->variant;
 	s->args.bytes = (size_t)c->size;
 	s->args.iters = ipc_iters(c->opts->size, s->args.bytes);
 	for (int d = 0; d < 2; d++)
 		ipc_expected(&s->args, d, &s->want_digest[d], &s->want_count[d]);
-	c->state = s;
 	c->ops = 2.0 * (double)s->args.iters; /* one-way messages per phase */
 	return 0;
 }
@@ -386,19 +384,15 @@ static void ipc_check(struct hx_case *c)
 	}
 }
 
-static void ipc_teardown(struct hx_case *c)
-{
-	free(c->state);
-	c->state = NULL;
-}
-
 extern const struct hx_exercise ipc_exercise;
+
+enum { X_MESSAGE_SIZE, X_COUNT }; /* ipc_opts, below */
 
 /* -m MIN:MAX: MIN, 2 MIN, 4 MIN, ... up to MAX, each its own case (size = bytes). */
 static int ipc_sizes(const struct hx_opts *o, long long *out, int max)
 {
-	int i = hx_xopt_index(&ipc_exercise, "message-size"), n = 0;
-	for (long long v = o->x[i][0]; v <= o->x[i][1] && n < max; v *= 2)
+	int n = 0;
+	for (long long v = hx_opt(o, X_MESSAGE_SIZE); v <= hx_opt_hi(o, X_MESSAGE_SIZE) && n < max; v *= 2)
 		out[n++] = v;
 	return n;
 }
@@ -438,9 +432,11 @@ static const struct hx_variant ipc_variants[] = {
 };
 
 static const struct hx_optdef ipc_opts[] = {
-	{ 'm', "message-size", HX_OPT_RANGE, "MIN:MAX", "message sizes, powers of two from MIN to MAX",
-	  1, 4 << 20, 8, 4 << 20, 1, NULL, 1 },
-	{ 0 },
+	[X_MESSAGE_SIZE] = { .shortname = 'm', .longname = "message-size", .kind = HX_OPT_RANGE,
+			     .metavar = "MIN:MAX", .help = "message sizes, powers of two from MIN to MAX",
+			     .min = 1, .max = 4 << 20, .def = 8, .def2 = 4 << 20, .bytes = 1,
+			     .pow2 = 1 },
+	[X_COUNT] = { 0 },
 };
 
 static const char *const ipc_phases[] = { "latency", "stream", NULL };
@@ -462,8 +458,9 @@ const struct hx_exercise ipc_exercise = {
 	.xopts = ipc_opts,
 	.sizes = ipc_sizes,
 	.check_opts = ipc_check_opts,
+	.not_applicable = ipc_na_case,
+	.state_size = sizeof(struct ipc_state),
 	.setup = ipc_setup,
 	.run = ipc_run_case,
 	.check = ipc_check,
-	.teardown = ipc_teardown,
 };

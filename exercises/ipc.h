@@ -115,7 +115,7 @@ void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigne
 
 /* ---- the parallel part, one per backend --------------------------------------------------- */
 /* NULL when the backend has channel ch, else why not (for "not applicable: ..."). */
-const char *ipc_lacks(enum ipc_channel ch);
+const char *ipc_na(enum ipc_channel ch);
 /* One repetition between workers 0 and 1 (MPI: ranks 0 and 1 of the case; the
  * results on rank 0). */
 void ipc_run(const struct ipc_args *a, struct ipc_result *r);

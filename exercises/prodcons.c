@@ -246,16 +246,15 @@ struct pc_state {
 	struct pc_tally t;
 };
 
+static const char *pc_na(const struct hx_case *c)
+{
+	return prodcons_na((enum pc_variant)c->variant);
+}
+
 static int pc_setup(struct hx_case *c)
 {
-	struct pc_state *s;
-	char why[200];
+	struct pc_state *s = c->state;
 
-	if (!prodcons_supported((enum pc_variant)c->variant, why, sizeof why)) {
-		hx_note(c, "reason", "not applicable: %s", why);
-		return HX_NA;
-	}
-	s = c->state;
 	s->a.variant = (enum pc_variant)c->variant;
 	s->a.workers = c->workers;
 	pc_split(c->opts, c->workers, &s->a.producers, &s->a.consumers);
@@ -346,6 +345,7 @@ const struct hx_exercise prodcons_exercise = {
 	.xopts = pc_xopts,
 	.check_opts = pc_check_opts,
 	.state_size = sizeof(struct pc_state),
+	.not_applicable = pc_na,
 	.setup = pc_setup,
 	.run = pc_run_case,
 	.check = pc_check,

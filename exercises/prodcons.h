@@ -91,8 +91,8 @@ void pc_tally_reset(struct pc_tally *t);
 int pc_validate(const struct pc_tally *t, char *why, unsigned long len);
 
 /* ---- the parallel part, one per backend (openmp/, mpi/, posix/prodcons.c) --------- */
-/* 1 when the backend has this variant; else 0 with the reason in why. */
-int prodcons_supported(enum pc_variant v, char *why, unsigned long len);
+/* NULL when the backend has this variant, else why not (the not_applicable hook). */
+const char *prodcons_na(enum pc_variant v);
 /* Run one repetition; fill *t (on MPI: on rank 0) and return the timed seconds. */
 double prodcons_run(const struct pc_args *a, struct pc_tally *t);
 

@@ -52,23 +52,23 @@ struct sq_state {
 	int nsum;
 };
 
+enum { X_WORK, X_COUNT }; /* sq_xopts, below */
+
+static const char *sq_na(const struct hx_case *c)
+{
+	return squares_na((enum sq_variant)c->variant);
+}
+
 static int sq_setup(struct hx_case *c)
 {
-	struct sq_state *s;
-	char why[256];
+	struct sq_state *s = c->state;
 
-	if (!squares_supported((enum sq_variant)c->variant, why, sizeof why)) {
-		hx_note(c, "reason", "not applicable: %s", why);
-		return HX_NA;
-	}
-	s = hx_calloc(1, sizeof *s);
 	s->a.variant = (enum sq_variant)c->variant;
 	s->a.workers = c->workers;
 	s->a.items = (long)c->size;
-	s->a.work = (long)hx_xopt(c, "work");
+	s->a.work = (long)hx_opt(c->opts, X_WORK);
 	s->result = hx_calloc((size_t)s->a.items, sizeof *s->result);
 	s->sum = hx_calloc((size_t)c->opts->reps, sizeof *s->sum);
-	c->state = s;
 	c->ops = (double)c->size;
 	return 0;
 }
@@ -106,16 +106,12 @@ static void sq_check(struct hx_case *c)
 static void sq_teardown(struct hx_case *c)
 {
 	struct sq_state *s = c->state;
-	if (s == NULL)
-		return;
 	if (s->nsum > 0 && ntotals < (int)(sizeof totals / sizeof totals[0])) {
 		totals[ntotals++] = (struct total){ c->variant, c->workers, c->size,
 						    hx_median(s->sum, (size_t)s->nsum) };
 	}
 	free(s->result);
 	free(s->sum);
-	free(s);
-	c->state = NULL;
 }
 
 /* The record says the total time and how it compares with the next smaller pool of this
@@ -192,9 +188,10 @@ static int sq_check_opts(const struct hx_opts *o, char *err, size_t errlen)
 }
 
 static const struct hx_optdef sq_xopts[] = {
-	{ 0, "work", HX_OPT_INT, "K", "rounds of the kernel per item (about 1 ns each here)",
-	  0, 1000000000, 20000, 0, 0, NULL, 0 },
-	{ 0 },
+	[X_WORK] = { .longname = "work", .kind = HX_OPT_INT, .metavar = "K",
+		     .help = "rounds of the kernel per item (about 1 ns each here)",
+		     .min = 0, .max = 1000000000, .def = 20000 },
+	[X_COUNT] = { 0 },
 };
 
 static const struct hx_variant sq_variants[] = {
@@ -223,6 +220,8 @@ const struct hx_exercise squares_exercise = {
 	.xopts = sq_xopts,
 	.sizes = sq_sizes,
 	.check_opts = sq_check_opts,
+	.not_applicable = sq_na,
+	.state_size = sizeof(struct sq_state),
 	.setup = sq_setup,
 	.run = sq_run_case,
 	.check = sq_check,

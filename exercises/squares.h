@@ -32,8 +32,8 @@ long sq_square(long x, long work);
 int sq_validate(const long *result, long items, char *why, unsigned long len);
 
 /* ---- the parallel part, one per backend ----------------------------------------------- */
-/* 1 when the backend has this variant; else 0 with the reason in why. */
-int squares_supported(enum sq_variant v, char *why, unsigned long len);
+/* NULL when the backend has this variant, else why not (the not_applicable hook). */
+const char *squares_na(enum sq_variant v);
 /* One repetition: result[0..items-1] in input order (on MPI: on rank 0), and the
  * seconds of startup, work, teardown in t[0..2]. */
 void squares_run(const struct sq_args *a, long *result, double t[3]);

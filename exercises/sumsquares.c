@@ -148,7 +148,7 @@ static int measures_baseline(const struct hx_case *c)
 		return 0;
 	for (int i = 0; i < o->nvariants; i++) {
 		enum ss_variant v = (enum ss_variant)o->variants[i];
-		if (v == SS_SERIAL || ss_not_applicable(v) != NULL)
+		if (v == SS_SERIAL || ss_na(v) != NULL)
 			continue;
 		return c->variant == (int)v && c->workers == o->workers[0];
 	}
@@ -160,27 +160,25 @@ struct ss_state {
 	uint64_t *out;
 };
 
+enum { X_CHUNK, X_COUNT }; /* ss_xopts, below */
+
+/* serial is the exercise's own loop, the same on every backend, at one worker */
+static const char *ss_na_case(const struct hx_case *c)
+{
+	if (c->variant == SS_SERIAL)
+		return c->workers > 1 ? "serial runs on one worker: its figure is the W=1 row" : NULL;
+	return ss_na((enum ss_variant)c->variant);
+}
+
 static int ss_setup(struct hx_case *c)
 {
-	struct ss_state *s;
-	const char *why;
+	struct ss_state *s = c->state;
 
-	if (c->variant == SS_SERIAL && c->workers > 1) {
-		hx_note(c, "reason", "serial runs on one worker: its figure is the W=1 row");
-		return HX_NA;
-	}
-	why = c->variant == SS_SERIAL ? NULL : ss_not_applicable((enum ss_variant)c->variant);
-	if (why != NULL) {
-		hx_note(c, "reason", "%s", why);
-		return HX_NA;
-	}
-	s = hx_calloc(1, sizeof *s);
 	s->args.variant = (enum ss_variant)c->variant;
 	s->args.workers = c->workers;
 	s->args.n = (long)c->size;
-	s->args.chunk = (long)hx_xopt(c, "chunk");
+	s->args.chunk = (long)hx_opt(c->opts, X_CHUNK);
 	s->out = hx_calloc((size_t)c->size, sizeof *s->out);
-	c->state = s;
 	c->ops = (double)c->size;
 	if (measures_baseline(c)) {
 		struct baseline_job b = { (long)c->size, c->opts->reps > 0 ? c->opts->reps : 3 };
@@ -225,11 +223,7 @@ static void ss_check(struct hx_case *c)
 static void ss_teardown(struct hx_case *c)
 {
 	struct ss_state *s = c->state;
-	if (s == NULL)
-		return;
 	free(s->out);
-	free(s);
-	c->state = NULL;
 }
 
 /* Rank 0, after the statistics: speedup and efficiency against the serial baseline. */
@@ -275,10 +269,10 @@ static const struct hx_variant ss_variants[] = {
 };
 
 static const struct hx_optdef ss_xopts[] = {
-	{ .shortname = 'c', .longname = "chunk", .kind = HX_OPT_INT, .metavar = "C",
+	[X_CHUNK] = { .shortname = 'c', .longname = "chunk", .kind = HX_OPT_INT, .metavar = "C",
 	  .help = "indices per grab for dynamic, the smallest grab for guided",
 	  .min = 1, .max = 1000000000, .def = 16 },
-	{ 0 },
+	[X_COUNT] = { 0 },
 };
 
 const struct hx_exercise sumsquares_exercise = {
@@ -294,6 +288,8 @@ const struct hx_exercise sumsquares_exercise = {
 	.warmup_def = 1,
 	.xopts = ss_xopts,
 	.check_opts = ss_check_opts,
+	.not_applicable = ss_na_case,
+	.state_size = sizeof(struct ss_state),
 	.setup = ss_setup,
 	.run = ss_run_case,
 	.check = ss_check,

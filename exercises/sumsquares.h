@@ -61,7 +61,7 @@ static inline long ss_guided_grab(long remaining, int workers, long chunk)
 /* ---- the parallel part, one per backend (openmp/, mpi/, posix/) ---------------------
  * Why `variant` cannot run on this backend, or NULL when it can (serial always can:
  * the exercise runs it itself, the same code on every backend). */
-const char *ss_not_applicable(enum ss_variant v);
+const char *ss_na(enum ss_variant v);
 /* Map over 0..n-1 with the variant's schedule; fills out[] (on MPI: on rank 0) and the
  * timed region's seconds. */
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds);

@@ -98,16 +98,15 @@ struct sync_state {
 
 enum { X_PERMITS, X_SABOTAGE, X_COUNT }; /* sync_xopts, below */
 
+static const char *sync_na_case(const struct hx_case *c)
+{
+	return sync_na((enum sync_variant)c->variant);
+}
+
 static int sync_setup(struct hx_case *c)
 {
-	struct sync_state *s;
-	const char *na = sync_na((enum sync_variant)c->variant);
+	struct sync_state *s = c->state;
 
-	if (na != NULL) {
-		hx_note(c, "reason", "not applicable: %s", na);
-		return HX_NA;
-	}
-	s = c->state;
 	s->args.variant = (enum sync_variant)c->variant;
 	s->args.workers = c->workers;
 	s->args.rounds = (long)c->size;
@@ -184,6 +183,7 @@ const struct hx_exercise sync_exercise = {
 	.warmup_def = 1,
 	.xopts = sync_xopts,
 	.state_size = sizeof(struct sync_state),
+	.not_applicable = sync_na_case,
 	.setup = sync_setup,
 	.run = sync_run_case,
 	.check = sync_check,

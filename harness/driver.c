@@ -199,6 +199,13 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 
 	c->verdict = HX_PASS;
 	*done = 0;
+	if (ex->not_applicable != NULL) {
+		const char *why = ex->not_applicable(c);
+		if (why != NULL) {
+			hx_note(c, "reason", "not applicable: %s", why);
+			return HX_NA;
+		}
+	}
 	c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
 	if (ex->setup != NULL && ex->setup(c) == HX_NA) {
 		free(c->state);

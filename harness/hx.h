@@ -169,6 +169,11 @@ struct hx_exercise {
 	/* Sizes to sweep (ipc's message sizes): fills out[] from the options, returns how
 	 * many (at most `max`). NULL: the one size of -n. */
 	int (*sizes)(const struct hx_opts *o, long long *out, int max);
+	/* Why the case cannot run on this backend (a variant the model has no such thing
+	 * for), or NULL when it can: each backend answers for its variants through the
+	 * exercise's <e>_na(). The case is then reported n/a with the reason, and no other
+	 * hook is called. May be NULL. */
+	const char *(*not_applicable)(const struct hx_case *c);
 	/* Cross-option checks after parsing; writes one line into err. May be NULL. */
 	int (*check_opts)(const struct hx_opts *o, char *err, size_t errlen);
 	/* The case's state: the harness gives every case state_size zeroed bytes in
@@ -209,11 +214,6 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 long long hx_opt(const struct hx_opts *o, int idx);
 long long hx_opt_hi(const struct hx_opts *o, int idx);
 int hx_opt_given(const struct hx_opts *o, int idx);
-/* Index of exercise option `longname`, or -1. */
-int hx_xopt_index(const struct hx_exercise *ex, const char *longname);
-/* Value of exercise option `longname` (its default when not given). */
-long long hx_xopt(const struct hx_case *c, const char *longname);
-long long hx_xopt2(const struct hx_case *c, const char *longname); /* RANGE: upper end */
 int hx_variant_index(const struct hx_exercise *ex, const char *name);
 int hx_variant_count(const struct hx_exercise *ex);
 

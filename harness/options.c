@@ -140,30 +140,6 @@ static int nxopts(const struct hx_exercise *ex)
 	return n;
 }
 
-int hx_xopt_index(const struct hx_exercise *ex, const char *longname)
-{
-	for (int i = 0; i < nxopts(ex); i++)
-		if (strcmp(ex->xopts[i].longname, longname) == 0)
-			return i;
-	return -1;
-}
-
-long long hx_xopt(const struct hx_case *c, const char *longname)
-{
-	int i = hx_xopt_index(c->ex, longname);
-	if (i < 0)
-		hx_die(__FILE__, __LINE__, longname, "no such exercise option");
-	return c->opts->x[i][0];
-}
-
-long long hx_xopt2(const struct hx_case *c, const char *longname)
-{
-	int i = hx_xopt_index(c->ex, longname);
-	if (i < 0)
-		hx_die(__FILE__, __LINE__, longname, "no such exercise option");
-	return c->opts->x[i][1];
-}
-
 long long hx_opt(const struct hx_opts *o, int idx)
 {
 	return o->x[idx][0];

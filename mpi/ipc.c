@@ -42,7 +42,7 @@ static int same_node(MPI_Comm comm)
 }
 
 /* Called in setup on both ranks of the case: the same answer on both. */
-const char *ipc_lacks(enum ipc_channel ch)
+const char *ipc_na(enum ipc_channel ch)
 {
 	switch (ch) {
 	case IPC_SENDRECV:

@@ -28,18 +28,14 @@
 #define TAG_ITEM 7
 #define HDR 16 /* the window: int64 head, int64 tail, then the slots */
 
-int prodcons_supported(enum pc_variant v, char *why, unsigned long len)
+const char *prodcons_na(enum pc_variant v)
 {
-	if (v == PC_COND) {
-		snprintf(why, len, "a rank cannot sleep on a condition variable over MPI; waiting "
-			 "without polling is a blocking receive: see msg, bounded by -k");
-		return 0;
-	}
-	if (v == PC_PIPE) {
-		snprintf(why, len, "pipe is the procs channel; ranks talk through messages: see msg");
-		return 0;
-	}
-	return 1;
+	if (v == PC_COND)
+		return "a rank cannot sleep on a condition variable over MPI; waiting without "
+		       "polling is a blocking receive: see msg, bounded by -k";
+	if (v == PC_PIPE)
+		return "pipe is the procs channel; ranks talk through messages: see msg";
+	return NULL;
 }
 
 static MPI_Aint slot_disp(long i)

@@ -11,7 +11,7 @@
  *            what each rank computed (N values in all, as static's Gatherv) to rank 0,
  *            which places them with ss_merge_chunks: an index received twice becomes
  *            SS_TWICE and fails validation, an index never received stays poisoned
- *   guided   not applicable (see ss_not_applicable)
+ *   guided   not applicable (see ss_na)
  * Every buffer is allocated and touched before the timed region (mp_team_run, team.c,
  * between barriers): it is the schedule, the computing and the gathering, alike for
  * every variant.
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ss_not_applicable(enum ss_variant v)
+const char *ss_na(enum ss_variant v)
 {
 	if (v == SS_GUIDED)
 		return "MPI has no loop scheduler: a guided grab depends on what is left, so it "

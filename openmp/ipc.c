@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ipc_lacks(enum ipc_channel ch)
+const char *ipc_na(enum ipc_channel ch)
 {
 	if (ch == IPC_SPIN)
 		return NULL;

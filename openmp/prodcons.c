@@ -33,18 +33,14 @@ struct list {
 	struct pc_item *slot;
 };
 
-int prodcons_supported(enum pc_variant v, char *why, unsigned long len)
+const char *prodcons_na(enum pc_variant v)
 {
-	if (v == PC_PIPE) {
-		snprintf(why, len, "threads share memory: a pipe would copy through the kernel "
-			 "what they can read directly (see cond; pipe is on procs)");
-		return 0;
-	}
-	if (v == PC_MSG) {
-		snprintf(why, len, "msg is MPI's channel; threads hand items over in memory (see cond)");
-		return 0;
-	}
-	return 1;
+	if (v == PC_PIPE)
+		return "threads share memory: a pipe would copy through the kernel what they can "
+		       "read directly (see cond; pipe is on procs)";
+	if (v == PC_MSG)
+		return "msg is MPI's channel; threads hand items over in memory (see cond)";
+	return NULL;
 }
 
 static void sem_wait_checked(sem_t *s)

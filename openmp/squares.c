@@ -20,14 +20,12 @@ struct job {
 	long *result;
 };
 
-int squares_supported(enum sq_variant v, char *why, unsigned long len)
+const char *squares_na(enum sq_variant v)
 {
-	if (v == SQ_SPAWN) {
-		snprintf(why, len, "OpenMP cannot start a thread for one item: every parallel "
-			 "region and task runs on threads the runtime already keeps (its own pool)");
-		return 0;
-	}
-	return 1;
+	if (v == SQ_SPAWN)
+		return "OpenMP cannot start a thread for one item: every parallel region and task "
+		       "runs on threads the runtime already keeps (its own pool)";
+	return NULL;
 }
 
 static void body(int tid, void *arg)

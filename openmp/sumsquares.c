@@ -15,7 +15,7 @@ struct job {
 	uint64_t *out;
 };
 
-const char *ss_not_applicable(enum ss_variant v)
+const char *ss_na(enum ss_variant v)
 {
 	(void)v; /* OpenMP has every schedule */
 	return NULL;

@@ -34,7 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-const char *ipc_lacks(enum ipc_channel ch)
+const char *ipc_na(enum ipc_channel ch)
 {
 	switch (ch) {
 	case IPC_CONDVAR:

@@ -39,18 +39,15 @@ struct shared {
 	struct pc_item *slot; /* [nslots] */
 };
 
-int prodcons_supported(enum pc_variant v, char *why, unsigned long len)
+const char *prodcons_na(enum pc_variant v)
 {
-	if (v == PC_MSG) {
-		snprintf(why, len, "msg is MPI's channel; here see %s", PX_PROCS ? "pipe" : "cond");
-		return 0;
-	}
-	if (v == PC_PIPE && !PX_PROCS) {
-		snprintf(why, len, "threads share memory: a pipe would copy through the kernel "
-			 "what they can read directly (see cond; pipe is on procs)");
-		return 0;
-	}
-	return 1;
+	if (v == PC_MSG)
+		return PX_PROCS ? "msg is MPI's channel; here see pipe"
+				: "msg is MPI's channel; here see cond";
+	if (v == PC_PIPE && !PX_PROCS)
+		return "threads share memory: a pipe would copy through the kernel what they can "
+		       "read directly (see cond; pipe is on procs)";
+	return NULL;
 }
 
 static struct pc_item make_item(long id, int p)

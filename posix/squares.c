@@ -37,12 +37,10 @@ struct pool {
 	long *result;           /* [items], in the same block */
 };
 
-int squares_supported(enum sq_variant v, char *why, unsigned long len)
+const char *squares_na(enum sq_variant v)
 {
 	(void)v;
-	(void)why;
-	(void)len;
-	return 1;
+	return NULL;
 }
 
 static void take_items(struct pool *p)

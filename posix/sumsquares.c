@@ -22,7 +22,7 @@ struct shared {
 	uint64_t *out;  /* n elements, in the same team mapping */
 };
 
-const char *ss_not_applicable(enum ss_variant v)
+const char *ss_na(enum ss_variant v)
 {
 	(void)v; /* every schedule is written out below */
 	return NULL;

@@ -39,6 +39,13 @@ enum hx_verdict tx_run_case_args(const struct hx_exercise *ex, const char *varia
 	c.size = size;
 	c.rep = 0; /* the first repetition, its times kept */
 	c.timed = 1;
+	if (ex->not_applicable != NULL && ex->not_applicable(&c) != NULL) {
+		hx_note(&c, "reason", "not applicable: %s", ex->not_applicable(&c));
+		c.verdict = HX_NA;
+		if (seen != NULL)
+			*seen = c;
+		return HX_NA;
+	}
 	c.state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
 	assert_int_equal(ex->setup(&c), 0);
 	ex->run(&c);

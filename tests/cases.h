@@ -4,8 +4,9 @@
 
 #include "hx.h"
 
-/* Runs `variant` of `ex` at `workers` and `size` through setup (which must return 0),
- * run, check and teardown, with the options parsed from `args` (NULL-terminated; NULL:
+/* Runs `variant` of `ex` at `workers` and `size` as the driver does one repetition:
+ * HX_NA when its not_applicable hook gives a reason (in the note), else setup (which
+ * must return 0), run, check and teardown, with the options parsed from `args` (NULL-terminated; NULL:
  * the defaults). Returns the verdict; *seen (when not NULL) gets the case as check
  * left it: its note, ops and times. */
 enum hx_verdict tx_run_case_args(const struct hx_exercise *ex, const char *variant, int workers,

@@ -7,7 +7,7 @@
  * digests themselves, and that the batch (window) path of ipc_side() validates. */
 #include "ipc.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,7 +116,7 @@ static void *side_main(void *p)
 	return NULL;
 }
 
-const char *ipc_lacks(enum ipc_channel ch)
+const char *ipc_na(enum ipc_channel ch)
 {
 	return ch == IPC_SPIN ? NULL : "the fake backend has spin only";
 }
@@ -146,33 +146,13 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 static enum hx_verdict run_one(const char *variant, long long bytes, enum corruption how,
 			       char *note, size_t len)
 {
-	const char *argv[] = { "ipc", "--variant", variant, "-n", "50", NULL };
-	struct hx_opts o;
+	const char *const args[] = { "-n", "50", NULL };
 	struct hx_case c;
-	char err[256], out[64];
 	enum hx_verdict v;
 
-	assert_int_equal(hx_parse(&ipc_exercise, 5, (char *const *)argv, &o, err, sizeof err, out,
-				  sizeof out),
-			 HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &ipc_exercise;
-	c.opts = &o;
-	c.variant = o.variants[0];
-	c.variant_name = variant;
-	c.workers = 2;
-	c.size = bytes;
-	c.timed = 1;
 	corrupt = how;
-	if (ipc_exercise.setup(&c) == HX_NA) {
-		snprintf(note, len, "%s", c.note);
-		return HX_NA;
-	}
-	ipc_exercise.run(&c);
-	ipc_exercise.check(&c);
+	v = tx_run_case_args(&ipc_exercise, variant, 2, bytes, args, &c);
 	snprintf(note, len, "%s", c.note);
-	v = c.verdict;
-	ipc_exercise.teardown(&c);
 	return v;
 }
 

@@ -1,7 +1,7 @@
 /* test_squares.c: squares's validator against a serial stand-in for the backend, which
  * can corrupt its result: a wrong square, two items swapped (out of input order), a
  * missing item: each must fail validation. */
-#include "hx.h"
+#include "cases.h"
 #include "squares.h"
 
 #include <setjmp.h>
@@ -17,12 +17,10 @@ extern const struct hx_exercise squares_exercise;
 enum fault { F_NONE, F_WRONG, F_SWAP, F_MISSING };
 static enum fault fault;
 
-int squares_supported(enum sq_variant v, char *why, unsigned long len)
+const char *squares_na(enum sq_variant v)
 {
 	(void)v;
-	(void)why;
-	(void)len;
-	return 1;
+	return NULL;
 }
 
 void squares_run(const struct sq_args *a, long *result, double t[3])
@@ -44,26 +42,11 @@ void squares_run(const struct sq_args *a, long *result, double t[3])
 
 static enum hx_verdict run_case(int workers, long items, char *note)
 {
-	struct hx_opts o;
+	const char *const args[] = { "-r", "1", NULL };
 	struct hx_case c;
-	char err[256], out[64];
-	char *argv[] = { "squares", "-r", "1", NULL };
-	assert_int_equal(hx_parse(&squares_exercise, 3, argv, &o, err, sizeof err, out, sizeof out),
-			 HX_PARSE_OK);
-	memset(&c, 0, sizeof c);
-	c.ex = &squares_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&squares_exercise, "pool");
-	c.variant_name = "pool";
-	c.workers = workers;
-	c.size = items;
-	c.timed = 1;
-	assert_int_equal(squares_exercise.setup(&c), 0);
-	squares_exercise.run(&c);
-	squares_exercise.check(&c);
-	squares_exercise.teardown(&c);
+	enum hx_verdict v = tx_run_case_args(&squares_exercise, "pool", workers, items, args, &c);
 	strcpy(note, c.note);
-	return c.verdict;
+	return v;
 }
 
 static void kernel(void **state)

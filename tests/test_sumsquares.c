@@ -4,7 +4,7 @@
  * work budget is refused; the speedup note against a baseline measured in setup. */
 #include "sumsquares.h"
 
-#include "hx.h"
+#include "cases.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,13 +13,14 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const struct hx_exercise sumsquares_exercise;
 
 static long corrupt_at = -1; /* element the stand-in gets wrong, or -1 */
 
-const char *ss_not_applicable(enum ss_variant v)
+const char *ss_na(enum ss_variant v)
 {
 	return v == SS_GUIDED ? "no guided here (test)" : NULL;
 }
@@ -40,43 +41,21 @@ void ss_alone(void (*fn)(void *), void *arg)
 	fn(arg);
 }
 
+/* the program runs this one case (-w, --variant): what sumsquares' baseline rule reads */
 static enum hx_verdict run_case(const char *variant, int workers, long n, char *note)
 {
-	struct hx_opts o;
+	char w[16];
+	const char *const args[] = { "--variant", variant, "-w", w, "-r", "3", "-c", "4", NULL };
 	struct hx_case c;
-	struct hx_stats st;
-	int rc;
-	memset(&o, 0, sizeof o);
-	memset(&c, 0, sizeof c);
-	memset(&st, 0, sizeof st);
-	o.reps = 3;
-	o.x[0][0] = 4; /* chunk */
-	c.ex = &sumsquares_exercise;
-	c.opts = &o;
-	c.variant = hx_variant_index(&sumsquares_exercise, variant);
-	assert_true(c.variant >= 0);
-	o.nvariants = 1; /* the program runs this one case */
-	o.variants[0] = c.variant;
-	o.nworkers = 1;
-	o.workers[0] = workers;
-	c.variant_name = variant;
-	c.workers = workers;
-	c.size = n;
-	rc = sumsquares_exercise.setup(&c);
-	if (rc == HX_NA) {
-		strcpy(note, c.note);
-		return HX_NA;
-	}
-	assert_int_equal(rc, 0);
-	sumsquares_exercise.run(&c);
-	sumsquares_exercise.check(&c);
-	sumsquares_exercise.teardown(&c);
-	if (c.verdict == HX_PASS) {
-		st.median = 1e-3;
+	struct hx_stats st = { .median = 1e-3 };
+	enum hx_verdict v;
+
+	snprintf(w, sizeof w, "%d", workers);
+	v = tx_run_case_args(&sumsquares_exercise, variant, workers, n, args, &c);
+	if (v == HX_PASS)
 		sumsquares_exercise.finish(&c, &st);
-	}
 	strcpy(note, c.note);
-	return c.verdict;
+	return v;
 }
 
 static void kernel_matches_closed_form(void **state)

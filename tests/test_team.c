@@ -1,6 +1,9 @@
 /* test_team.c: the POSIX team helpers (posix/team.c) on their own: what worker
  * processes write to shared memory is what the parent reads once px_procs_run returns,
- * and no worker process is left behind; the same for threads. */
+ * and no worker process is left behind; the same for threads. What they time: the
+ * work of the slowest worker, the team's start and end besides (outer), a prologue
+ * left out by px_team_mark_start, phases one after the other. Only lower bounds, and
+ * upper bounds with a wide margin (sleeps, not arithmetic), so a busy machine passes. */
 #include "hx.h"
 #include "team.h"
 
@@ -77,12 +80,63 @@ static void shared_mapping_crosses_fork(void **state)
 	px_shared_free(v, sizeof *v);
 }
 
+/* the timed region holds the slowest worker's work (worker 2: 40 ms), and outer holds
+ * the region and more */
+static void times_the_slowest_worker(void **state)
+{
+	long slot[WORKERS] = { 0 };
+	long *shared = px_shared_alloc(WORKERS * sizeof *shared);
+	struct px_times t;
+	(void)state;
+	assert_true(px_team_run_times(WORKERS, write_slot, slot, &t) >= 0.040);
+	assert_true(t.work >= 0.040 && t.outer >= t.work);
+	check_slots(slot);
+	px_procs_run(WORKERS, write_slot, shared);
+	check_slots(shared);
+	px_shared_free(shared, WORKERS * sizeof *shared);
+}
+
+/* 200 ms of prologue, then the timed part: 5 ms */
+static void prologue_then_work(int w, void *arg)
+{
+	(void)w;
+	(void)arg;
+	hx_sleep_ns(200000000u);
+	px_team_mark_start();
+	hx_sleep_ns(5000000u);
+}
+
+static void mark_start_leaves_the_prologue_out(void **state)
+{
+	double threads, procs;
+	(void)state;
+	threads = px_threads_run(WORKERS, prologue_then_work, NULL);
+	procs = px_procs_run(WORKERS, prologue_then_work, NULL);
+	assert_true(threads >= 0.005 && threads < 0.150);
+	assert_true(procs >= 0.005 && procs < 0.150);
+}
+
+static void sleep_10ms(void *arg) { (void)arg; hx_sleep_ns(10000000u); }
+static void sleep_30ms(void *arg) { (void)arg; hx_sleep_ns(30000000u); }
+
+static void phases_one_after_the_other(void **state)
+{
+	static const px_drive_fn step[2] = { sleep_10ms, sleep_30ms };
+	double t[2];
+	(void)state;
+	px_drive_phases(2, step, NULL, t);
+	assert_true(t[0] >= 0.010 && t[1] >= 0.030);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(processes_share_and_are_reaped),
 		cmocka_unit_test(threads_share),
 		cmocka_unit_test(shared_mapping_crosses_fork),
+		cmocka_unit_test(times_the_slowest_worker),
+		cmocka_unit_test(mark_start_leaves_the_prologue_out),
+		cmocka_unit_test(phases_one_after_the_other),
 	};
 	return cmocka_run_group_tests_name("POSIX team helpers", tests, NULL, NULL);
 }
