@@ -42,6 +42,30 @@ void fac_report(const struct fac_args *a, long k, long j, const mpz_t value)
 	}
 }
 
+void fac_serial(const struct fac_args *a, mpz_t *values, long *order)
+{
+	for (long k = 0; k < a->ntasks; k++) {
+		fac_compute(values[k], fac_task_n(a->variant, k));
+		order[k] = k;
+		fac_report(a, k, k, values[k]);
+	}
+}
+
+size_t fac_max_bytes(const struct fac_args *a)
+{
+	/* small repeats 1!..20!: its largest is 20! once there are 20 tasks */
+	long k_max = a->variant == FAC_SMALL && a->ntasks > FAC_SMALL_MAX ? FAC_SMALL_MAX - 1
+									  : a->ntasks - 1;
+	size_t bytes;
+	mpz_t big;
+
+	mpz_init(big);
+	mpz_fac_ui(big, fac_task_n(a->variant, k_max));
+	bytes = (mpz_sizeinbase(big, 2) + 7) / 8;
+	mpz_clear(big);
+	return bytes;
+}
+
 const char *fac_validate(const struct fac_args *a, mpz_t *values, const long *order, long *bad)
 {
 	char *seen = hx_calloc((size_t)a->ntasks, 1);

@@ -15,6 +15,7 @@
 #ifndef FACTORIAL_H
 #define FACTORIAL_H
 
+#include <stddef.h>
 #include <gmp.h>
 
 enum fac_variant { FAC_SMALL, FAC_LARGE };
@@ -45,6 +46,15 @@ void fac_compute(mpz_t out, unsigned long n);
 /* Called by whoever sees task k end as the j-th (0-based): prints it when a->print and
  * j is among the first FAC_PRINT_MAX. Thread-safe (one printf per line). */
 void fac_report(const struct fac_args *a, long k, long j, const mpz_t value);
+
+/* Every task in input order on the calling worker, each filed, ordered and reported:
+ * what a backend with no one to hand work to does (MPI on one rank: the farm's master
+ * only dispatches). */
+void fac_serial(const struct fac_args *a, mpz_t *values, long *order);
+
+/* Bytes of the magnitude of the case's largest factorial (mpz_export): what a receive
+ * buffer for any one result must hold. */
+size_t fac_max_bytes(const struct fac_args *a);
 
 /* Why the result is wrong (static text), or NULL when values[k] = n_k! for every k and
  * order[0..ntasks-1] names every task exactly once. Sets *bad to the failing index. */

@@ -1,7 +1,8 @@
 /* ipc.c: what every backend shares about `ipc`: payloads, stamps and digests, the
- * ping-pong/stream protocol, the spin ring, the validator and the hooks (a size sweep:
- * one record per message size). The channels are in openmp/ipc.c, mpi/ipc.c,
- * posix/ipc.c.
+ * ping-pong/stream protocol, the spin ring and its two-way ends (ipc_duplex), a
+ * direction's figures packed for sending, the validator and the hooks (a size sweep:
+ * one record per message size). The channels are in openmp/ipc.c, mpi/ipc.c (+
+ * ipc_rma.c), posix/ipc.c (+ ipc_kernel.c).
  * Run: build/procs/ipc -w 2 -m 8:4M --variant pipe,shm */
 #include "ipc.h"
 
@@ -295,6 +296,35 @@ void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigne
 		relax(&spins);
 	memcpy(buf, data + (t % IPC_SLOTS) * slot, n);
 	__atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+}
+
+void ipc_duplex_send(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct ipc_duplex *d = ctx;
+	ipc_ring_send(d->ring[d->side], d->slots[d->side], d->slot, buf, n);
+}
+
+void ipc_duplex_recv(void *ctx, unsigned char *buf, size_t n)
+{
+	struct ipc_duplex *d = ctx;
+	ipc_ring_recv(d->ring[1 - d->side], d->slots[1 - d->side], d->slot, buf, n);
+}
+
+/* ---- a direction's figures in words: digest, count, misstamped, first bad ------------ */
+void ipc_pack(const struct ipc_result *r, int dir, int64_t out[IPC_PACKED])
+{
+	out[0] = (int64_t)r->digest[dir];
+	out[1] = r->count[dir];
+	out[2] = r->misstamped[dir];
+	out[3] = r->first_bad[dir];
+}
+
+void ipc_unpack(struct ipc_result *r, int dir, const int64_t in[IPC_PACKED])
+{
+	r->digest[dir] = (uint64_t)in[0];
+	r->count[dir] = (long)in[1];
+	r->misstamped[dir] = (long)in[2];
+	r->first_bad[dir] = (long)in[3];
 }
 
 /* ---- the exercise -------------------------------------------------------------------------- */

@@ -112,6 +112,23 @@ void ipc_ring_send(struct ipc_ring *r, unsigned char *data, size_t slot, const u
 		   size_t n);
 void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigned char *buf,
 		   size_t n);
+/* Two rings, one per direction, as one side sees them: it sends on ring[side] and
+ * receives on ring[1 - side]. The ctx of ipc_duplex_send / ipc_duplex_recv, the
+ * operations of every ring channel (spin, shm, shmwin). */
+struct ipc_duplex {
+	struct ipc_ring *ring[2]; /* ring[d] carries direction d */
+	unsigned char *slots[2];  /* its IPC_SLOTS slots */
+	size_t slot;              /* bytes of a slot: the message size */
+	int side;
+};
+void ipc_duplex_send(void *ctx, const unsigned char *buf, size_t n);
+void ipc_duplex_recv(void *ctx, unsigned char *buf, size_t n);
+
+/* ---- one direction's figures as plain words, for a worker that must send them to the
+ * one that judges (MPI: rank 1 sees direction 0, rank 0 judges) ------------------------ */
+#define IPC_PACKED 4
+void ipc_pack(const struct ipc_result *r, int dir, int64_t out[IPC_PACKED]);
+void ipc_unpack(struct ipc_result *r, int dir, const int64_t in[IPC_PACKED]);
 
 /* ---- the parallel part, one per backend --------------------------------------------------- */
 /* NULL when the backend has channel ch, else why not (for "not applicable: ..."). */

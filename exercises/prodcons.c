@@ -7,9 +7,11 @@
 
 #include "hx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 __attribute__((noinline)) uint64_t pc_value(uint32_t id)
 {
@@ -26,6 +28,71 @@ void pc_tally_reset(struct pc_tally *t)
 	memset(t->prod, 0, (size_t)t->producers * sizeof *t->prod);
 	memset(t->cons, 0, (size_t)t->consumers * sizeof *t->cons);
 	t->remaining = -1; /* the backend must say */
+}
+
+void pc_took_log(struct pc_tally *t, int c, const struct pc_side *side, const uint32_t *ids,
+		 long nids)
+{
+	t->cons[c] = *side;
+	t->cons[c].dups = t->cons[c].strays = 0;
+	for (long j = 0; j < nids; j++)
+		pc_mark(t, c, ids[j], (uint32_t)j);
+}
+
+/* the shared block: taken_by, seq, each 64-aligned, then the sides (64 bytes each) */
+static size_t align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+size_t pc_tally_bytes(const struct pc_args *a)
+{
+	return 2 * align64((size_t)a->items * sizeof(uint32_t)) +
+	       (size_t)(a->producers + a->consumers) * sizeof(struct pc_side);
+}
+
+void *pc_tally_place(struct pc_tally *t, const struct pc_args *a, void *mem)
+{
+	char *at = mem;
+	size_t ids = align64((size_t)a->items * sizeof(uint32_t));
+
+	*t = (struct pc_tally){ .items = a->items, .producers = a->producers,
+				.consumers = a->consumers,
+				.taken_by = (uint32_t *)(void *)at,
+				.seq = (uint32_t *)(void *)(at + ids),
+				.prod = (struct pc_side *)(void *)(at + 2 * ids) };
+	t->cons = t->prod + a->producers;
+	return t->cons + a->consumers;
+}
+
+void pc_tally_copy(struct pc_tally *to, const struct pc_tally *from)
+{
+	memcpy(to->taken_by, from->taken_by, (size_t)from->items * sizeof *to->taken_by);
+	memcpy(to->seq, from->seq, (size_t)from->items * sizeof *to->seq);
+	memcpy(to->prod, from->prod, (size_t)from->producers * sizeof *to->prod);
+	memcpy(to->cons, from->cons, (size_t)from->consumers * sizeof *to->cons);
+}
+
+void pc_write_item(int fd, const struct pc_item *it)
+{
+	ssize_t k;
+	while ((k = write(fd, it, sizeof *it)) < 0 && errno == EINTR)
+		;
+	if (k != (ssize_t)sizeof *it)
+		hx_die_errno(__FILE__, __LINE__, "write(pipe)", k < 0 ? errno : EIO);
+}
+
+void pc_read_item(int fd, struct pc_item *it)
+{
+	size_t got = 0;
+	while (got < sizeof *it) {
+		ssize_t k = read(fd, (char *)it + got, sizeof *it - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			hx_die_errno(__FILE__, __LINE__, "read(pipe)", k < 0 ? errno : EPIPE);
+		got += (size_t)k;
+	}
 }
 
 /* Every item taken exactly once, each producer's items taken in the order it put them

@@ -17,6 +17,9 @@
 #ifndef PRODCONS_H
 #define PRODCONS_H
 
+#include "hx.h"
+
+#include <stddef.h>
 #include <stdint.h>
 
 enum pc_variant { PC_LOCK, PC_COND, PC_PIPE, PC_MSG };
@@ -66,32 +69,120 @@ static inline long pc_share(long items, int producers, int p)
 	return items > p ? (items - p + producers - 1) / producers : 0;
 }
 
-/* A consumer c took item *it at time now_ns: note it in the tally. Only consumer c
- * writes cons[c], and an item's slots are written by whoever took it. */
-static inline void pc_took(struct pc_tally *t, int c, const struct pc_item *it, uint64_t now_ns)
+/* Item id, as producer p makes it (t_put is stamped when it enters the list). */
+static inline struct pc_item pc_item_of(long id, int p)
 {
-	struct pc_side *s = &t->cons[c];
+	return (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)p,
+				 .val = pc_value((uint32_t)id) };
+}
+
+/* A producer put *it: note it on its side. */
+static inline void pc_gave(struct pc_side *s, const struct pc_item *it)
+{
 	s->sum += it->val;
-	s->latency_ns += now_ns - it->t_put;
-	if (it->id >= (uint64_t)t->items) {
-		s->strays++;
-	} else if (t->taken_by[it->id] != 0) {
-		s->dups++;
-	} else {
-		t->taken_by[it->id] = (uint32_t)c + 1;
-		t->seq[it->id] = (uint32_t)s->count;
-	}
 	s->count++;
 }
 
+/* Consumer c took item id as its take number seq: who took it, and when among its
+ * takes; an id out of range is a stray, an id taken before a duplicate. Only consumer c
+ * writes cons[c], and an item's slots are written by whoever took it. */
+static inline void pc_mark(struct pc_tally *t, int c, uint32_t id, uint32_t seq)
+{
+	struct pc_side *s = &t->cons[c];
+	if (id >= (uint64_t)t->items) {
+		s->strays++;
+	} else if (t->taken_by[id] != 0) {
+		s->dups++;
+	} else {
+		t->taken_by[id] = (uint32_t)c + 1;
+		t->seq[id] = seq;
+	}
+}
+
+/* A consumer took *it at time now_ns: its payload and time in the list, on its side. */
+static inline void pc_side_took(struct pc_side *s, const struct pc_item *it, uint64_t now_ns)
+{
+	s->sum += it->val;
+	s->latency_ns += now_ns - it->t_put;
+}
+
+/* A consumer c took item *it at time now_ns: note it in the tally. */
+static inline void pc_took(struct pc_tally *t, int c, const struct pc_item *it, uint64_t now_ns)
+{
+	struct pc_side *s = &t->cons[c];
+	pc_side_took(s, it, now_ns);
+	pc_mark(t, c, it->id, (uint32_t)s->count);
+	s->count++;
+}
+
+/* ---- the roles, the same on every backend whose workers share a list ---------------
+ * Worker w of a case: with W = 1 the serial baseline, which puts each item and takes it
+ * straight back (the list without a hand-off); else producers 0..P-1 put their items
+ * in order and consumers P..P+C-1 take until all N are taken. The backend's put stamps
+ * it->t_put as the item enters its list; its take returns 0 once all N are taken (by
+ * anybody). Inline: the backend's own put and take end up called directly. */
+typedef void pc_put_fn(void *list, struct pc_item *it);
+typedef int pc_take_fn(void *list, struct pc_item *it, struct pc_side *me);
+
+static inline void pc_work(int w, const struct pc_args *a, struct pc_tally *t,
+			   pc_put_fn *put, pc_take_fn *take, void *list)
+{
+	struct pc_item it;
+
+	if (a->workers == 1) {
+		for (long id = 0; id < a->items; id++) {
+			it = pc_item_of(id, 0);
+			put(list, &it);
+			pc_gave(&t->prod[0], &it);
+			if (!take(list, &it, &t->cons[0]))
+				break;
+			pc_took(t, 0, &it, hx_stamp_ns());
+		}
+	} else if (w < a->producers) {
+		for (long id = w; id < a->items; id += a->producers) {
+			it = pc_item_of(id, w);
+			put(list, &it);
+			pc_gave(&t->prod[w], &it);
+		}
+	} else {
+		int c = w - a->producers;
+		while (take(list, &it, &t->cons[c]))
+			pc_took(t, c, &it, hx_stamp_ns());
+	}
+}
+
+/* The same, after the run, for a consumer that kept only the ids it took, in order
+ * (MPI: rank 0, from each consumer rank's log): its side as it counted it, then each
+ * id marked, its dups and strays counted here. */
+void pc_took_log(struct pc_tally *t, int c, const struct pc_side *side, const uint32_t *ids,
+		 long nids);
+
+/* An item through a pipe, whole (procs' pipe variant): one write of its 24 bytes, atomic
+ * because it is less than PIPE_BUF, so writers never interleave; a read goes on until
+ * it has all 24. EINTR is retried; anything else ends the program (exit 3). */
+void pc_write_item(int fd, const struct pc_item *it);
+void pc_read_item(int fd, struct pc_item *it);
+
 /* Empty the tally for a new run. */
 void pc_tally_reset(struct pc_tally *t);
+
+/* A tally whose arrays lie in memory the workers share (a process's copy of the
+ * caller's would be its own): pc_tally_bytes(a) bytes at mem (64-aligned) hold them;
+ * pc_tally_place points *t into mem and returns the first byte after (64-aligned).
+ * pc_tally_copy copies the arrays (the sides with their counts) into the caller's
+ * tally afterwards. */
+size_t pc_tally_bytes(const struct pc_args *a);
+void *pc_tally_place(struct pc_tally *t, const struct pc_args *a, void *mem);
+void pc_tally_copy(struct pc_tally *to, const struct pc_tally *from);
 
 /* The validator: 0 when the tally is right, else -1 with the first fault in why. */
 int pc_validate(const struct pc_tally *t, char *why, unsigned long len);
 
 /* ---- the parallel part, one per backend (openmp/, mpi/, posix/prodcons.c) --------- */
-/* NULL when the backend has this variant, else why not (the not_applicable hook). */
+/* NULL when the backend has this variant, else why not (the not_applicable hook);
+ * the threads backends (openmp, pthreads) give the same reason for pipe. */
+#define PC_NA_PIPE_ON_THREADS "threads share memory: a pipe would copy through the kernel " \
+	"what they can read directly (see cond; pipe is on procs)"
 const char *prodcons_na(enum pc_variant v);
 /* Run one repetition; fill *t (on MPI: on rank 0) and return the timed seconds. */
 double prodcons_run(const struct pc_args *a, struct pc_tally *t);

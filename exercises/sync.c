@@ -1,11 +1,11 @@
 /* sync.c: what every backend shares about `sync`: parameters, helpers, validator and
- * the exercise descriptor. The parallel part is sync_run() in openmp/sync.c,
- * mpi/sync.c and posix/sync.c. */
+ * the exercise descriptor, and what the backends share while they run: the counters'
+ * bookkeeping, the staggered round 0 and the invariant checks (sync.h). The parallel part
+ * is sync_run() in openmp/sync.c, mpi/sync.c and posix/sync.c. */
 #include "sync.h"
 
 #include "hx.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +22,185 @@ __attribute__((noinline)) void sync_hold(long spins)
 		;
 }
 
-void sync_violation(struct sync_result *r, const char *fmt, ...)
+/* ---- the counters in memory every worker sees (OpenMP, pthreads, procs) ---------- */
+static long mem_add(struct sync_team *t, int slot, long v)
 {
-	/* the first breach writes the text; the others only count */
-	if (__atomic_fetch_add(&r->violations, 1, __ATOMIC_SEQ_CST) == 0) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(r->what, sizeof r->what, fmt, ap);
-		va_end(ap);
+	if (v == 0) /* a read: no write to the line the others spin on */
+		return __atomic_load_n(&t->c[slot], __ATOMIC_SEQ_CST);
+	return __atomic_add_fetch(&t->c[slot], v, __ATOMIC_SEQ_CST);
+}
+
+static void mem_max(struct sync_team *t, int slot, long v)
+{
+	long old = __atomic_load_n(&t->c[slot], __ATOMIC_SEQ_CST);
+	while (old < v && !__atomic_compare_exchange_n(&t->c[slot], &old, v, 0, __ATOMIC_SEQ_CST,
+						       __ATOMIC_SEQ_CST))
+		;
+}
+
+static long mem_get(struct sync_team *t, int slot)
+{
+	return __atomic_load_n(&t->c[slot], __ATOMIC_RELAXED);
+}
+
+static void mem_put(struct sync_team *t, int slot, long v)
+{
+	__atomic_store_n(&t->c[slot], v, __ATOMIC_RELAXED);
+}
+
+void sync_team_init(struct sync_team *t, const struct sync_args *a, const char *who)
+{
+	memset(t, 0, sizeof *t);
+	t->a = *a;
+	t->who = who;
+	t->add = mem_add;
+	t->max = mem_max;
+	t->get = mem_get;
+	t->put = mem_put;
+	t->c[SYNC_PERMITS] = a->permits;
+}
+
+void sync_team_result(const struct sync_team *t, struct sync_result *r)
+{
+	*r = t->r;
+	r->max_inside = t->c[SYNC_MAXIN];
+	r->counter = t->c[SYNC_COUNTER];
+	r->deepest = t->c[SYNC_DEEPEST];
+}
+
+/* ---- the checks, the same on every backend ---------------------------------------- */
+
+/* Round 0 of semaphore and rlock: whoever is inside waits until every worker has
+ * come to the door (counted in SYNC_TRYING just before the acquire), then stays a
+ * while, or until more are inside than may be: a primitive that lets everybody in is
+ * then seen doing so, whatever the scheduling. */
+static void hold_round0(struct sync_team *t, int slot, long limit)
+{
+	uint64_t until = hx_deadline(1000000000u);
+	while (t->add(t, SYNC_TRYING, 0) < t->a.workers && !hx_expired(until))
+		hx_sleep_ns(10000);
+	until = hx_deadline(5000000u);
+	while (t->add(t, slot, 0) <= limit && !hx_expired(until))
+		hx_sleep_ns(10000);
+}
+
+int sync_semaphore_pass(struct sync_team *t, int w, long r, const struct sync_lock *l)
+{
+	long n, k = t->a.permits < t->a.workers ? t->a.permits : t->a.workers;
+	int sab = t->a.sabotage;
+
+	if (r == 0)
+		t->add(t, SYNC_TRYING, 1);
+	if (!sab)
+		l->take(l->p);
+	n = t->add(t, SYNC_INSIDE, 1);
+	t->max(t, SYNC_MAXIN, n);
+	if (n > t->a.permits)
+		sync_violation(&t->r, "%s %d entered as number %ld with %d permits", t->who, w, n,
+			       t->a.permits);
+	if (r == 0) {
+		/* the first K to come in wait for each other (K must be reached), then hold
+		 * on a while so that a semaphore that lets everybody in is seen doing so */
+		long ticket = t->add(t, SYNC_TICKETS, 1), target = t->a.workers - ticket + 1;
+		uint64_t until = hx_deadline(1000000000u);
+		if (target > k)
+			target = k;
+		while (t->add(t, SYNC_INSIDE, 0) < target && !hx_expired(until))
+			hx_sleep_ns(10000);
+		hold_round0(t, SYNC_INSIDE, t->a.permits);
+	} else {
+		sync_hold(50);
 	}
+	t->add(t, SYNC_INSIDE, -1);
+	if (!sab)
+		l->give(l->p);
+	return 1;
+}
+
+int sync_rlock_pass(struct sync_team *t, int w, long r, const struct sync_lock *l)
+{
+	int sab = t->a.sabotage, depth = 1;
+	long n, v;
+
+	if (r == 0)
+		t->add(t, SYNC_TRYING, 1);
+	if (!sab)
+		l->take(l->p);
+	n = t->add(t, SYNC_OWNERS, 1);
+	t->max(t, SYNC_MAXIN, n);
+	if (n > 1)
+		sync_violation(&t->r, "%s %d owns the lock with %ld others", t->who, w, n - 1);
+	/* the owner comes back in: a recursive lock counts, a plain one refuses */
+	for (int d = 2; d <= SYNC_DEPTH; d++) {
+		if (!sab && !l->again(l->p)) {
+			sync_violation(&t->r, "re-entry %d refused: locking again would deadlock", d);
+			break;
+		}
+		depth++;
+	}
+	t->max(t, SYNC_DEEPEST, depth);
+	/* a plain read-modify-write: the lock alone keeps it whole */
+	v = t->get(t, SYNC_COUNTER);
+	if (r == 0)
+		hold_round0(t, SYNC_OWNERS, 1); /* without the lock another comes in now */
+	else
+		sync_hold(20);
+	t->put(t, SYNC_COUNTER, v + 1);
+	t->add(t, SYNC_OWNERS, -1);
+	for (int d = 0; d < depth && !sab; d++)
+		l->give(l->p);
+	return 1;
+}
+
+void sync_crossed(struct sync_team *t, int w, long r)
+{
+	long seen = t->add(t, SYNC_ARRIVED, 0), all = t->a.workers;
+	if (seen < all * (r + 1))
+		sync_violation(&t->r, "%s %d left barrier %ld when %ld of %ld had arrived", t->who, w,
+			       r, seen - all * r, all);
+}
+
+long sync_rounds(struct sync_team *t, int w, int (*one)(void *arg, int w, long r),
+		 void (*timed)(void *arg), void *arg)
+{
+	long passes = 0;
+	int started = 0;
+
+	for (long r = 0; r <= t->a.rounds; r++) {
+		int n;
+		if (r == 1) { /* round 0 done: the timed rounds start together */
+			timed(arg);
+			started = 1;
+		}
+		if (t->add(t, SYNC_BROKEN, 0))
+			break;
+		if (r == 0 && t->a.variant == SYNC_BARRIER)
+			sync_stagger(w);
+		if (r == 0 && w == 0 && (t->a.variant == SYNC_EVENT || t->a.variant == SYNC_CONDITION))
+			hx_sleep_ns(SYNC_DELAY_NS); /* the others are waiting first */
+		n = one(arg, w, r);
+		if (n < 0)
+			break; /* broken: leave */
+		passes += n;
+	}
+	if (!started) /* broken in round 0: the others may be waiting for us */
+		timed(arg);
+	return passes;
+}
+
+int sync_wait_failed(struct sync_team *t, const char *who, int holds, uint64_t since,
+		     uint64_t deadline, uint64_t give_up)
+{
+	if (holds && since + SYNC_WAIT_NS / 10 < deadline)
+		sync_violation(&t->r, "%s: lost wake-up (predicate true %.0f ms before the wait "
+				      "timed out, no notify came)",
+			       who, (double)(deadline - since) / 1e6);
+	else if (hx_expired(give_up))
+		sync_violation(&t->r, "%s: stuck for %.0f s", who, SYNC_GIVE_UP_NS / 1e9);
+	else
+		return 0;
+	t->add(t, SYNC_BROKEN, 1);
+	return 1;
 }
 
 long sync_expected_passes(const struct sync_args *a)

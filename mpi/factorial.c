@@ -1,16 +1,11 @@
-/* factorial.c: `factorial` as an MPI master/worker farm. Rank 0 hands out the tasks
- * one at a time and collects the results; ranks 1..W-1 compute. Ranks share no memory,
- * so each result travels as one message: the task's k, then the big integer's
- * magnitude (mpz_export, most significant byte first).
- *   master  sends each worker a first task, posts one MPI_Irecv per worker, then
- *           MPI_Waitany (Python's as_completed): whichever result arrives first is
- *           filed at values[k], printed, and its worker gets the next task, or STOP
- *           when none is left
- *   worker  MPI_Recv a task (or STOP), compute, MPI_Send the result, again
- * With one rank there is nobody to hand work to: rank 0 computes every task itself, in
- * input order (a farm needs at least 2 ranks to show anything). The master only
- * dispatches, so W ranks give W-1 computing workers. mp_team_run (team.c) times the
- * farm between barriers.
+/* factorial.c: `factorial` as an MPI master/worker farm. Ranks share no memory, so a
+ * task is a message and each result travels back as one message: its k, then the big
+ * integer's magnitude (mpz_export). Rank 0 only dispatches: it gives each worker (ranks
+ * 1..W-1) a task, posts an MPI_Irecv per worker and waits in MPI_Waitany (Python's
+ * as_completed); whichever result arrives first is filed, printed, and its worker gets
+ * the next task, or STOP. So W ranks give W-1 computing workers; with one rank there is
+ * nobody to hand work to and rank 0 computes alone (fac_serial). mp_team_run (team.c)
+ * times the farm between barriers.
  * Run: mpirun -np 3 build/mpi/factorial --variant large -n 10 -r 1 */
 #include "factorial.h"
 
@@ -31,15 +26,9 @@ struct ctx {
 void *fac_open(const struct fac_args *a)
 {
 	struct ctx *x = hx_calloc(1, sizeof *x);
-	long k_max = a->variant == FAC_SMALL && a->ntasks > FAC_SMALL_MAX ? FAC_SMALL_MAX - 1
-									  : a->ntasks - 1;
-	mpz_t big;
 
 	/* every message fits the largest factorial of the case, plus the header */
-	mpz_init(big);
-	mpz_fac_ui(big, fac_task_n(a->variant, k_max));
-	x->cap = sizeof(long) + (mpz_sizeinbase(big, 2) + 7) / 8;
-	mpz_clear(big);
+	x->cap = sizeof(long) + fac_max_bytes(a);
 	x->nbuf = a->workers;
 	x->buf = hx_calloc((size_t)x->nbuf, sizeof *x->buf);
 	for (int i = 0; i < x->nbuf; i++)
@@ -58,15 +47,20 @@ void fac_close(void *ctx)
 	free(x);
 }
 
-static void give(MPI_Comm comm, int w, long *next, const struct fac_args *a)
+/* worker rank i+1 gets the next task, and request i waits for its result; or STOP */
+static void give(struct ctx *x, MPI_Comm comm, int i, long *next, const struct fac_args *a)
 {
-	if (*next < a->ntasks) {
-		HX_CHECK_MPI(MPI_Send(next, 1, MPI_LONG, w, TAG_TASK, comm));
-		++*next;
-	} else {
-		long none = -1;
-		HX_CHECK_MPI(MPI_Send(&none, 1, MPI_LONG, w, TAG_STOP, comm));
+	long none = -1;
+
+	x->req[i] = MPI_REQUEST_NULL;
+	if (*next >= a->ntasks) {
+		HX_CHECK_MPI(MPI_Send(&none, 1, MPI_LONG, i + 1, TAG_STOP, comm));
+		return;
 	}
+	HX_CHECK_MPI(MPI_Send(next, 1, MPI_LONG, i + 1, TAG_TASK, comm));
+	++*next;
+	HX_CHECK_MPI(MPI_Irecv(x->buf[i], (int)x->cap, MPI_BYTE, i + 1, TAG_RESULT, comm,
+			       &x->req[i]));
 }
 
 static void master(struct ctx *x, MPI_Comm comm, int W, const struct fac_args *a,
@@ -75,14 +69,8 @@ static void master(struct ctx *x, MPI_Comm comm, int W, const struct fac_args *a
 	long next = 0, j = 0;
 
 	/* workers are ranks 1..W-1; request i belongs to rank i+1 */
-	for (int i = 0; i < W - 1; i++) {
-		int had = next < a->ntasks;
-		give(comm, i + 1, &next, a);
-		x->req[i] = MPI_REQUEST_NULL;
-		if (had)
-			HX_CHECK_MPI(MPI_Irecv(x->buf[i], (int)x->cap, MPI_BYTE, i + 1, TAG_RESULT,
-					       comm, &x->req[i]));
-	}
+	for (int i = 0; i < W - 1; i++)
+		give(x, comm, i, &next, a);
 	while (j < a->ntasks) {
 		MPI_Status st;
 		int i, bytes;
@@ -99,13 +87,7 @@ static void master(struct ctx *x, MPI_Comm comm, int W, const struct fac_args *a
 		order[j] = k;
 		fac_report(a, k, j, values[k]);
 		j++;
-		if (next < a->ntasks) {
-			give(comm, i + 1, &next, a);
-			HX_CHECK_MPI(MPI_Irecv(x->buf[i], (int)x->cap, MPI_BYTE, i + 1, TAG_RESULT,
-					       comm, &x->req[i]));
-		} else {
-			give(comm, i + 1, &next, a); /* STOP */
-		}
+		give(x, comm, i, &next, a); /* the next task, or STOP */
 	}
 }
 
@@ -145,17 +127,12 @@ static void run_farm(MPI_Comm comm, int rank, void *arg)
 	const struct farm *f = arg;
 	const struct fac_args *a = f->a;
 
-	if (f->W == 1) { /* nobody to hand work to: rank 0 computes alone, in input order */
-		for (long k = 0; k < a->ntasks; k++) {
-			fac_compute(f->values[k], fac_task_n(a->variant, k));
-			f->order[k] = k;
-			fac_report(a, k, k, f->values[k]);
-		}
-	} else if (rank == 0) {
+	if (f->W == 1) /* nobody to hand work to: rank 0 computes alone, in input order */
+		fac_serial(a, f->values, f->order);
+	else if (rank == 0)
 		master(f->x, comm, f->W, a, f->values, f->order);
-	} else {
+	else
 		worker(f->x, comm, a);
-	}
 }
 
 void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, double *seconds)

@@ -1,20 +1,12 @@
-/* prodcons.c: `prodcons` on MPI ranks. Ranks 0..P-1 produce, P..P+C-1 consume. Ranks
- * share no memory, so the list has to be put somewhere on purpose:
- *   lock  the seed's list in an RMA window on rank 0 (head, tail, N slots). Every put
- *         and take is an exclusive window lock, a get of the indices, a put, an
- *         unlock; a consumer that finds the list empty unlocks, yields and looks
- *         again (polling, as the seed does, each look a round trip to rank 0).
+/* prodcons.c: `prodcons` on MPI ranks: 0..P-1 produce, P..P+C-1 consume. Ranks share
+ * no memory, so the list has to be put somewhere on purpose:
+ *   lock  the seed's list in an RMA window on rank 0; every put and take is an exclusive
+ *         window lock, a get, a put, an unlock; an empty list is polled (round trips).
  *   msg   the message queue is the list: producer p sends its k-th item to consumer
- *         (k + p) mod C, which knows how many to expect, and receives from anybody.
- *         MPI keeps the messages of one sender to one receiver in order. Every K-th
- *         send to a consumer is synchronous (MPI_Ssend completes once the consumer has
- *         matched it, and so all before it): at most K items per pair are in flight,
- *         the bounded buffer of this variant.
- *   cond  not applicable: a rank cannot sleep on a condition variable over MPI; the
- *         one way to wait without polling is a blocking receive, which is msg.
- * After the timed region every consumer sends its list of taken ids to rank 0, which
- * rebuilds the tally and judges. mp_team_run (team.c) times the line between barriers;
- * an item's latency is two hx_stamp_ns (monotonic): one clock on one node.
+ *         (k + p) mod C; MPI keeps one sender's messages in order; every K-th send to a
+ *         consumer is an MPI_Ssend, so at most K per pair are in flight (the bound).
+ * After the timed region (mp_team_run) the consumers' logs of ids go to rank 0, which
+ * rebuilds the tally (pc_took_log) and judges. cond: see prodcons_na.
  * Run: mpirun -np 4 build/mpi/prodcons -n 100000 -w 2,4 --variant lock,msg */
 #include "prodcons.h"
 
@@ -114,8 +106,7 @@ static void produce(struct side *s, MPI_Comm comm)
 	struct pc_item it;
 
 	for (long id = s->idx, k = 0; id < a->items; id += a->producers, k++) {
-		it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)s->idx,
-				       .val = pc_value((uint32_t)id) };
+		it = pc_item_of(id, s->idx);
 		if (a->variant == PC_LOCK) {
 			rma_put(s->win, &it);
 		} else {
@@ -128,8 +119,7 @@ static void produce(struct side *s, MPI_Comm comm)
 				HX_CHECK_MPI(MPI_Send(&it, (int)sizeof it, MPI_BYTE, to, TAG_ITEM,
 						      comm));
 		}
-		s->me.sum += it.val;
-		s->me.count++;
+		pc_gave(&s->me, &it);
 	}
 	free(sent);
 }
@@ -150,8 +140,7 @@ static void consume(struct side *s, MPI_Comm comm)
 			HX_CHECK_MPI(MPI_Recv(&it, (int)sizeof it, MPI_BYTE, MPI_ANY_SOURCE,
 					      TAG_ITEM, comm, MPI_STATUS_IGNORE));
 		}
-		s->me.latency_ns += hx_stamp_ns() - it.t_put;
-		s->me.sum += it.val;
+		pc_side_took(&s->me, &it, hx_stamp_ns()); /* its ids go to rank 0 afterwards */
 		if (s->me.count < n)
 			s->log[s->me.count] = it.id;
 		s->me.count++;
@@ -168,31 +157,14 @@ static void run_side(MPI_Comm comm, int rank, void *arg)
 		consume(s, comm);
 }
 
-/* Rank 0 rebuilds the tally from the sides and the consumers' lists, in their order. */
+/* Rank 0 rebuilds the tally from the sides and the consumers' logs, in their order. */
 static void tally(const struct pc_args *a, struct pc_tally *t, const struct pc_side *sides,
 		  const int *counts, const int *displs, const uint32_t *all)
 {
-	long n = a->items;
-
 	for (int p = 0; p < a->producers; p++)
 		t->prod[p] = sides[p];
-	for (int c = 0; c < a->consumers; c++) {
-		int r = a->producers + c;
-		struct pc_side *s = &t->cons[c];
-		*s = sides[r];
-		s->dups = s->strays = 0;
-		for (int j = 0; j < counts[r]; j++) {
-			uint32_t id = all[displs[r] + j];
-			if (id >= (uint64_t)n) {
-				s->strays++;
-			} else if (t->taken_by[id] != 0) {
-				s->dups++;
-			} else {
-				t->taken_by[id] = (uint32_t)c + 1;
-				t->seq[id] = (uint32_t)j;
-			}
-		}
-	}
+	for (int r = a->producers; r < a->producers + a->consumers; r++)
+		pc_took_log(t, r - a->producers, &sides[r], all + displs[r], counts[r]);
 }
 
 /* Outside the timed region: is the list empty (rank 0 gets what is left), and the

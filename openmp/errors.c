@@ -1,31 +1,23 @@
 /* errors.c: `errors` on OpenMP threads. The tasks are the iterations of one
  * `omp for` (schedule(static,1): thread w runs w, w+W, ...); each iteration's slot is
- * its future. A failure raises a shared error flag; with --on-error cancel, the
- * failing thread also requests `omp cancel for` and the others stop at their next
- * `omp cancellation point` (only when the runtime has cancellation on:
- * OMP_CANCELLATION=true; otherwise the error flag, checked before each task, does it).
- *   return     the failure stays in its task's slot; the parent reads the slots after
- *              the region
+ * its future. A failure raises a shared error flag. With --on-error cancel each thread
+ * checks it before a task, and the failing thread also requests `omp cancel for`: the
+ * others stop at their next `omp cancellation point` (when OMP_CANCELLATION=true).
+ *   return     the failure stays in its task's slot, read by the parent after the region
  *   callback   the failing thread calls the error callback (in a critical section)
- *   crash      a crashing OpenMP thread takes the whole process down: shown in a forked
- *              sandbox (whose region runs on a fresh thread, so the child gets its own
- *              OpenMP thread pool), the parent reports the signal
- *   lockdeath  not applicable (see errors_na)
- * openmp/team.c runs the loop on W threads; hx_time times the run (a sandbox's too).
+ *   crash      an OpenMP thread's crash ends the whole process: shown in a forked
+ *              sandbox (errors_sandbox), lockdeath is not applicable (see errors_na)
  * Run: OMP_CANCELLATION=true build/openmp/errors --variant return --on-error cancel -w 2 */
 #include "errors.h"
-
 #include "hx.h"
 #include "team.h"
 
 #include <errno.h>
 #include <omp.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 struct job {
 	const struct errors_args *a;
@@ -56,20 +48,14 @@ static void body(int tid, void *arg)
 				continue;
 			}
 		}
-		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH) {
-			signal(SIGSEGV, SIG_DFL); /* no handler (a sanitizer's) may intervene */
-			raise(SIGSEGV);
-		}
+		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH)
+			errors_crash(); /* SIGSEGV: this thread's, and so its process's, death */
 		if (errors_task(t, &v, &reason) < 0) {
 			snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
+			j->task[t].state = TASK_FAILED; /* return: the future holds the error */
 			if (a->variant == ERR_CALLBACK) {
 #pragma omp critical(errors_callback)
-				{
-					j->task[t].state = TASK_FAILED;
-					j->reported++;
-				}
-			} else {
-				j->task[t].state = TASK_FAILED; /* the future holds the error */
+				j->reported++; /* the callback, one thread at a time */
 			}
 			__atomic_store_n(&j->flag, 1, __ATOMIC_SEQ_CST);
 #pragma omp cancel for if (a->mode == ERR_CANCEL)
@@ -84,13 +70,6 @@ static void body(int tid, void *arg)
 	}
 }
 
-/* each thread runs its share of the tasks: W workers must be W threads (om_team_run
- * checks the team) */
-static void run_tasks(struct job *j)
-{
-	om_team_run(j->a->workers, body, j, NULL);
-}
-
 /* the sandbox's region runs on a new thread: OpenMP's pool of the parent process does
  * not exist in a fork()ed child, a fresh thread builds its own */
 static void *sandbox_main(void *p)
@@ -98,7 +77,7 @@ static void *sandbox_main(void *p)
 	/* a new thread starts from the runtime's defaults: dynamic adjustment off, as the
 	 * harness sets it for the initial thread (see harness/backend_local.c) */
 	omp_set_dynamic(0);
-	run_tasks(p);
+	om_team_run(((struct job *)p)->a->workers, body, p, NULL);
 	return NULL;
 }
 
@@ -110,22 +89,21 @@ static void sandbox_run(void *p)
 	HX_CHECK_PT(pthread_join(tid, NULL));
 }
 
-/* the timed run: the tasks' region, or the sandbox around it (its fork and wait) */
+/* the timed run (hx_time): the tasks' region, or the sandbox around it (its fork and
+ * wait); each thread runs its share: W workers must be W threads (om_team_run checks) */
 static void run(void *p)
 {
 	struct job *j = p;
 	if (j->a->variant == ERR_CRASH)
 		errors_sandbox(sandbox_run, j, j->task, j->a->ntasks, j->r);
 	else
-		run_tasks(j);
+		om_team_run(j->a->workers, body, j, NULL);
 }
 
 const char *errors_na(const struct errors_args *a)
 {
-	if (a->variant == ERR_LOCKDEATH)
-		return "an OpenMP thread cannot die alone (leaving a parallel region early, as "
-		       "pthread_exit would, is undefined) and omp locks are not robust: the "
-		       "owner's death is the whole process's (see --variant crash)";
+	if (a->variant == ERR_LOCKDEATH) /* a thread cannot die alone; no robust omp lock */
+		return ERRORS_NA_OPENMP_LOCKDEATH;
 	return NULL;
 }
 

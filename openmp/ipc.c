@@ -21,42 +21,22 @@ const char *ipc_na(enum ipc_channel ch)
 	       "and an atomic flag) only";
 }
 
-struct chan {
-	const struct ipc_args *a;
-	struct ipc_ring ring[2]; /* ring[d] carries direction d */
-	unsigned char *slots[2];
-};
-
-struct endpoint {
-	struct chan *c;
-	int side;
-};
-
-static void ring_send(void *ctx, const unsigned char *buf, size_t n)
-{
-	struct endpoint *e = ctx;
-	ipc_ring_send(&e->c->ring[e->side], e->c->slots[e->side], e->c->a->bytes, buf, n);
-}
-
-static void ring_recv(void *ctx, unsigned char *buf, size_t n)
-{
-	struct endpoint *e = ctx;
-	ipc_ring_recv(&e->c->ring[1 - e->side], e->c->slots[1 - e->side], e->c->a->bytes, buf, n);
-}
-
 struct job {
 	const struct ipc_args *a;
 	struct ipc_result *r;
-	struct chan c;
+	struct ipc_ring ring[2];  /* ring[d] carries direction d */
+	unsigned char *slots[2];
 	unsigned char *buf[2][2]; /* each side's send and receive buffers */
 };
 
-/* each side times its own messages (ipc_side, exercises/ipc.c) */
+/* each side times its own messages (ipc_side, exercises/ipc.c); thread w sends on
+ * ring[w] and receives on ring[1 - w] */
 static void body(int w, void *arg)
 {
 	struct job *jb = arg;
-	struct endpoint e = { &jb->c, w };
-	struct ipc_ops ops = { .send = ring_send, .recv = ring_recv, .ctx = &e };
+	struct ipc_duplex ring = { { &jb->ring[0], &jb->ring[1] },
+				   { jb->slots[0], jb->slots[1] }, jb->a->bytes, w };
+	struct ipc_ops ops = { .send = ipc_duplex_send, .recv = ipc_duplex_recv, .ctx = &ring };
 	ipc_side(w, jb->a, &ops, jb->buf[w][0], jb->buf[w][1], jb->r);
 }
 
@@ -64,17 +44,17 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
 	struct job jb;
 	memset(&jb, 0, sizeof jb);
-	jb.a = jb.c.a = a;
+	jb.a = a;
 	jb.r = r;
 	for (int d = 0; d < 2; d++) {
-		jb.c.slots[d] = hx_calloc(IPC_SLOTS, a->bytes);
+		jb.slots[d] = hx_calloc(IPC_SLOTS, a->bytes);
 		for (int k = 0; k < 2; k++)
 			jb.buf[d][k] = hx_calloc(1, a->bytes);
 	}
 	/* two threads; a lone one would wait for its peer for ever (om_team_run checks) */
 	om_team_run(2, body, &jb, NULL);
 	for (int d = 0; d < 2; d++) {
-		free(jb.c.slots[d]);
+		free(jb.slots[d]);
 		for (int k = 0; k < 2; k++)
 			free(jb.buf[d][k]);
 	}

@@ -1,17 +1,12 @@
-/* prodcons.c: `prodcons` on OpenMP threads. Threads 0..P-1 of one parallel region
- * produce, P..P+C-1 consume; the list is shared (every thread reaches it through the
- * body's argument).
+/* prodcons.c: `prodcons` on OpenMP threads: threads 0..P-1 of one parallel region
+ * (om_team_run) produce, P..P+C-1 consume; the list is shared through body's argument.
  *   lock  the seed's list: N slots, head and tail under an omp_lock_t; a consumer that
  *         finds it empty lets go, yields and looks again (polling).
- *   cond  OpenMP has no condition variable: a thread can only block at a barrier, on
- *         a lock or in taskwait. So the bounded buffer of K slots borrows two POSIX
- *         semaphores (OpenMP threads are POSIX threads here): `slots` counts free
- *         slots, producers wait on it; `full` counts items, consumers wait on it. The
- *         omp_lock_t only guards the indices, held briefly by one thread at a time.
- *         A consumer first claims one of the N items on an atomic counter, so it only
- *         waits for an item that is sure to come.
- * openmp/team.c runs the body on W threads and times it; an item's time in the list
- * is stamped when it is put and when it is taken.
+ *   cond  OpenMP has no condition variable (a thread blocks only at a barrier, on a lock
+ *         or in taskwait), so the ring of K slots borrows two POSIX semaphores: `slots`
+ *         (free slots, producers wait) and `full` (items, consumers wait); the lock only
+ *         guards the indices. A consumer first claims one of the N items on an atomic
+ *         counter, so it only waits for an item that is sure to come.
  * Run: OMP_NUM_THREADS=4 build/openmp/prodcons -w 2,4 -n 100000 --variant lock,cond */
 #include "prodcons.h"
 
@@ -26,6 +21,8 @@
 #include <stdlib.h>
 
 struct list {
+	enum pc_variant v;
+	long n;                /* items, all producers together */
 	omp_lock_t lock;
 	sem_t slots, full;     /* cond */
 	long head, tail, nslots;
@@ -36,8 +33,7 @@ struct list {
 const char *prodcons_na(enum pc_variant v)
 {
 	if (v == PC_PIPE)
-		return "threads share memory: a pipe would copy through the kernel what they can "
-		       "read directly (see cond; pipe is on procs)";
+		return PC_NA_PIPE_ON_THREADS;
 	if (v == PC_MSG)
 		return "msg is MPI's channel; threads hand items over in memory (see cond)";
 	return NULL;
@@ -50,8 +46,12 @@ static void sem_wait_checked(sem_t *s)
 			hx_die_errno(__FILE__, __LINE__, "sem_wait", errno);
 }
 
-static void put(struct list *l, enum pc_variant v, struct pc_item *it)
+/* put and take: the roles that call them are pc_work's (exercises/prodcons.h) */
+static void put(void *arg, struct pc_item *it)
 {
+	struct list *l = arg;
+	enum pc_variant v = l->v;
+
 	if (v == PC_COND)
 		sem_wait_checked(&l->slots); /* a free slot, or sleep until a consumer frees one */
 	omp_set_lock(&l->lock);
@@ -63,11 +63,12 @@ static void put(struct list *l, enum pc_variant v, struct pc_item *it)
 }
 
 /* Takes one item into *it; returns 0 when all n have been taken. */
-static int take(struct list *l, enum pc_variant v, long n, struct pc_item *it, struct pc_side *me)
+static int take(void *arg, struct pc_item *it, struct pc_side *me)
 {
-	long mine;
+	struct list *l = arg;
+	long n = l->n, mine;
 
-	if (v == PC_LOCK) {
+	if (l->v == PC_LOCK) {
 		for (;;) {
 			int got = 0, done;
 			omp_set_lock(&l->lock);
@@ -77,10 +78,8 @@ static int take(struct list *l, enum pc_variant v, long n, struct pc_item *it, s
 			}
 			done = l->head == n;
 			omp_unset_lock(&l->lock);
-			if (got)
-				return 1;
-			if (done)
-				return 0;
+			if (got || done)
+				return got;
 			me->polls++; /* empty: look again later, as the seed does */
 			sched_yield();
 		}
@@ -106,39 +105,13 @@ struct job {
 static void body(int w, void *arg)
 {
 	struct job *jb = arg;
-	const struct pc_args *a = jb->a;
-	struct pc_tally *t = jb->t;
-	struct list *l = &jb->l;
-	struct pc_item it;
-
-	if (a->workers == 1) { /* the serial baseline: put, take back */
-		for (long id = 0; id < a->items; id++) {
-			it = (struct pc_item){ .id = (uint32_t)id, .val = pc_value((uint32_t)id) };
-			put(l, a->variant, &it);
-			t->prod[0].sum += it.val;
-			t->prod[0].count++;
-			if (!take(l, a->variant, a->items, &it, &t->cons[0]))
-				break;
-			pc_took(t, 0, &it, hx_stamp_ns());
-		}
-	} else if (w < a->producers) {
-		for (long id = w; id < a->items; id += a->producers) {
-			it = (struct pc_item){ .id = (uint32_t)id, .producer = (uint32_t)w,
-					       .val = pc_value((uint32_t)id) };
-			put(l, a->variant, &it);
-			t->prod[w].sum += it.val;
-			t->prod[w].count++;
-		}
-	} else {
-		int c = w - a->producers;
-		while (take(l, a->variant, a->items, &it, &t->cons[c]))
-			pc_took(t, c, &it, hx_stamp_ns());
-	}
+	pc_work(w, jb->a, jb->t, put, take, &jb->l);
 }
 
 double prodcons_run(const struct pc_args *a, struct pc_tally *t)
 {
-	struct job jb = { a, t, { .nslots = a->variant == PC_LOCK ? a->items : a->capacity } };
+	struct job jb = { a, t, { .v = a->variant, .n = a->items,
+				  .nslots = a->variant == PC_LOCK ? a->items : a->capacity } };
 	struct list *l = &jb.l;
 	double seconds;
 

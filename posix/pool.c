@@ -1,15 +1,12 @@
 /* pool.c: the thread pool of pool.h. One mutex guards everything; two condition
- * variables say who waits for whom:
- *   `work`  pool threads sleep here while the queue is empty (submit wakes one)
- *   `done`  callers of tp_wait / tp_wait_any sleep here until some task ends (a pool
- *           thread broadcasts, only when somebody is waiting)
- * A future is also the queue node of its task: submitting takes one future from the
- * free list and links it at the tail of the queue, so a task costs no allocation once
- * the pool has as many futures as tasks in flight. When a task ends its future moves to
- * the `done` list (what tp_wait_any hands out, oldest first), or straight back to the
- * free list when the caller has already released it. The pool times nothing: its
- * only clock is the bound of a spin (hx_deadline); its user times what it drives.
- * Tests: tests/test_pool.c. Used by posix/factorial_pthreads.c. */
+ * variables say who waits for whom: `work` (pool threads sleep here while the queue is
+ * empty; submit wakes one) and `done` (callers of tp_wait / tp_wait_any sleep here until
+ * some task ends; a pool thread broadcasts, only when somebody is waiting). A future is
+ * also the queue node of its task, taken from the free list: no allocation per task once
+ * the pool has as many futures as tasks in flight. An ended task's future moves to the
+ * `done` list (what tp_wait_any hands out, oldest first), or back to the free list when
+ * already released. The pool times nothing: its only clock is the bound of a spin
+ * (hx_deadline). Tests: tests/test_pool.c. Used by posix/factorial_pthreads.c. */
 #include "pool.h"
 
 #include "hx.h"

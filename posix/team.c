@@ -291,6 +291,8 @@ void px_cond_init(pthread_cond_t *c, int pshared)
 	HX_CHECK_PT(pthread_condattr_init(&a));
 	HX_CHECK_PT(pthread_condattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
 							    : PTHREAD_PROCESS_PRIVATE));
+	/* a timed wait's deadline is on the harness's clock (hx_deadline), not the date */
+	HX_CHECK_PT(pthread_condattr_setclock(&a, CLOCK_MONOTONIC));
 	HX_CHECK_PT(pthread_cond_init(c, &a));
 	HX_CHECK_PT(pthread_condattr_destroy(&a));
 }

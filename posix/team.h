@@ -33,7 +33,8 @@ void *px_shared_alloc(size_t len);
 void px_shared_free(void *p, size_t len);
 
 /* Initialise a mutex / condition variable / barrier; `pshared` makes it usable across
- * processes (it must then lie in shared memory). Checked. */
+ * processes (it must then lie in shared memory). A condition variable's timed wait is
+ * on CLOCK_MONOTONIC, the clock of hx_deadline. Checked. */
 void px_mutex_init(pthread_mutex_t *m, int pshared);
 void px_cond_init(pthread_cond_t *c, int pshared);
 void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared);
