@@ -216,8 +216,12 @@ $(O)/procs/%.o: posix/%.c | need-cc
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Iposix -DPX_PROCS=1 $(CFLAGS_ALL) -c -o $@ $<
 
 # ---- linking: parallel part + shared part + main + harness + adapter + backend library
+# A library file named after an exercise (mpi/prodcons_win.c, posix/ipc_box.c) is
+# that exercise's plumbing and goes into its program only; the others into every one.
+# $(call libs_for,exercise,library stems)
+libs_for = $(filter-out $(addsuffix _%,$(ALL_EXERCISES)),$(2)) $(filter $(1)_%,$(2))
 common_objs = $(O)/$(1)/$(2).o $(O)/exercises/$(2).o $(O)/main/$(2).o $(HARNESS_OBJS) \
-	$(O)/$(1)/hx_backend.o $(addprefix $(O)/$(1)/,$(addsuffix .o,$(3)))
+	$(O)/$(1)/hx_backend.o $(addprefix $(O)/$(1)/,$(addsuffix .o,$(call libs_for,$(2),$(3))))
 
 $(OPENMP_PROGS): $(BUILD)/openmp/%: $$(call common_objs,openmp,%,$(OPENMP_LIB))
 	$(call say,LINK,$@)
@@ -248,7 +252,7 @@ test_exercise_obj = $(if $(wildcard exercises/$(patsubst test_%,%,$(1)).c),\
 	$(O)/exercises/$(patsubst test_%,%,$(1)).o)
 $(TEST_PROGS): $(BUILD)/tests/%: $(O)/tests/%.o $(HARNESS_OBJS) $(O)/pthreads/hx_backend.o \
 		$(addprefix $(O)/tests/,$(addsuffix .o,$(TEST_SUPPORT))) \
-		$(addprefix $(O)/pthreads/,$(addsuffix .o,$(POSIX_LIB))) \
+		$$(addprefix $(O)/pthreads/,$$(addsuffix .o,$$(call libs_for,$$(patsubst test_%,%,$$*),$(POSIX_LIB)))) \
 		$$(call test_exercise_obj,$$*)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
