@@ -8,6 +8,7 @@
 
 #include "hx.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +36,6 @@ int sq_validate(const long *result, long items, char *why, unsigned long len)
 	}
 	return 0;
 }
-
-/* ---- what the cases found, for the comparison with the next smaller pool -------------- */
-struct total {
-	int variant, workers;
-	long long size;
-	double median;
-};
-static struct total totals[256];
-static int ntotals;
 
 struct sq_state {
 	struct sq_args a;
@@ -102,14 +94,13 @@ static void sq_check(struct hx_case *c)
 	c->verdict = HX_PASS;
 }
 
-/* rank 0: the median total of this case, kept for the cases that follow */
+/* rank 0: the case's figure, for its record and the cases that follow
+ * (hx_result_median), is the median total of its repetitions */
 static void sq_teardown(struct hx_case *c)
 {
 	struct sq_state *s = c->state;
-	if (s->nsum > 0 && ntotals < (int)(sizeof totals / sizeof totals[0])) {
-		totals[ntotals++] = (struct total){ c->variant, c->workers, c->size,
-						    hx_median(s->sum, (size_t)s->nsum) };
-	}
+	if (s->nsum > 0)
+		c->figure = hx_median(s->sum, (size_t)s->nsum);
 	free(s->result);
 	free(s->sum);
 }
@@ -118,23 +109,24 @@ static void sq_teardown(struct hx_case *c)
  * run: vs_w2=1.80x_slower means this pool took 1.8 times as long as the pool of 2. */
 static void sq_finish(struct hx_case *c, const struct hx_stats *phase0)
 {
-	const struct total *me = NULL, *prev = NULL;
+	double prev = NAN;
+	int pw = 0;
 	(void)phase0;
-	for (int i = 0; i < ntotals; i++)
-		if (totals[i].variant == c->variant && totals[i].size == c->size &&
-		    totals[i].workers == c->workers)
-			me = &totals[i];
-	if (me == NULL)
+	if (isnan(c->figure))
 		return;
-	for (int i = 0; i < ntotals; i++)
-		if (totals[i].variant == c->variant && totals[i].size == c->size &&
-		    totals[i].workers < c->workers && (prev == NULL || totals[i].workers > prev->workers))
-			prev = &totals[i];
-	hx_note(c, "total_ms", "%.3f", me->median * 1e3);
-	if (prev != NULL && prev->median > 0) {
-		double r = me->median / prev->median;
+	for (int i = 0; i < c->opts->nworkers; i++) { /* the largest smaller pool run */
+		int w = c->opts->workers[i];
+		double m = w < c->workers ? hx_result_median(c, c->variant_name, w) : NAN;
+		if (!isnan(m) && w > pw) {
+			prev = m;
+			pw = w;
+		}
+	}
+	hx_note(c, "total_ms", "%.3f", c->figure * 1e3);
+	if (pw > 0 && prev > 0) {
+		double r = c->figure / prev;
 		char key[24];
-		snprintf(key, sizeof key, "vs_w%d", prev->workers);
+		snprintf(key, sizeof key, "vs_w%d", pw);
 		hx_note(c, key, "%.2fx_%s", r >= 1 ? r : 1 / r, r >= 1 ? "slower" : "faster");
 	}
 }

@@ -4,17 +4,16 @@
  * The parallel part is ss_run() in openmp/, mpi/ and posix/sumsquares.c.
  *
  * The baseline rule: speedup and efficiency of a case are against the median of the
- * `serial` variant at 1 worker run earlier by the same program with the same -n (the
- * default variant list starts with serial, so it is there). When the options run no
- * serial case before the others (say --variant dynamic), the baseline is measured
- * in the setup of the first case that needs it, before that case's first repetition:
- * the serial map, timed (hx_time) `reps` times after one warm-up, by the case's first worker
- * alone while the others wait asleep (ss_alone: on MPI the other ranks of the case
- * sleep in a barrier, the ranks outside it in the harness's; so an oversubscribed
- * rank 0 does not share its core with busy-polling ranks). Which case measures is
- * decided from the options alone, the same on every rank. The record says
- * baseline=measured instead of baseline=serial. `serial` itself runs on one worker
- * only: at W > 1 it is reported not applicable.
+ * `serial` variant at 1 worker with the same -n, run first by the same program (the
+ * harness runs the variants in the order of the table below, serial first, and the
+ * worker counts ascending). When the options run no serial case at 1 worker (say
+ * --variant dynamic), each case measures its own baseline in its setup, before its
+ * first repetition: the serial map, timed (hx_time) `reps` times after one warm-up,
+ * by the case's first worker alone while the others wait asleep (ss_alone: on MPI the
+ * other ranks of the case sleep in a barrier, the ranks outside it in the harness's;
+ * so an oversubscribed rank 0 does not share its core with busy-polling ranks). The
+ * record says baseline=measured instead of baseline=serial. `serial` itself runs on
+ * one worker only: at W > 1 it is reported not applicable.
  * Run: build/openmp/sumsquares -n 60000 -w 1,2 */
 #include "sumsquares.h"
 
@@ -82,10 +81,6 @@ long ss_merge_chunks(uint64_t *out, long n, long chunk, const long *starts, long
 	return twice;
 }
 
-/* The serial baseline measured when no serial case runs before (see the top): rank 0
- * keeps it; measured once per program (one size: sumsquares has no sweep). */
-static double baseline_median = NAN;
-
 struct serial_map {
 	uint64_t *out;
 	long n;
@@ -108,6 +103,7 @@ static double ss_serial_seconds(uint64_t *out, long n)
 struct baseline_job {
 	long n;
 	int reps;
+	double *median; /* the case's c->reference */
 };
 
 /* rank 0 alone (ss_alone): one warm-up, then `reps` timed serial maps; the median */
@@ -120,39 +116,26 @@ static void baseline_measure(void *arg)
 	ss_serial_seconds(out, b->n); /* warm-up */
 	for (int i = 0; i < b->reps; i++)
 		t[i] = ss_serial_seconds(out, b->n);
-	baseline_median = hx_median(t, (size_t)b->reps);
+	*b->median = hx_median(t, (size_t)b->reps);
 	if (ss_first_wrong(out, b->n) >= 0)
 		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
 	free(out);
 	free(t);
 }
 
-/* 1 when the serial case at 1 worker runs before every other case: its median is
- * then the baseline (hx_result_median), nothing to measure */
-static int serial_runs_first(const struct hx_opts *o)
-{
-	int one = 0;
-	for (int i = 0; i < o->nworkers; i++)
-		one |= o->workers[i] == 1;
-	return one && o->nvariants > 0 && o->variants[0] == SS_SERIAL;
-}
-
-/* The case that measures the baseline: the first one to run that needs it, i.e. the
- * first applicable non-serial variant of the list at the first worker count. A pure
- * function of the options, so every rank of that case agrees to take part. */
+/* 1 when the case measures its own baseline: no serial case at 1 worker runs before
+ * it (the options list no serial or no 1 worker) and the case is not serial. A pure
+ * function of the options, so every rank of the case agrees to take part. */
 static int measures_baseline(const struct hx_case *c)
 {
 	const struct hx_opts *o = c->opts;
+	int serial = 0, one = 0;
 
-	if (serial_runs_first(o))
-		return 0;
-	for (int i = 0; i < o->nvariants; i++) {
-		enum ss_variant v = (enum ss_variant)o->variants[i];
-		if (v == SS_SERIAL || ss_na(v) != NULL)
-			continue;
-		return c->variant == (int)v && c->workers == o->workers[0];
-	}
-	return 0;
+	for (int i = 0; i < o->nworkers; i++)
+		one |= o->workers[i] == 1;
+	for (int i = 0; i < o->nvariants; i++)
+		serial |= o->variants[i] == SS_SERIAL;
+	return !(serial && one) && c->variant != SS_SERIAL;
 }
 
 struct ss_state {
@@ -181,7 +164,8 @@ static int ss_setup(struct hx_case *c)
 	s->out = hx_calloc((size_t)c->size, sizeof *s->out);
 	c->ops = (double)c->size;
 	if (measures_baseline(c)) {
-		struct baseline_job b = { (long)c->size, c->opts->reps > 0 ? c->opts->reps : 3 };
+		struct baseline_job b = { (long)c->size, c->opts->reps > 0 ? c->opts->reps : 3,
+					  &c->reference };
 		ss_alone(baseline_measure, &b);
 	}
 	return 0;
@@ -235,7 +219,7 @@ static void ss_finish(struct hx_case *c, const struct hx_stats *st)
 	if (c->variant == SS_SERIAL)
 		return;
 	if (isnan(base)) {
-		base = baseline_median; /* measured in setup (see measures_baseline) */
+		base = c->reference; /* measured in setup (see measures_baseline) */
 		from = "measured";
 	}
 	if (st->median <= 0 || isnan(base))

@@ -287,7 +287,7 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 	if (measured) {
 		if (hx_stats_compute(samples, (size_t)done, &st0) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
-		remember(c, st0.median);
+		remember(c, isnan(c->figure) ? st0.median : c->figure);
 		if (ex->finish != NULL)
 			ex->finish(c, &st0);
 	}
@@ -312,6 +312,26 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 			hx_backend_name, c->variant_name, c->workers, c->note);
 }
 
+static void sort_ints(int *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* One order of the cases whatever the order of the options: the variants as the
+ * descriptor lists them, the worker counts ascending (sizes come ascending from the
+ * exercise). A case that compares with an earlier one (hx_result_median) then finds
+ * the same cases before it, e.g. sumsquares' serial and squares' next smaller pool. */
+static void canonical_order(struct hx_opts *o)
+{
+	sort_ints(o->variants, o->nvariants);
+	sort_ints(o->workers, o->nworkers);
+}
+
 /* Rank 0 parses (and opens --save's file); every rank learns the outcome. Returns
  * HX_PARSE_*. */
 static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv, struct hx_opts *o,
@@ -327,6 +347,8 @@ static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv,
 		rc = hx_parse(ex, argc, argv, o, err, sizeof err, out, outlen);
 		if (rc == HX_PARSE_OK)
 			rc = check_workers(ex, o, err, sizeof err);
+		if (rc == HX_PARSE_OK)
+			canonical_order(o);
 		if (rc == HX_PARSE_OK && o->save[0] != '\0' &&
 		    (*save = open_save(ex, o->save, err, sizeof err)) == NULL)
 			rc = HX_PARSE_ERROR;
@@ -386,7 +408,7 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	ncases = o.nvariants * o.nworkers * nsizes;
 	nsamples = (size_t)nphases(ex) * (size_t)o.reps;
 	for (int i = 0; i < ncases; i++) {
-		struct hx_case c = { .ex = ex, .opts = &o };
+		struct hx_case c = { .ex = ex, .opts = &o, .figure = NAN, .reference = NAN };
 		double *samples = hx_calloc(nsamples, sizeof(double));
 		enum hx_verdict v;
 		int done;

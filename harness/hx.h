@@ -150,6 +150,11 @@ struct hx_case {
 	double ops;               /* operations per repetition, for the per-op figure */
 	/* Filled by the run hook: seconds per phase (phase 0 only, unless ex->phases). */
 	double t[HX_MAX_PHASES];
+	/* Kept from setup to the record, on rank 0 (NAN until set): */
+	double figure;    /* what later cases read with hx_result_median: the median of
+			   * phase 0 unless the exercise sets another (squares: its total) */
+	double reference; /* a figure the case measured for its own finish hook
+			   * (sumsquares: the serial baseline when no serial case runs) */
 };
 
 struct hx_exercise {
@@ -195,8 +200,11 @@ struct hx_exercise {
 
 #define HX_MAX_SIZES 64
 
-/* The median (phase 0, seconds) of a case already run by this program with the same
- * size: `variant` at `workers`; NAN when there is none (rank 0 only). */
+/* The figure (c->figure: the median of phase 0 in seconds, unless the exercise set
+ * another) of a case already run by this program with the same size: `variant` at
+ * `workers`; NAN when there is none (rank 0 only). The cases run in one order whatever
+ * the order of the options (variants as the descriptor lists them, worker counts and
+ * sizes ascending), so a case finds the same earlier cases for the same options. */
 double hx_result_median(const struct hx_case *c, const char *variant, int workers);
 
 /* The program's entry point: `int main(int argc, char **argv) { return hx_main(&ex,...); }`

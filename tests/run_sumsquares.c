@@ -94,6 +94,34 @@ static void baseline_without_serial(void **state)
 	}
 }
 
+/* The cases run in one order whatever the order of the options (variants as --help
+ * lists them, worker counts ascending): serial at 1 worker comes first, so every
+ * dynamic case is against it. */
+static void order_of_options_does_not_matter(void **state)
+{
+	static const char *const args[] = { "--csv", "-q", "--variant", "dynamic,serial", "-w",
+					    "2,1", "-n", "2000", "-r", "1", "-x", "0", NULL };
+	static const char *const want[][2] = {
+		{ "serial", "1" }, { "serial", "2" }, { "dynamic", "1" }, { "dynamic", "2" }
+	};
+	struct tx_result r;
+	struct tx_csv t;
+	(void)state;
+	tx_launch(&r, "pthreads", "sumsquares", 0, args);
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 4) {
+		tx_dump("sumsquares with the options out of order", &r);
+		fail();
+	}
+	for (int row = 0; row < 4; row++) {
+		assert_string_equal(tx_csv_get(&t, row, "variant"), want[row][0]);
+		assert_string_equal(tx_csv_get(&t, row, "workers"), want[row][1]);
+		if (row >= 2)
+			assert_non_null(strstr(tx_csv_get(&t, row, "note"), "baseline=serial"));
+	}
+	tx_csv_free(&t);
+	tx_result_free(&r);
+}
+
 /* The least of min_s over the records of one serial program at -n n (pthreads: the
  * serial map is the exercise's own code, the same on every backend). */
 static double serial_min_s(const char *n)
@@ -157,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TX_ON_ALL(validates),
 		cmocka_unit_test(baseline_without_serial),
+		cmocka_unit_test(order_of_options_does_not_matter),
 		cmocka_unit_test(serial_time_grows_as_the_work),
 		TX_ON_ALL(refuses_bad_input),
 	};
