@@ -13,6 +13,8 @@
 #ifndef OM_TEAM_H
 #define OM_TEAM_H
 
+#include <stddef.h> /* NULL: no times wanted, or an empty region */
+
 typedef void (*om_body)(int tid, void *arg);
 
 struct om_times {

@@ -4,6 +4,13 @@
 
 #include "hx.h"
 
+/* cmocka and the headers it needs before it: a unit test may include this one alone */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 /* Runs `variant` of `ex` at `workers` and `size` as the driver does one repetition:
  * HX_NA when its not_applicable hook gives a reason (in the note), else setup (which
  * must return 0), run, check and teardown, with the options parsed from `args` (NULL-terminated; NULL:
