@@ -1,6 +1,6 @@
 /* squares.c: `squares` on MPI ranks.
  * pool: the ranks are the pool, and mpirun started them before main (rank start-up is
- * not timed here: about 90 ms for -np 1 with ob1 on this machine, see machine.md).
+ * not timed here: about 90 ms for -np 1 with ob1 on a 2-core test machine).
  * `startup` is forming the pool's own communicator (MPI_Comm_dup + a barrier), `work`
  * is every rank squaring items r, r+W, r+2W, ... and MPI_Gatherv bringing them to
  * rank 0, which puts them back in input order, `teardown` is MPI_Comm_free + a barrier.

@@ -7,7 +7,7 @@
  *   lockdeath  the child dies by SIGKILL holding the robust, process-shared lock
  * Any other death is a fault (errors_pool_check_exit): named, the others reaped, exit 3.
  * Run: build/procs/errors --variant crash -w 2 --on-error continue */
-#include "errors.h"
+#include "errors_pool.h"
 #include "hx.h"
 #include "team.h"
 
@@ -121,19 +121,11 @@ static void pool(void *arg)
 		drain_errors(tm);
 }
 
-const char *errors_na(const struct errors_args *a)
-{
-	(void)a;
-	return NULL;
-}
-
 void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds)
 {
-	size_t len = errors_pool_size(a);
 	struct team *tm = hx_calloc(1, sizeof *tm);
 
-	tm->p = px_shared_alloc(len);
-	errors_pool_init(tm->p, a, PX_PSHARED);
+	tm->p = errors_pool_open(a);
 	if (a->variant == ERR_CALLBACK) {
 		HX_CHECK_SYS(pipe(tm->errfd));
 		HX_CHECK_SYS(fcntl(tm->errfd[0], F_SETFL, O_NONBLOCK));
@@ -145,6 +137,6 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 		HX_CHECK_SYS(close(tm->errfd[0]));
 		HX_CHECK_SYS(close(tm->errfd[1]));
 	}
-	px_shared_free(tm->p, len);
+	errors_pool_close(tm->p);
 	free(tm);
 }

@@ -8,7 +8,7 @@
  *   lockdeath  the worker dies by pthread_exit holding the robust lock; the next
  *              locker gets EOWNERDEAD, rolls the half update back and goes on
  * Run: build/pthreads/errors --variant lockdeath -w 2 --on-error continue */
-#include "errors.h"
+#include "errors_pool.h"
 #include "hx.h"
 #include "team.h"
 
@@ -124,20 +124,12 @@ static void monitor(void *arg)
 		pool(tm);
 }
 
-const char *errors_na(const struct errors_args *a)
-{
-	(void)a;
-	return NULL;
-}
-
 void errors_run(const struct errors_args *a, struct errors_result *r, double *seconds)
 {
-	size_t len = errors_pool_size(a);
 	struct team *tm = hx_calloc(1, sizeof *tm);
 
-	tm->p = px_shared_alloc(len);
+	tm->p = errors_pool_open(a);
 	tm->r = r;
-	errors_pool_init(tm->p, a, PX_PSHARED);
 	px_mutex_init(&tm->qm, 0);
 	px_cond_init(&tm->qc, 0);
 	/* this thread is the monitor: it times the pool it drives; the setup is not timed */
@@ -145,6 +137,6 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	errors_pool_collect(tm->p, r, PX_PROCS);
 	HX_CHECK_PT(pthread_mutex_destroy(&tm->qm));
 	HX_CHECK_PT(pthread_cond_destroy(&tm->qc));
-	px_shared_free(tm->p, len);
+	errors_pool_close(tm->p);
 	free(tm);
 }

@@ -27,18 +27,6 @@ int sync_px_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m, uint64_t dead
 	return rc != ETIMEDOUT;
 }
 
-
-static void rlock_init(pthread_mutex_t *m, int pshared)
-{
-	pthread_mutexattr_t a;
-	HX_CHECK_PT(pthread_mutexattr_init(&a));
-	HX_CHECK_PT(pthread_mutexattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
-							     : PTHREAD_PROCESS_PRIVATE));
-	HX_CHECK_PT(pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE));
-	HX_CHECK_PT(pthread_mutex_init(m, &a));
-	HX_CHECK_PT(pthread_mutexattr_destroy(&a));
-}
-
 /* semaphore: a permit is sem_wait (again when a signal interrupted it), back is sem_post */
 static void sem_take(void *p)
 {
@@ -80,7 +68,7 @@ void sync_px_init(struct sync_px *p, int workers, int permits, int pshared)
 	px_cond_init(&p->go, pshared);
 	px_cond_init(&p->back, pshared);
 	HX_CHECK_SYS(sem_init(&p->sem, pshared, (unsigned)permits));
-	rlock_init(&p->rl, pshared);
+	px_mutex_init_type(&p->rl, pshared, PTHREAD_MUTEX_RECURSIVE);
 	p->sem_lock = (struct sync_lock){ sem_take, NULL, sem_give, &p->sem };
 	p->rlock = (struct sync_lock){ rl_take, rl_again, rl_give, &p->rl };
 }

@@ -277,10 +277,16 @@ void px_shared_free(void *p, size_t len)
 
 void px_mutex_init(pthread_mutex_t *m, int pshared)
 {
+	px_mutex_init_type(m, pshared, PTHREAD_MUTEX_DEFAULT);
+}
+
+void px_mutex_init_type(pthread_mutex_t *m, int pshared, int type)
+{
 	pthread_mutexattr_t a;
 	HX_CHECK_PT(pthread_mutexattr_init(&a));
 	HX_CHECK_PT(pthread_mutexattr_setpshared(&a, pshared ? PTHREAD_PROCESS_SHARED
 							     : PTHREAD_PROCESS_PRIVATE));
+	HX_CHECK_PT(pthread_mutexattr_settype(&a, type));
 	HX_CHECK_PT(pthread_mutex_init(m, &a));
 	HX_CHECK_PT(pthread_mutexattr_destroy(&a));
 }

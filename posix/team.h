@@ -34,8 +34,10 @@ void px_shared_free(void *p, size_t len);
 
 /* Initialise a mutex / condition variable / barrier; `pshared` makes it usable across
  * processes (it must then lie in shared memory). A condition variable's timed wait is
- * on CLOCK_MONOTONIC, the clock of hx_deadline. Checked. */
+ * on CLOCK_MONOTONIC, the clock of hx_deadline. px_mutex_init_type: a mutex of that
+ * type (PTHREAD_MUTEX_RECURSIVE, ...). Checked. */
 void px_mutex_init(pthread_mutex_t *m, int pshared);
+void px_mutex_init_type(pthread_mutex_t *m, int pshared, int type);
 void px_cond_init(pthread_cond_t *c, int pshared);
 void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared);
 
