@@ -4,12 +4,14 @@
 #include "hx.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +97,8 @@ double px_threads_run(int workers, px_work_fn fn, void *arg)
 	return seconds;
 }
 
+#define PX_POLL_MAX 1024 /* workers reaped through pidfds at most; more nap */
+
 /* ---- processes -------------------------------------------------------------------
  * A process can die at any moment, and a barrier with a dead member hangs forever.
  * So the start is a pair of pipes (a dead child closes its ends, which the parent
@@ -136,15 +140,55 @@ static size_t read_all(int fd, char *buf, size_t n)
 	return got;
 }
 
+/* A descriptor that becomes readable when process pid ends (pidfd_open, Linux 5.3),
+ * or -1 where the kernel has none. */
+static int pid_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0)
+		return (int)fd;
+	if (errno != ENOSYS && errno != EPERM)
+		hx_die_errno(__FILE__, __LINE__, "pidfd_open", errno);
+#else
+	(void)pid;
+#endif
+	return -1;
+}
+
+/* Sleeps until a worker may have ended: blocked in poll() on the workers' pidfds, so the
+ * parent wakes within microseconds of an exit; where there are none, a nap that grows
+ * from 50 us to 10 ms. */
+static void wait_any(const pid_t *pid, const int *pfd, int workers, uint64_t *nap)
+{
+	struct pollfd fds[PX_POLL_MAX];
+	int n = 0, all = workers <= PX_POLL_MAX;
+
+	for (int w = 0; w < workers && all; w++) {
+		if (pid[w] <= 0)
+			continue;
+		all = pfd[w] >= 0;
+		fds[n++] = (struct pollfd){ .fd = pfd[w], .events = POLLIN };
+	}
+	if (all && n > 0) {
+		if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
+			hx_die_errno(__FILE__, __LINE__, "poll", errno);
+		return;
+	}
+	hx_sleep_ns(*nap);
+	if (*nap < 10000000)
+		*nap *= 2;
+}
+
 /* Waits for every child. The first one to fail (non-zero exit, or a signal: nothing
  * here kills a worker, so a signal is a fault from outside, a SIGKILL or a crash) is
  * reported by hx_child_fault: "worker 2 (pid 1234) was killed by signal 9 (Killed)",
  * after the others are killed and reaped (they may be waiting for the dead one, at a
- * process-shared barrier say, and would never finish); exit 3. The wait polls with a
- * growing sleep (50 us to 10 ms): the workers stamp their own times, so the parent's
- * wake-ups do not touch the measurement. A worker that never ends (stopped, or in a
- * deadlock) is the watchdog's (harness/watchdog.c). */
-static void reap(pid_t *pid, int workers)
+ * process-shared barrier say, and would never finish); exit 3. Between rounds of
+ * waitpid(WNOHANG) the parent blocks (wait_any). A worker that never ends (stopped, or
+ * in a deadlock) is the watchdog's (harness/watchdog.c). pfd: the workers' pidfds
+ * (-1: none), closed as they are reaped. */
+static void reap(pid_t *pid, int *pfd, int workers)
 {
 	int left = workers;
 	uint64_t nap = 50000;
@@ -165,6 +209,9 @@ static void reap(pid_t *pid, int workers)
 			if (r == 0)
 				continue;
 			pid[w] = 0;
+			if (pfd[w] >= 0)
+				close_fd(pfd[w]);
+			pfd[w] = -1;
 			left--;
 			reaped = 1;
 			/* a worker killed by a signal is the cause; one that exited non-zero may be
@@ -181,13 +228,10 @@ static void reap(pid_t *pid, int workers)
 			snprintf(who, sizeof who, "worker %d", bad);
 			hx_child_fault(__FILE__, __LINE__, who, (int)bad_pid, bad_st);
 		}
-		if (left > 0 && !reaped) {
-			hx_sleep_ns(nap);
-			if (nap < 10000000)
-				nap *= 2;
-		} else {
+		if (left > 0 && !reaped)
+			wait_any(pid, pfd, workers, &nap);
+		else
 			nap = 50000;
-		}
 	}
 }
 
@@ -195,6 +239,7 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 {
 	int ready[2], go[2];
 	pid_t *pid = hx_calloc((size_t)workers, sizeof *pid);
+	int *pfd = hx_calloc((size_t)workers, sizeof *pfd);
 	double *stamp = px_shared_alloc(2 * (size_t)workers * sizeof *stamp); /* start, end */
 	char *buf = hx_calloc((size_t)workers, 1);
 	double seconds;
@@ -204,8 +249,10 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	HX_CHECK_SYS(pipe(go));
 	for (int w = 0; w < workers; w++) {
 		pid[w] = hx_fork();
-		if (pid[w] > 0)
+		if (pid[w] > 0) {
 			hx_child_name((int)pid[w], w);
+			pfd[w] = pid_fd(pid[w]);
+		}
 		if (pid[w] == 0) {
 			char b = 'r';
 			close_fd(ready[0]);
@@ -227,16 +274,17 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	close_fd(ready[0]);
 	if (got != (size_t)workers) { /* a child died before it was ready */
 		close_fd(go[1]);
-		reap(pid, workers);
+		reap(pid, pfd, workers);
 		hx_die(__FILE__, __LINE__, "px_procs_run", "a worker process died before the start");
 	}
 	memset(buf, 'g', (size_t)workers);
 	write_all(go[1], buf, (size_t)workers);
 	close_fd(go[1]);
-	reap(pid, workers);
+	reap(pid, pfd, workers);
 	seconds = span(&stamp[0], &stamp[1], 2 * sizeof *stamp, workers);
 	px_shared_free(stamp, 2 * (size_t)workers * sizeof *stamp);
 	free(pid);
+	free(pfd);
 	free(buf);
 	return seconds;
 }
