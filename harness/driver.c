@@ -274,6 +274,16 @@ static enum hx_verdict run_everywhere(struct hx_case *c, double *samples, size_t
 	return (enum hx_verdict)(int)agreed[0];
 }
 
+/* 0 when the backend could not time this phase (every sample HX_NOT_MEASURED): its
+ * record's figures are left empty, never written as 0 */
+static int phase_measured(const double *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i] >= 0)
+			return 1;
+	return 0;
+}
+
 /* Rank 0: statistics over the `done` timed repetitions, the exercise's finish hook,
  * one record per phase. */
 static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const double *samples,
@@ -292,14 +302,15 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 			ex->finish(c, &st0);
 	}
 	for (int ph = 0; ph < nphases(ex); ph++) {
+		const double *mine = samples + (size_t)ph * (size_t)reps;
+		int timed = measured && phase_measured(mine, done);
 		struct hx_record r = {
 			.exercise = ex->name, .variant = c->variant_name, .backend = hx_backend_name,
 			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
-			.size = c->size, .reps = measured ? done : 0, .warmup = k->o->warmup,
+			.size = c->size, .reps = timed ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
 		};
-		if (measured && hx_stats_compute(samples + (size_t)ph * (size_t)reps,
-						 (size_t)done, &r.st) != 0)
+		if (timed && hx_stats_compute(mine, (size_t)done, &r.st) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
 		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
 			emit(k->line);

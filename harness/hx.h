@@ -148,7 +148,10 @@ struct hx_case {
 	enum hx_verdict verdict;
 	char note[HX_NOTE_LEN];   /* key=value pairs for the record, space separated */
 	double ops;               /* operations per repetition, for the per-op figure */
-	/* Filled by the run hook: seconds per phase (phase 0 only, unless ex->phases). */
+#define HX_NOT_MEASURED (-1.0) /* in t[]: a phase's seconds that could not be measured */
+	/* Filled by the run hook: seconds per phase (phase 0 only, unless ex->phases);
+	 * HX_NOT_MEASURED for a phase this backend cannot time (its record's figures are
+	 * then empty, never 0). */
 	double t[HX_MAX_PHASES];
 	/* Kept from setup to the record, on rank 0 (NAN until set): */
 	double figure;    /* what later cases read with hx_result_median: the median of
