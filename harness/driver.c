@@ -250,6 +250,7 @@ struct sink {
 	size_t linelen;
 	FILE *save;
 	enum hx_format save_fmt;
+	struct hx_cpu_times cpu0; /* /proc/stat when the program started */
 };
 
 /* One case on every rank: the ranks that take part run it, then every rank learns the
@@ -292,7 +293,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 	const struct hx_exercise *ex = k->ex;
 	int reps = k->o->reps, measured = v != HX_NA && done > 0;
 	struct hx_stats st0;
+	struct hx_cpu_times cpu1;
+	double load1 = hx_loadavg(), steal;
 
+	hx_cpu_times(&cpu1);
+	steal = hx_steal_pct(&k->cpu0, &cpu1);
 	memset(&st0, 0, sizeof st0);
 	if (measured) {
 		if (hx_stats_compute(samples, (size_t)done, &st0) != 0)
@@ -309,6 +314,9 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
 			.size = c->size, .reps = timed ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
+			.load1 = load1, .steal_pct = steal,
+			.loaded = hx_machine_busy(k->prov.load_start, steal, k->prov.cores) ||
+				  hx_machine_busy(load1, NAN, k->prov.cores),
 		};
 		if (timed && hx_stats_compute(mine, (size_t)done, &r.st) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
@@ -395,7 +403,13 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	say_enabled = rank == 0 && o.format == HX_FMT_TABLE && !o.quiet;
 	k.line = hx_alloc(k.linelen);
 	if (rank == 0) {
+		hx_cpu_times(&k.cpu0);
 		hx_provenance_fill(&k.prov, argc, argv);
+		if (hx_machine_busy(k.prov.load_start, NAN, k.prov.cores))
+			fprintf(stderr,
+				"%s: warning: the load average is %.2f on %d cores: other programs "
+				"share the machine, so the figures may be noisy (records: loaded=1)\n",
+				ex->name, k.prov.load_start, k.prov.cores);
 		if (o.format == HX_FMT_TABLE && !o.quiet &&
 		    hx_provenance_write(k.line, k.linelen, &k.prov, ex->name, hx_backend_name) > 0)
 			emit(k.line);

@@ -238,6 +238,9 @@ void hx_say(const struct hx_case *c, const char *fmt, ...) __attribute__((format
 /* ---- records ------------------------------------------------------------------------ */
 struct hx_record {
 	const char *exercise, *variant, *backend, *phase;
+	double load1;      /* the 1-minute load average when the case ended */
+	double steal_pct;  /* CPU time stolen by a hypervisor since the program started, % */
+	int loaded;        /* 1: the machine was busy (see hx_machine_busy) */
 	int workers;
 	long long size;
 	int reps, warmup;
@@ -258,7 +261,23 @@ struct hx_provenance {
 	char git[64];
 	char time_utc[32];
 	char command[1024];
+	char cpu_model[96];
+	char kernel[64];
+	double load_start;  /* the 1-minute load average when the program started */
 };
+
+/* ---- the machine's state (harness/machine.c; Linux /proc, else NAN) --------------- */
+struct hx_cpu_times {
+	unsigned long long total, idle, steal; /* clock ticks of all CPUs since boot */
+};
+double hx_loadavg(void);                       /* 1-minute load average */
+int hx_cpu_times(struct hx_cpu_times *t);      /* 0, or -1 (all 0) */
+double hx_steal_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b);
+void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start */
+/* 1 when the figures of a run may be noisy: a load average above the online cores, or
+ * more than HX_STEAL_MAX_PCT of the CPU time stolen. */
+#define HX_STEAL_MAX_PCT 5.0
+int hx_machine_busy(double load, double steal_pct, int cores);
 
 const char *hx_verdict_name(enum hx_verdict v);
 void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[]);

@@ -146,6 +146,7 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	for (int i = 0; i < argc; i++)
 		sb_printf(&b, "%s%s", i ? " " : "", argv[i]);
 	hx_backend_info(p); /* MPI library, OpenMP version, the backend compiler */
+	hx_machine_fill(p);
 	tidy(p->host);
 	tidy(p->affinity);
 	tidy(p->compiler);
@@ -153,6 +154,8 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	tidy(p->openmp);
 	tidy(p->git);
 	tidy(p->command);
+	tidy(p->cpu_model);
+	tidy(p->kernel);
 }
 
 int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
@@ -168,6 +171,13 @@ int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
 		sb_printf(&b, ", OpenMP %s", p->openmp);
 	sb_printf(&b, ", git %s, %s\n", p->git, p->time_utc);
 	sb_printf(&b, "# command: %s\n", p->command);
+	sb_printf(&b, "# %s, kernel %s, load average ", p->cpu_model, p->kernel);
+	if (isnan(p->load_start))
+		sb_printf(&b, "unknown\n");
+	else
+		sb_printf(&b, "%.2f at the start%s\n", p->load_start,
+			  hx_machine_busy(p->load_start, NAN, p->cores) ? " (busy: figures may be noisy)"
+									: "");
 	return b.overflow ? -1 : (int)b.used;
 }
 
@@ -260,6 +270,12 @@ TEXT(openmp, x->p->openmp)
 TEXT(git, x->p->git)
 TEXT(time_utc, x->p->time_utc)
 TEXT(command, x->p->command)
+TEXT(cpu_model, x->p->cpu_model)
+TEXT(kernel, x->p->kernel)
+static void get_load_start(const struct row *x, struct cell *c) { figure(c, x->p->load_start); }
+static void get_load1(const struct row *x, struct cell *c) { figure(c, x->r->load1); }
+static void get_steal_pct(const struct row *x, struct cell *c) { figure(c, x->r->steal_pct); }
+NUMBER(loaded, "%d", x->r->loaded)
 #undef TEXT
 #undef NUMBER
 #undef STAT
@@ -336,6 +352,12 @@ static const struct column columns[] = {
 	{ "host", get_host, 0, NULL, 0, NULL, NULL },
 	{ "cores", get_cores, 0, NULL, 0, NULL, NULL },
 	{ "affinity", get_affinity, 0, NULL, 0, NULL, NULL },
+	{ "cpu_model", get_cpu_model, 0, NULL, 0, NULL, NULL },
+	{ "kernel", get_kernel, 0, NULL, 0, NULL, NULL },
+	{ "load_start", get_load_start, 0, NULL, 0, NULL, NULL },
+	{ "load1", get_load1, 0, NULL, 0, NULL, NULL },
+	{ "steal_pct", get_steal_pct, 0, NULL, 0, NULL, NULL },
+	{ "loaded", get_loaded, 0, NULL, 0, NULL, NULL },
 	{ "compiler", get_compiler, 0, NULL, 0, NULL, NULL },
 	{ "mpi", get_mpi, 0, NULL, 0, NULL, NULL },
 	{ "openmp", get_openmp, 0, NULL, 0, NULL, NULL },

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static void csv(void **state)
 	assert_true(hx_record_write(text + n, sizeof text - (size_t)n, HX_FMT_CSV, &r, &p) > 0);
 	assert_int_equal(tx_csv_parse(text, &t), 0);
 	assert_int_equal(t.nrows, 1);
-	assert_int_equal(t.ncols, 31);
+	assert_int_equal(t.ncols, 37);
 	assert_string_equal(t.head[0], "exercise");
 	assert_string_equal(tx_csv_get(&t, 0, "exercise"), "race");
 	assert_string_equal(tx_csv_get(&t, 0, "backend"), "pthreads");
@@ -171,7 +172,8 @@ static void provenance_is_tidy(void **state)
 {
 	char *const argv[] = { "prog", "a\tb", "c\nd ", NULL };
 	struct hx_provenance p;
-	const char *fields[] = { p.host, p.affinity, p.compiler, p.mpi, p.openmp, p.git, p.command };
+	const char *fields[] = { p.host, p.affinity, p.compiler, p.mpi,	     p.openmp,
+				 p.git,	 p.command,  p.cpu_model, p.kernel };
 	(void)state;
 	hx_provenance_fill(&p, 3, argv);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -180,6 +182,28 @@ static void provenance_is_tidy(void **state)
 		assert_true(n == 0 || (fields[i][0] != ' ' && fields[i][n - 1] != ' '));
 	}
 	assert_string_equal(p.command, "prog a b c d");
+	assert_true(strlen(p.cpu_model) > 0 && strlen(p.kernel) > 0);
+}
+
+/* The machine's state: the load average as /proc/loadavg's first figure (what uptime
+ * prints), a share of stolen time between 0 and 100, the busy rule. */
+static void machine_state(void **state)
+{
+	struct hx_cpu_times a, b;
+	double load = hx_loadavg();
+	(void)state;
+	assert_true(load >= 0 && load < 10000);
+	assert_int_equal(hx_cpu_times(&a), 0);
+	for (volatile long i = 0; i < 50000000; i++)
+		; /* a few ticks of CPU time */
+	assert_int_equal(hx_cpu_times(&b), 0);
+	assert_true(b.total > a.total && b.steal >= a.steal && b.idle >= a.idle);
+	assert_true(hx_steal_pct(&a, &b) >= 0 && hx_steal_pct(&a, &b) <= 100);
+	assert_true(isnan(hx_steal_pct(&b, &b)));
+	assert_true(hx_machine_busy(2.5, 0, 2));
+	assert_false(hx_machine_busy(1.5, 0, 2));
+	assert_true(hx_machine_busy(0.1, 6.0, 2));
+	assert_false(hx_machine_busy(NAN, NAN, 2));
 }
 
 int main(void)
@@ -189,6 +213,7 @@ int main(void)
 		cmocka_unit_test(csv_not_applicable), cmocka_unit_test(json),
 		cmocka_unit_test(json_not_applicable), cmocka_unit_test(table),
 		cmocka_unit_test(too_small_a_buffer), cmocka_unit_test(provenance_is_tidy),
+		cmocka_unit_test(machine_state),
 	};
 	return cmocka_run_group_tests_name("harness output", tests, NULL, NULL);
 }
