@@ -34,10 +34,15 @@ NR == 1 || $0 ~ /^exercise,/ {
 		host = f[col["host"]] ", " f[col["cores"]] " cores, " f[col["compiler"]]
 		cores = f[col["cores"]]
 	}
+	records++
+	if (("loaded" in col) && f[col["loaded"]] == "1") busy++
 }
 
 END {
-	printf "What the numbers say on %s\n(from make run's records: medians; the seeds' claims in order)\n\n", host
+	printf "What the numbers say on %s\n(from make run's records: medians; the seeds' claims in order)\n", host
+	if (busy > 0)
+		printf "Warning: %d of the %d records were measured while the machine was busy (loaded=1: a load\naverage above the cores, or stolen time): their figures may be noisy; run again on a quiet machine.\n", busy, records
+	printf "\n"
 
 	# 1. threads win for I/O-bound work
 	a = note(nt("workload", "pthreads", "io", 4, "work"), "speedup")
