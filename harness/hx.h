@@ -264,6 +264,7 @@ struct hx_provenance {
 	char cpu_model[96];
 	char kernel[64];
 	double load_start;  /* the 1-minute load average when the program started */
+	char env[512];      /* the runtimes' settings: OMP_*, GOMP_*, OMPI_MCA_*, ... */
 };
 
 /* ---- the machine's state (harness/machine.c; Linux /proc, else NAN) --------------- */
@@ -273,7 +274,7 @@ struct hx_cpu_times {
 double hx_loadavg(void);                       /* 1-minute load average */
 int hx_cpu_times(struct hx_cpu_times *t);      /* 0, or -1 (all 0) */
 double hx_steal_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b);
-void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start */
+void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start, env */
 /* 1 when the figures of a run may be noisy: a load average above the online cores, or
  * more than HX_STEAL_MAX_PCT of the CPU time stolen. */
 #define HX_STEAL_MAX_PCT 5.0

@@ -8,6 +8,36 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+extern char **environ;
+
+/* The environment settings that change how the runtimes behave (OpenMP's waiting policy
+ * and binding, Open MPI's and MPICH's parameters), "NAME=value" space-separated, in the
+ * order of the environment; "none" when none is set. */
+static void runtime_env(char *out, size_t len)
+{
+	static const char *const prefixes[] = { "OMP_", "GOMP_", "KMP_", "OMPI_MCA_", "MPICH_",
+						"HYDRA_", "I_MPI_" };
+	/* what mpirun itself hands its ranks (addresses, job ids, session paths) */
+	static const char *const launcher[] = { "OMPI_MCA_orte_", "OMPI_MCA_ess", "OMPI_MCA_pmix",
+						"OMPI_MCA_shmem_RUNTIME", "OMPI_MCA_initial_wdir" };
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		int skip = 0;
+		for (size_t i = 0; i < sizeof launcher / sizeof launcher[0]; i++)
+			skip |= strncmp(*e, launcher[i], strlen(launcher[i])) == 0;
+		for (size_t i = 0; !skip && i < sizeof prefixes / sizeof prefixes[0]; i++)
+			if (strncmp(*e, prefixes[i], strlen(prefixes[i])) == 0 &&
+			    used + strlen(*e) + 2 < len) {
+				used += (size_t)snprintf(out + used, len - used, "%s%s", used ? " " : "", *e);
+				break;
+			}
+	}
+	if (used == 0)
+		snprintf(out, len, "none");
+}
+
 double hx_loadavg(void)
 {
 	FILE *f = fopen("/proc/loadavg", "r");
@@ -69,6 +99,7 @@ void hx_machine_fill(struct hx_provenance *p)
 	snprintf(p->kernel, sizeof p->kernel, "%.*s", (int)sizeof p->kernel - 1,
 		 uname(&u) == 0 ? u.release : "unknown");
 	p->load_start = hx_loadavg();
+	runtime_env(p->env, sizeof p->env);
 }
 
 int hx_machine_busy(double load, double steal_pct, int cores)

@@ -156,6 +156,7 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	tidy(p->command);
 	tidy(p->cpu_model);
 	tidy(p->kernel);
+	tidy(p->env);
 }
 
 int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
@@ -171,6 +172,8 @@ int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
 		sb_printf(&b, ", OpenMP %s", p->openmp);
 	sb_printf(&b, ", git %s, %s\n", p->git, p->time_utc);
 	sb_printf(&b, "# command: %s\n", p->command);
+	if (strcmp(p->env, "none") != 0)
+		sb_printf(&b, "# environment: %s\n", p->env);
 	sb_printf(&b, "# %s, kernel %s, load average ", p->cpu_model, p->kernel);
 	if (isnan(p->load_start))
 		sb_printf(&b, "unknown\n");
@@ -272,6 +275,7 @@ TEXT(time_utc, x->p->time_utc)
 TEXT(command, x->p->command)
 TEXT(cpu_model, x->p->cpu_model)
 TEXT(kernel, x->p->kernel)
+TEXT(env, x->p->env)
 static void get_load_start(const struct row *x, struct cell *c) { figure(c, x->p->load_start); }
 static void get_load1(const struct row *x, struct cell *c) { figure(c, x->r->load1); }
 static void get_steal_pct(const struct row *x, struct cell *c) { figure(c, x->r->steal_pct); }
@@ -363,6 +367,7 @@ static const struct column columns[] = {
 	{ "openmp", get_openmp, 0, NULL, 0, NULL, NULL },
 	{ "git", get_git, 0, NULL, 0, NULL, NULL },
 	{ "time_utc", get_time_utc, 0, NULL, 0, NULL, NULL },
+	{ "env", get_env, 0, NULL, 0, NULL, NULL },
 	{ "command", get_command, 0, NULL, 0, NULL, NULL },
 };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])

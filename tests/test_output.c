@@ -63,7 +63,7 @@ static void csv(void **state)
 	assert_true(hx_record_write(text + n, sizeof text - (size_t)n, HX_FMT_CSV, &r, &p) > 0);
 	assert_int_equal(tx_csv_parse(text, &t), 0);
 	assert_int_equal(t.nrows, 1);
-	assert_int_equal(t.ncols, 37);
+	assert_int_equal(t.ncols, 38);
 	assert_string_equal(t.head[0], "exercise");
 	assert_string_equal(tx_csv_get(&t, 0, "exercise"), "race");
 	assert_string_equal(tx_csv_get(&t, 0, "backend"), "pthreads");
@@ -173,7 +173,7 @@ static void provenance_is_tidy(void **state)
 	char *const argv[] = { "prog", "a\tb", "c\nd ", NULL };
 	struct hx_provenance p;
 	const char *fields[] = { p.host, p.affinity, p.compiler, p.mpi,	     p.openmp,
-				 p.git,	 p.command,  p.cpu_model, p.kernel };
+				 p.git,	 p.command,  p.cpu_model, p.kernel,  p.env };
 	(void)state;
 	hx_provenance_fill(&p, 3, argv);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
