@@ -53,6 +53,11 @@ struct hx_stats {
 	size_t n;
 	double min, max, median, mean, sd;
 	double ci95_lo, ci95_hi; /* 95% interval of the mean (Student t) */
+	/* The median's interval, free of any assumed distribution: order statistics
+	 * [x(k), x(n+1-k)] with the largest k that covers the median at least 95% of the
+	 * time (n >= 6); with fewer samples [min, max]. med_conf: its coverage,
+	 * 1 - 2 P(Bin(n, 1/2) < k) (n = 5: 0.9375, n = 3: 0.75). */
+	double med_lo, med_hi, med_conf;
 	int outliers;            /* samples outside the Tukey fences Q1-1.5IQR, Q3+1.5IQR */
 };
 /* Fills *st from n samples (n >= 1). The samples are not modified. Returns 0, or -1

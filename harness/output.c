@@ -259,6 +259,13 @@ STAT(max)
 STAT(sd)
 STAT(ci95_lo)
 STAT(ci95_hi)
+STAT(med_lo)
+STAT(med_hi)
+static void get_med_conf(const struct row *x, struct cell *c)
+{
+	if (x->measured)
+		num(c, "%.4f", x->r->st.med_conf);
+}
 NUMBER(outliers, "%d", x->r->st.outliers)
 NUMBER(ops, "%.15g", x->r->ops)
 TEXT(op, x->r->op_name ? x->r->op_name : "op")
@@ -294,11 +301,14 @@ static void show_time(struct cell *c, int measured, double s)
 }
 static void show_median(const struct row *x, struct cell *c) { show_time(c, x->measured, x->r->st.median); }
 static void show_min(const struct row *x, struct cell *c) { show_time(c, x->measured, x->r->st.min); }
+/* the median's 95% interval, its farther end from the median as a share of it; "-"
+ * with fewer than 6 repetitions, whose [min, max] covers the median less often */
 static void show_ci95(const struct row *x, struct cell *c)
 {
 	const struct hx_stats *st = &x->r->st;
-	if (x->measured && st->n > 1 && st->mean > 0)
-		num(c, "+-%.1f%%", 100.0 * (st->ci95_hi - st->mean) / st->mean);
+	double far = fmax(st->median - st->med_lo, st->med_hi - st->median);
+	if (x->measured && st->med_conf >= 0.95 && st->median > 0)
+		num(c, "+-%.1f%%", 100.0 * far / st->median);
 	else
 		num(c, "-");
 	c->str = c->num;
@@ -345,6 +355,9 @@ static const struct column columns[] = {
 	{ "sd_s", get_sd, 0, NULL, 0, NULL, NULL },
 	{ "ci95_lo_s", get_ci95_lo, 0, NULL, 0, NULL, NULL },
 	{ "ci95_hi_s", get_ci95_hi, 0, NULL, 0, NULL, NULL },
+	{ "median_lo_s", get_med_lo, 0, NULL, 0, NULL, NULL },
+	{ "median_hi_s", get_med_hi, 0, NULL, 0, NULL, NULL },
+	{ "median_conf", get_med_conf, 0, NULL, 0, NULL, NULL },
 	{ NULL, NULL, 7, "ci95", 8, " ", show_ci95 },
 	{ "outliers", get_outliers, 0, NULL, 0, NULL, NULL },
 	{ "ops", get_ops, 0, NULL, 0, NULL, NULL },

@@ -44,6 +44,34 @@ double hx_t95(size_t df)
 	return 1.960;
 }
 
+/* P(X = i) for X ~ Bin(n, 1/2) */
+static double half_binomial(size_t n, size_t i)
+{
+	return exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+		   (double)n * log(2.0));
+}
+
+/* The median's interval from the sorted samples s (struct hx_stats): X, the samples
+ * below the true median, is Bin(n, 1/2); [x(k), x(n+1-k)] misses it on one side when
+ * X <= k - 1, so its coverage is 1 - 2 P(X <= k - 1). The largest k with
+ * P(X <= k - 1) <= 2.5%; k = 1 ([min, max]) when even that is more. */
+static void median_interval(const double *s, size_t n, struct hx_stats *st)
+{
+	double below = half_binomial(n, 0); /* P(X <= k - 1) */
+	size_t k = 1;
+
+	for (size_t j = 1; 2 * (j + 1) <= n + 1; j++) {
+		double next = below + half_binomial(n, j);
+		if (next > 0.025)
+			break;
+		below = next;
+		k = j + 1;
+	}
+	st->med_lo = s[k - 1];
+	st->med_hi = s[n - k];
+	st->med_conf = 1 - 2 * below;
+}
+
 int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
 {
 	double *s, sum = 0, ss = 0, q1, q3, iqr;
@@ -75,6 +103,7 @@ int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
 	} else {
 		st->ci95_lo = st->ci95_hi = st->mean;
 	}
+	median_interval(s, n, st);
 	q1 = quantile(s, n, 0.25);
 	q3 = quantile(s, n, 0.75);
 	iqr = q3 - q1;

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const stat_fields[] = { "min_s", "median_s", "mean_s", "max_s",
-					   "sd_s", "ci95_lo_s", "ci95_hi_s" };
+static const char *const stat_fields[] = { "min_s",	  "median_s",  "mean_s",
+					   "max_s",	  "sd_s",      "ci95_lo_s",
+					   "ci95_hi_s",	  "median_lo_s", "median_hi_s" };
 
 static double stat_value(const struct hx_stats *st, int i)
 {
-	const double v[] = { st->min, st->median, st->mean, st->max, st->sd, st->ci95_lo, st->ci95_hi };
+	const double v[] = { st->min,	  st->median,  st->mean,   st->max,	st->sd,
+			     st->ci95_lo, st->ci95_hi, st->med_lo, st->med_hi };
 	return v[i];
 }
 

@@ -186,6 +186,35 @@ static void median_and_quantile(void **state)
 }
 
 /* hx_deadline / hx_expired and hx_time */
+/* The median's interval: order statistics from the binomial table (n = 100: the
+ * textbook [x(40), x(61)]), coverage 1 - 2 P(Bin(n, 1/2) <= k - 1); [min, max] below
+ * 6 samples, with the coverage it has. Checked against the exact sums (Python's
+ * math.comb) once. */
+static void median_interval(void **state)
+{
+	static const struct {
+		size_t n;
+		double lo, hi, conf;
+	} want[] = {
+		{ 1, 1, 1, 0 },		{ 3, 1, 3, 0.75 },	   { 5, 1, 5, 0.9375 },
+		{ 6, 1, 6, 0.96875 },	{ 8, 1, 8, 0.9921875 },	   { 9, 2, 8, 0.9609375 },
+		{ 10, 2, 9, 0.978515625 }, { 20, 6, 15, 0.958610535 }, { 100, 40, 61, 0.9647998 },
+	};
+	double v[100];
+	struct hx_stats st;
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		v[i] = 100 - i; /* descending: the interval comes from the sorted copy */
+	for (size_t t = 0; t < sizeof want / sizeof want[0]; t++) {
+		size_t n = want[t].n;
+		assert_int_equal(hx_stats_compute(v + 100 - n, n, &st), 0); /* n..1 */
+		assert_near(st.med_lo, want[t].lo, 0);
+		assert_near(st.med_hi, want[t].hi, 0);
+		assert_near(st.med_conf, want[t].conf, 1e-6);
+		assert_true(st.med_lo <= st.median && st.median <= st.med_hi);
+	}
+}
+
 static void sleep_a_while(void *arg) { hx_sleep_ns(*(const uint64_t *)arg); }
 static void deadlines_and_timer(void **state)
 {
@@ -207,7 +236,7 @@ int main(void)
 		cmocka_unit_test(clock_is_monotonic), cmocka_unit_test(student_t_table),
 		cmocka_unit_test(interval_at_df_35), cmocka_unit_test(even_count_median_unsorted),
 		cmocka_unit_test(tukey_fences), cmocka_unit_test(median_and_quantile),
-		cmocka_unit_test(deadlines_and_timer),
+		cmocka_unit_test(deadlines_and_timer), cmocka_unit_test(median_interval),
 	};
 	return cmocka_run_group_tests_name("harness statistics", tests, NULL, NULL);
 }
