@@ -224,7 +224,8 @@ static void ss_finish(struct hx_case *c, const struct hx_stats *st)
 	}
 	if (st->median <= 0 || isnan(base))
 		return;
-	hx_note(c, "speedup", "%.3f", base / st->median);
+	c->speedup = base / st->median; /* the harness doubts one past 1.1 x W */
+	hx_note(c, "speedup", "%.3f", c->speedup);
 	hx_note(c, "efficiency", "%.3f", base / st->median / c->workers);
 	hx_note(c, "baseline", "%s", from);
 	hx_note(c, "serial_s", "%.6f", base);

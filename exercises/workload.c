@@ -274,6 +274,8 @@ static void wl_check(struct hx_case *c)
 		hx_note(c, "rss_kib_per_worker", "%.0f", s->mem_rss);
 		if (!isnan(s->mem_pss))
 			hx_note(c, "pss_kib_per_worker", "%.0f", s->mem_pss);
+		if (s->mem_rss < 0 || (!isnan(s->mem_pss) && s->mem_pss < 0))
+			hx_suspect(c, "negative memory per worker");
 	}
 	if (strcmp(hx_backend_name, "mpi") == 0)
 		hx_note(c, "start", "mpirun");
@@ -293,8 +295,10 @@ static void wl_teardown(struct hx_case *c)
 static void wl_finish(struct hx_case *c, const struct hx_stats *st)
 {
 	double one = hx_result_median(c, c->variant_name, 1);
-	if (!isnan(one) && st->median > 0)
-		hx_note(c, "speedup", "%.2f", one / st->median);
+	if (!isnan(one) && st->median > 0) {
+		c->speedup = one / st->median; /* the harness doubts one past 1.1 x W */
+		hx_note(c, "speedup", "%.2f", c->speedup);
+	}
 }
 
 /* ---- the work budget ----------------------------------------------------------------

@@ -60,6 +60,30 @@ double hx_result_median(const struct hx_case *c, const char *variant, int worker
 	return NAN;
 }
 
+void hx_suspect(struct hx_case *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c->suspect[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->suspect, sizeof c->suspect, fmt, ap);
+	va_end(ap);
+}
+
+/* The harness's own doubts about a measured case's figures (hx_suspect): a speedup
+ * past HX_SUSPECT_SPEEDUP x the workers, a phase whose shortest time is 0 or less, a
+ * median's 95% interval wider than the median. */
+static void doubt(struct hx_case *c, const struct hx_stats *st, int ph, const char *phase)
+{
+	if (ph == 0 && !isnan(c->speedup) && c->speedup > HX_SUSPECT_SPEEDUP * c->workers)
+		hx_suspect(c, "speedup %.2f is more than %.1f x %d workers", c->speedup,
+			   HX_SUSPECT_SPEEDUP, c->workers);
+	if (st->min <= 0)
+		hx_suspect(c, "phase %s took %g s", phase, st->min);
+	if (st->med_conf >= 0.95 && st->med_hi - st->med_lo > st->median)
+		hx_suspect(c, "phase %s: the median's interval is wider than the median", phase);
+}
+
 void hx_note(struct hx_case *c, const char *key, const char *fmt, ...)
 {
 	size_t used = strlen(c->note);
@@ -291,35 +315,43 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		   int done)
 {
 	const struct hx_exercise *ex = k->ex;
-	int reps = k->o->reps, measured = v != HX_NA && done > 0;
-	struct hx_stats st0;
+	int reps = k->o->reps, measured = v != HX_NA && done > 0, timed[HX_MAX_PHASES];
+	struct hx_stats st[HX_MAX_PHASES];
 	struct hx_cpu_times cpu1;
 	double load1 = hx_loadavg(), steal;
 
 	hx_cpu_times(&cpu1);
 	steal = hx_steal_pct(&k->cpu0, &cpu1);
-	memset(&st0, 0, sizeof st0);
-	if (measured) {
-		if (hx_stats_compute(samples, (size_t)done, &st0) != 0)
-			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
-		remember(c, isnan(c->figure) ? st0.median : c->figure);
-		if (ex->finish != NULL)
-			ex->finish(c, &st0);
-	}
 	for (int ph = 0; ph < nphases(ex); ph++) {
 		const double *mine = samples + (size_t)ph * (size_t)reps;
-		int timed = measured && phase_measured(mine, done);
+		memset(&st[ph], 0, sizeof st[ph]);
+		timed[ph] = measured && phase_measured(mine, done);
+		if (timed[ph] && hx_stats_compute(mine, (size_t)done, &st[ph]) != 0)
+			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
+	}
+	if (timed[0]) {
+		remember(c, isnan(c->figure) ? st[0].median : c->figure);
+		if (ex->finish != NULL)
+			ex->finish(c, &st[0]);
+	}
+	for (int ph = 0; ph < nphases(ex); ph++)
+		if (timed[ph])
+			doubt(c, &st[ph], ph, ex->phases ? ex->phases[ph] : "run");
+	if (v == HX_PASS && c->suspect[0] != '\0') {
+		v = HX_SUSPECT;
+		hx_note(c, "suspect", "\"%s\"", c->suspect);
+	}
+	for (int ph = 0; ph < nphases(ex); ph++) {
 		struct hx_record r = {
 			.exercise = ex->name, .variant = c->variant_name, .backend = hx_backend_name,
 			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
-			.size = c->size, .reps = timed ? done : 0, .warmup = k->o->warmup,
+			.size = c->size, .reps = timed[ph] ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
 			.load1 = load1, .steal_pct = steal,
 			.loaded = hx_machine_busy(k->prov.load_start, steal, k->prov.cores) ||
 				  hx_machine_busy(load1, NAN, k->prov.cores),
+			.st = st[ph],
 		};
-		if (timed && hx_stats_compute(mine, (size_t)done, &r.st) != 0)
-			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
 		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
 			emit(k->line);
 		if (k->save != NULL &&
@@ -433,7 +465,8 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	ncases = o.nvariants * o.nworkers * nsizes;
 	nsamples = (size_t)nphases(ex) * (size_t)o.reps;
 	for (int i = 0; i < ncases; i++) {
-		struct hx_case c = { .ex = ex, .opts = &o, .figure = NAN, .reference = NAN };
+		struct hx_case c = { .ex = ex, .opts = &o, .figure = NAN, .reference = NAN,
+				     .speedup = NAN };
 		double *samples = hx_calloc(nsamples, sizeof(double));
 		enum hx_verdict v;
 		int done;

@@ -134,7 +134,12 @@ enum hx_verdict {
 	HX_UNSAFE = 1, /* unsafe on purpose (race --variant none): what went wrong is reported */
 	HX_NA = 2,     /* not applicable on this backend: the reason is reported */
 	HX_FAIL = 3,   /* validation failed: the program exits 1 */
+	/* validated, but a figure is not to be trusted (a speedup past 1.1 x the workers,
+	 * a time of 0, an interval wider than the median, negative memory): the reason is
+	 * in the note; the program still exits 0. Rank 0 decides it, per record. */
+	HX_SUSPECT = 4,
 };
+#define HX_SUSPECT_SPEEDUP 1.1 /* a speedup above this times the workers is suspect */
 
 #define HX_MAX_PHASES 4
 #define HX_NOTE_LEN 256
@@ -163,6 +168,9 @@ struct hx_case {
 			   * phase 0 unless the exercise sets another (squares: its total) */
 	double reference; /* a figure the case measured for its own finish hook
 			   * (sumsquares: the serial baseline when no serial case runs) */
+	double speedup;   /* set by finish when the exercise computes one: the harness
+			   * calls it suspect past HX_SUSPECT_SPEEDUP x workers */
+	char suspect[96]; /* why a figure is not to be trusted (hx_suspect); "" none */
 };
 
 struct hx_exercise {
@@ -214,6 +222,10 @@ struct hx_exercise {
  * the order of the options (variants as the descriptor lists them, worker counts and
  * sizes ascending), so a case finds the same earlier cases for the same options. */
 double hx_result_median(const struct hx_case *c, const char *variant, int workers);
+
+/* Rank 0, in finish: a figure of this case is not to be trusted (fmt, printf-style):
+ * its records say `suspect` with the reason, if it validated. The first reason wins. */
+void hx_suspect(struct hx_case *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The program's entry point: `int main(int argc, char **argv) { return hx_main(&ex,...); }`
  * (generated for each exercise from harness/main.c). */

@@ -24,6 +24,7 @@ const char *hx_verdict_name(enum hx_verdict v)
 	case HX_FAIL: return "fail";
 	case HX_UNSAFE: return "unsafe";
 	case HX_NA: return "n/a";
+	case HX_SUSPECT: return "suspect";
 	}
 	return "?";
 }

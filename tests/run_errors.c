@@ -44,7 +44,8 @@ static void check_rows(const struct tx_csv *t, const char *backend, const char *
 		const char *note = tx_csv_get(t, row, "note");
 		long done, cancelled;
 
-		if (strcmp(verdict, expected(backend, v)) != 0) {
+		const char *want = expected(backend, v);
+		if (strcmp(verdict, want) != 0 && !(strcmp(want, "pass") == 0 && tx_passed(verdict))) {
 			fprintf(stderr, "%s %s %s at %d: %s (expected %s): %s\n", backend, v, mode, w,
 				verdict, expected(backend, v), note);
 			fail();

@@ -42,7 +42,7 @@ static void validates_on(const char *backend)
 				assert_non_null(strstr(note, "reason=not applicable: "));
 				continue;
 			}
-			if (strcmp(verdict, "pass") != 0) {
+			if (!tx_passed(verdict)) {
 				fprintf(stderr, "%s %s at %d: %s %s\n", backend, v, w, verdict, note);
 				fail();
 			}

@@ -53,9 +53,14 @@ int tx_top(const char *backend, int want);
 #endif
 
 /* ---- assertions shared by the integration tests (cmocka) ------------------------ */
+/* 1 for a validated result: "pass", or "suspect" (validated, a figure in doubt: on a
+ * busy machine a speedup or an interval can be, and that is the record's to say). */
+int tx_passed(const char *verdict);
+
 /* Runs `ex` on `backend` at `workers` with --csv -q and `args`; asserts that it exits
  * 0 within the timeout, and that every record is of this exercise, backend and worker
- * count, with a verdict listed in `verdicts` (e.g. "pass" or "pass,unsafe"). At least
+ * count, with a verdict listed in `verdicts` (e.g. "pass" or "pass,unsafe"; "pass"
+ * admits "suspect", see tx_passed). At least
  * `min_rows` records. The parsed records are left in *t for further checks. */
 void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, int workers,
 		       const char *const args[], const char *verdicts, int min_rows);
