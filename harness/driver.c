@@ -416,6 +416,34 @@ static int parse_everywhere(const struct hx_exercise *ex, int argc, char **argv,
 	return rc;
 }
 
+/* Rank 0, before the first case: the machine's state (a warning when it is busy), the
+ * provenance and the heading or CSV header, and --save's header. */
+static void open_output(struct sink *k, int argc, char **argv)
+{
+	const struct hx_opts *o = k->o;
+	const char *name = k->ex->name;
+
+	hx_cpu_times(&k->cpu0);
+	hx_provenance_fill(&k->prov, argc, argv);
+	if (hx_machine_busy(k->prov.load_start, NAN, k->prov.cores))
+		fprintf(stderr,
+			"%s: warning: the load average is %.2f on %d cores: other programs share "
+			"the machine, so the figures may be noisy (records: loaded=1)\n",
+			name, k->prov.load_start, k->prov.cores);
+	if (o->format == HX_FMT_TABLE && !o->quiet &&
+	    hx_provenance_write(k->line, k->linelen, &k->prov, name, hx_backend_name) > 0)
+		emit(k->line);
+	if ((o->format == HX_FMT_CSV || (o->format == HX_FMT_TABLE && !o->quiet)) &&
+	    hx_record_header(k->line, k->linelen, o->format) > 0)
+		emit(k->line);
+	if (k->save != NULL) {
+		k->save_fmt = save_format(o->save);
+		if (k->save_fmt == HX_FMT_CSV && ftell(k->save) == 0 &&
+		    hx_record_header(k->line, k->linelen, k->save_fmt) > 0)
+			save_line(o->save, k->save, k->line);
+	}
+}
+
 int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 {
 	struct hx_opts o;
@@ -434,27 +462,8 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	}
 	say_enabled = rank == 0 && o.format == HX_FMT_TABLE && !o.quiet;
 	k.line = hx_alloc(k.linelen);
-	if (rank == 0) {
-		hx_cpu_times(&k.cpu0);
-		hx_provenance_fill(&k.prov, argc, argv);
-		if (hx_machine_busy(k.prov.load_start, NAN, k.prov.cores))
-			fprintf(stderr,
-				"%s: warning: the load average is %.2f on %d cores: other programs "
-				"share the machine, so the figures may be noisy (records: loaded=1)\n",
-				ex->name, k.prov.load_start, k.prov.cores);
-		if (o.format == HX_FMT_TABLE && !o.quiet &&
-		    hx_provenance_write(k.line, k.linelen, &k.prov, ex->name, hx_backend_name) > 0)
-			emit(k.line);
-		if ((o.format == HX_FMT_CSV || (o.format == HX_FMT_TABLE && !o.quiet)) &&
-		    hx_record_header(k.line, k.linelen, o.format) > 0)
-			emit(k.line);
-		if (k.save != NULL) {
-			k.save_fmt = save_format(o.save);
-			if (k.save_fmt == HX_FMT_CSV && ftell(k.save) == 0 &&
-			    hx_record_header(k.line, k.linelen, k.save_fmt) > 0)
-				save_line(o.save, k.save, k.line);
-		}
-	}
+	if (rank == 0)
+		open_output(&k, argc, argv);
 
 	nsizes = ex->sizes != NULL ? ex->sizes(&o, sizes, HX_MAX_SIZES) : 0;
 	if (nsizes <= 0) {
