@@ -100,12 +100,15 @@ static void help_variants(const char *backend, const char *ex, char *out, size_t
 {
 	const char *const args[] = { "--help", NULL };
 	struct tx_result r;
-	const char *p;
+	const char *p = NULL;
 
 	tx_launch(&r, backend, ex, 1, args);
-	if (r.exit_code != 0 || (p = strstr(r.out, "\nvariants:\n")) == NULL) {
+	if (r.exit_code == 0)
+		p = strstr(r.out, "\nvariants:\n");
+	if (p == NULL) {
 		tx_dump("--help", &r);
 		fail_msg("%s --help on %s: exit 0 and a list of variants expected", ex, backend);
+		return;
 	}
 	out[0] = '\0';
 	for (p = strchr(p + 1, '\n') + 1; strncmp(p, "  ", 2) == 0; p = strchr(p, '\n') + 1) {
