@@ -9,6 +9,7 @@
 #include "hx.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -287,6 +288,10 @@ static enum hx_verdict run_everywhere(struct hx_case *c, double *samples, size_t
 	double agreed[2];
 
 	*done = 0;
+	/* what a rank outside the case adds to the maximum below: nothing (not 0, which
+	 * would turn a phase no rank could time, HX_NOT_MEASURED, into a time of 0) */
+	for (size_t i = 0; i < nsamples; i++)
+		samples[i] = -DBL_MAX;
 	if (hx_backend_enter(c->workers))
 		v = run_case(c, samples, done);
 	hx_backend_leave();
@@ -315,7 +320,7 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		   int done)
 {
 	const struct hx_exercise *ex = k->ex;
-	int reps = k->o->reps, measured = v != HX_NA && done > 0, timed[HX_MAX_PHASES];
+	int reps = k->o->reps, measured = v != HX_NA && done > 0, timed[HX_MAX_PHASES], timed_any;
 	struct hx_stats st[HX_MAX_PHASES];
 	struct hx_cpu_times cpu1;
 	double load1 = hx_loadavg(), steal;
@@ -329,8 +334,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		if (timed[ph] && hx_stats_compute(mine, (size_t)done, &st[ph]) != 0)
 			hx_die(__FILE__, __LINE__, "hx_stats_compute", "out of memory");
 	}
-	if (timed[0]) {
-		remember(c, isnan(c->figure) ? st[0].median : c->figure);
+	timed_any = timed[0];
+	for (int ph = 1; ph < nphases(ex); ph++)
+		timed_any |= timed[ph];
+	if (timed_any) { /* phase 0 may be one the backend cannot time (squares' spawn) */
+		remember(c, !isnan(c->figure) ? c->figure : timed[0] ? st[0].median : NAN);
 		if (ex->finish != NULL)
 			ex->finish(c, &st[0]);
 	}

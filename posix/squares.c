@@ -134,7 +134,7 @@ void squares_run(const struct sq_args *a, long *result, double t[3])
 	px_mutex_init(&p->m, PX_PSHARED);
 	px_cond_init(&p->go, PX_PSHARED);
 	px_cond_init(&p->report, PX_PSHARED); /* waited on with a deadline */
-	t[0] = t[2] = 0; /* spawn: every creation and exit is work */
+	t[0] = t[2] = HX_NOT_MEASURED; /* spawn: every creation and exit is work */
 	if (a->variant == SQ_POOL)
 		px_drive_phases(3, (const px_drive_fn[]){ pool_start, pool_round, pool_end }, p, t);
 	else

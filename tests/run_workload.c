@@ -191,6 +191,31 @@ static void mpi_refuses_bad_input(void **state)
 	tx_expect_usage_error("mpi", "workload", too_many, "--workers");
 }
 
+/* MPI's start is mpirun's, not measured: empty at every worker count, also for the
+ * cases that leave some of the ranks out (they add nothing to the slowest rank's time,
+ * not a 0). */
+static void mpi_start_is_never_zero(void **state)
+{
+	const int np = tx_top("mpi", 3);
+	const char *const args[] = { "--csv", "-q", "--variant", "io", "-n", "4", "--sleep-us",
+				     "1000", "-r", "2", "-x", "0", "-w", np > 2 ? "1,2,3" : "1,2", NULL };
+	struct tx_result r;
+	struct tx_csv t;
+	(void)state;
+	tx_launch(&r, "mpi", "workload", np, args);
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 2 * (np > 2 ? 3 : 2)) {
+		tx_dump("workload on MPI", &r);
+		fail();
+	}
+	for (int row = 0; row < t.nrows; row++)
+		if (strcmp(tx_csv_get(&t, row, "phase"), "start") == 0) {
+			assert_string_equal(tx_csv_get(&t, row, "median_s"), "");
+			assert_true(tx_passed(tx_csv_get(&t, row, "verdict")));
+		}
+	tx_csv_free(&t);
+	tx_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +224,7 @@ int main(void)
 		cmocka_unit_test(processes_use_more_memory),
 		TX_ON_LOCAL(refuses_bad_input),
 		cmocka_unit_test(mpi_refuses_bad_input),
+		cmocka_unit_test(mpi_start_is_never_zero),
 	};
 	return cmocka_run_group_tests_name("workload (integration)", tests, NULL, NULL);
 }
