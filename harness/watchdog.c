@@ -269,7 +269,8 @@ _Noreturn void hx_child_fault(const char *file, int line, const char *who, int p
 /* ---- the watchdog thread ------------------------------------------------------------ */
 static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wd_cond;
-static int wd_started, wd_armed, wd_seconds;
+static pthread_cond_t wd_ready = PTHREAD_COND_INITIALIZER; /* the thread has started */
+static int wd_started, wd_running, wd_armed, wd_seconds;
 static struct timespec wd_deadline;
 
 static int passed(const struct timespec *t)
@@ -372,6 +373,8 @@ static void *watchdog_main(void *arg)
 {
 	(void)arg;
 	HX_CHECK_PT(pthread_mutex_lock(&wd_lock));
+	wd_running = 1;
+	HX_CHECK_PT(pthread_cond_signal(&wd_ready));
 	for (;;) {
 		int rc;
 		if (!wd_armed) {
@@ -390,8 +393,12 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
-/* started once; with every signal blocked, so signals meant for the program (SIGINT,
- * SIGPIPE, SIGCHLD) go to its own threads */
+/* started once, with wd_lock held; with every signal blocked, so signals meant for the
+ * program (SIGINT, SIGPIPE, SIGCHLD) go to its own threads. Returns once the thread
+ * runs: a new thread allocates as it starts (its TLS, the sanitizers' bookkeeping), and
+ * a fork() at that moment (errors' sandbox, the procs backend) would leave the child
+ * an allocator lock that nobody will release (seen under ASan: the sandbox's threads
+ * hung in calloc). */
 static void start_thread(void)
 {
 	pthread_condattr_t a;
@@ -407,6 +414,8 @@ static void start_thread(void)
 	HX_CHECK_PT(pthread_create(&tid, NULL, watchdog_main, NULL));
 	HX_CHECK_PT(pthread_sigmask(SIG_SETMASK, &old, NULL));
 	HX_CHECK_PT(pthread_detach(tid));
+	while (!wd_running)
+		HX_CHECK_PT(pthread_cond_wait(&wd_ready, &wd_lock));
 	wd_started = 1;
 }
 
