@@ -487,6 +487,7 @@ const struct hx_exercise ipc_exercise = {
 	.warmup_def = 1,
 	.xopts = ipc_opts,
 	.sizes = ipc_sizes,
+	.calibrate = 1,
 	.check_opts = ipc_check_opts,
 	.not_applicable = ipc_na_case,
 	.state_size = sizeof(struct ipc_state),

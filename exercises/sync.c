@@ -58,6 +58,7 @@ void sync_team_init(struct sync_team *t, const struct sync_args *a, const char *
 	t->get = mem_get;
 	t->put = mem_put;
 	t->c[SYNC_PERMITS] = a->permits;
+	t->r.unrecorded = a->reference;
 }
 
 void sync_team_result(const struct sync_team *t, struct sync_result *r)
@@ -293,8 +294,19 @@ static int sync_setup(struct hx_case *c)
 static void sync_run_case(struct hx_case *c)
 {
 	struct sync_state *s = c->state;
+	struct sync_args a = s->args;
 	memset(&s->res, 0, sizeof s->res);
-	sync_run(&s->args, &s->res, &c->t[0]);
+	if (c->refloop) /* the same rounds and checks, the primitive replaced by nothing */
+		a.sabotage = a.reference = 1;
+	sync_run(&a, &s->res, &c->t[0]);
+}
+
+/* The reference loop: where sabotage leaves the rest of the round as it is. Not event or
+ * condition, whose rounds without the primitive are a different hand-off (or none). */
+static int sync_refloop(const struct hx_case *c)
+{
+	return c->variant == SYNC_BARRIER || c->variant == SYNC_SEMAPHORE ||
+	       c->variant == SYNC_RLOCK;
 }
 
 /* Outside the timed region; on MPI rank 0 holds the gathered result. */
@@ -303,7 +315,7 @@ static void sync_check(struct hx_case *c)
 	struct sync_state *s = c->state;
 	char why[160];
 
-	if (hx_backend_rank() != 0)
+	if (hx_backend_rank() != 0 || c->refloop)
 		return;
 	if (s->args.sabotage)
 		hx_note(c, "sabotage", "1");
@@ -351,6 +363,8 @@ const struct hx_exercise sync_exercise = {
 	.op_name = "op",
 	.reps_def = 5,
 	.warmup_def = 1,
+	.calibrate = 1,
+	.refloop = sync_refloop,
 	.xopts = sync_xopts,
 	.state_size = sizeof(struct sync_state),
 	.not_applicable = sync_na_case,

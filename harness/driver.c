@@ -213,14 +213,161 @@ static void save_line(const char *path, FILE *fp, const char *line)
 		output_failed(path, errno);
 }
 
+/* ---- calibration and the reference loop (EPCC's syncbench method) -----------------------
+ * An exercise with ex->calibrate: when -n was not given, its inner repetitions start at
+ * size_def and double in untimed (but validated) runs until one run's phase 0 lasts
+ * --target-ms, so no per-op figure comes from a sample near the clock's resolution. Rank 0
+ * decides each step for every rank of the case (hx_backend_case_worst carries its 0 or 1).
+ * Bounds: size_max, the exercise's check_opts at the doubled size, a run whose ops did not
+ * grow (ipc caps big messages), and CALIB_CAP_NS of calibration per case. */
+#define CALIB_CAP_NS 3000000000ULL
+
+/* the inner repetitions of a case: -n, which is c->size unless the exercise sweeps sizes */
+static long long inner_reps(const struct hx_case *c)
+{
+	return c->ex->sizes != NULL ? c->opts->size : c->size;
+}
+
+static void set_inner_reps(struct hx_case *c, struct hx_opts *own, long long n)
+{
+	own->size = n;
+	c->opts = own;
+	if (c->ex->sizes == NULL)
+		c->size = n;
+}
+
+/* One untimed run at the current size: state, setup, run, check, teardown. Returns the
+ * agreed verdict; *t0 and *ops are this rank's phase 0 seconds and ops. */
+static enum hx_verdict calib_run(struct hx_case *c, double *t0, double *ops)
+{
+	const struct hx_exercise *ex = c->ex;
+	enum hx_verdict v = HX_PASS;
+
+	c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
+	c->verdict = HX_PASS;
+	c->note[0] = '\0';
+	if (ex->setup != NULL && ex->setup(c) == HX_NA)
+		v = HX_NA;
+	if (v != HX_NA) {
+		c->rep = -1; /* before the warm-up: neither warm-up nor timed */
+		c->timed = 0;
+		memset(c->t, 0, sizeof c->t);
+		hx_watchdog_arm(c);
+		ex->run(c);
+		ex->check(c);
+		hx_watchdog_disarm();
+		*t0 = c->t[0];
+		*ops = c->ops;
+		v = c->verdict;
+		if (ex->teardown != NULL)
+			ex->teardown(c);
+	}
+	free(c->state);
+	c->state = NULL;
+	return (enum hx_verdict)hx_backend_case_worst((int)v);
+}
+
+/* 1 when the exercise accepts -n = n (its size bounds and its own cross-option check) */
+static int size_fits(const struct hx_case *c, long long n)
+{
+	struct hx_opts o = *c->opts;
+	char err[256];
+	if (n > c->ex->size_max)
+		return 0;
+	o.size = n;
+	return c->ex->check_opts == NULL || c->ex->check_opts(&o, err, sizeof err) == 0;
+}
+
+/* Grows the inner repetitions of c (own: the case's copy of the options). Returns
+ * HX_PASS, or the verdict that stopped it (a run that failed, or HX_NA). */
+static enum hx_verdict calibrate(struct hx_case *c, struct hx_opts *own)
+{
+	uint64_t start = hx_now_ns();
+	double target = c->opts->target_ms * 1e-3, prev_ops = -1;
+	long long n = inner_reps(c);
+
+	*own = *c->opts;
+	set_inner_reps(c, own, n);
+	for (;;) {
+		double t0 = HX_NOT_MEASURED, ops = 0;
+		enum hx_verdict v = calib_run(c, &t0, &ops);
+		int grow = 0;
+		if (v == HX_FAIL || v == HX_NA)
+			return v;
+		if (ops == prev_ops) { /* the exercise capped it: the last size was as good */
+			n /= 2;
+			set_inner_reps(c, own, n);
+			break;
+		}
+		prev_ops = ops;
+		if (hx_backend_rank() == 0)
+			grow = t0 >= 0 && t0 < target && size_fits(c, 2 * n) &&
+			       hx_now_ns() - start < CALIB_CAP_NS;
+		grow = hx_backend_case_worst(grow); /* rank 0's decision, on every rank */
+		if (!grow)
+			break;
+		n *= 2;
+		set_inner_reps(c, own, n);
+	}
+	return HX_PASS;
+}
+
+/* The reference loop (ex->refloop): warm-up and timed repetitions as many as the case's, at
+ * its size, with c->refloop = 1. Its verdict and note are not the case's (the primitive is
+ * left out): both are put back. This rank's median seconds per op go to c->ref_op_s. */
+static void reference_loop(struct hx_case *c)
+{
+	const struct hx_opts *o = c->opts;
+	enum hx_verdict verdict = c->verdict;
+	char note[HX_NOTE_LEN];
+	double *t = hx_calloc((size_t)o->reps, sizeof *t);
+	size_t n = 0;
+
+	memcpy(note, c->note, sizeof note);
+	c->refloop = 1;
+	for (int rep = 0; rep < o->warmup + o->reps; rep++) {
+		c->rep = rep;
+		c->timed = rep >= o->warmup;
+		memset(c->t, 0, sizeof c->t);
+		c->note[0] = '\0';
+		c->verdict = HX_PASS;
+		hx_watchdog_arm(c);
+		c->ex->run(c);
+		c->ex->check(c);
+		hx_watchdog_disarm();
+		if (c->timed && c->t[0] >= 0)
+			t[n++] = c->t[0];
+	}
+	c->refloop = 0;
+	if (n > 0 && c->ops > 0)
+		c->ref_op_s = hx_median(t, n) / c->ops;
+	memcpy(c->note, note, sizeof note);
+	c->verdict = verdict;
+	free(t);
+}
+
+/* The record's word on calibration: the inner repetitions it chose, or, with -n given, a
+ * median sample (this rank's) shorter than the target. */
+static void calib_note(struct hx_case *c, int calibrated, const double *t0, int done)
+{
+	double med = done > 0 ? hx_median(t0, (size_t)done) : NAN;
+	if (calibrated)
+		hx_note(c, "calibrated", "1 target_ms=%d inner=%lld", c->opts->target_ms,
+			inner_reps(c));
+	else if (!isnan(med) && med >= 0 && med < c->opts->target_ms * 1e-3)
+		hx_note(c, "calibrated", "0 target_ms=%d sample_ms=%.3g", c->opts->target_ms,
+			med * 1e3);
+}
+
 /* Runs one case on this rank; returns its verdict, and in *done how many timed
  * repetitions were run (fewer than asked when one failed). samples[phase * reps + k]. */
 static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 {
 	const struct hx_exercise *ex = c->ex;
 	const struct hx_opts *o = c->opts;
-	int np = nphases(ex), total = o->warmup + o->reps;
+	int np = nphases(ex), total = o->warmup + o->reps, calibrated;
 	enum hx_verdict worst = HX_PASS, v;
+	static struct hx_opts calib_opts; /* a calibrated case's options: its own -n */
 
 	c->verdict = HX_PASS;
 	*done = 0;
@@ -230,6 +377,13 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 			hx_note(c, "reason", "not applicable: %s", why);
 			return HX_NA;
 		}
+	}
+	calibrated = ex->calibrate && !o->size_set;
+	if (calibrated) {
+		v = calibrate(c, &calib_opts);
+		if (v == HX_FAIL || v == HX_NA)
+			return v;
+		o = c->opts;
 	}
 	c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
 	if (ex->setup != NULL && ex->setup(c) == HX_NA) {
@@ -259,6 +413,10 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 		if (v == HX_FAIL || v == HX_NA)
 			break;
 	}
+	if (worst != HX_FAIL && worst != HX_NA && ex->refloop != NULL && ex->refloop(c))
+		reference_loop(c);
+	if (ex->calibrate && worst != HX_NA)
+		calib_note(c, calibrated, samples, *done);
 	if (ex->teardown != NULL)
 		ex->teardown(c);
 	free(c->state);
@@ -345,6 +503,9 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 	for (int ph = 0; ph < nphases(ex); ph++)
 		if (timed[ph])
 			doubt(c, &st[ph], ph, ex->phases ? ex->phases[ph] : "run");
+	if (timed[0] && !isnan(c->ref_op_s) && c->ops > 0)
+		hx_note(c, "ref_ns", "%.3g overhead_ns=%.3g", c->ref_op_s * 1e9,
+			(st[0].median / c->ops - c->ref_op_s) * 1e9);
 	if (v == HX_PASS && c->suspect[0] != '\0') {
 		v = HX_SUSPECT;
 		hx_note(c, "suspect", "\"%s\"", c->suspect);
@@ -483,7 +644,7 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 	nsamples = (size_t)nphases(ex) * (size_t)o.reps;
 	for (int i = 0; i < ncases; i++) {
 		struct hx_case c = { .ex = ex, .opts = &o, .figure = NAN, .reference = NAN,
-				     .speedup = NAN };
+				     .speedup = NAN, .ref_op_s = NAN };
 		double *samples = hx_calloc(nsamples, sizeof(double));
 		enum hx_verdict v;
 		int done;

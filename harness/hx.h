@@ -115,6 +115,8 @@ struct hx_opts {
 	char save[256];                /* --save FILE: also append the records there */
 	int watchdog_s;                /* --watchdog SEC: a repetition longer than this is a hang
 					* (exit 3, the stuck workers named); 0: no watchdog */
+	int target_ms;                 /* --target-ms MS: calibration's shortest sample (see
+					* hx_exercise.calibrate) */
 	long long x[HX_MAX_XOPTS][2];  /* exercise options, in the order of ex->xopts */
 	int xset[HX_MAX_XOPTS];
 };
@@ -171,6 +173,10 @@ struct hx_case {
 	double speedup;   /* set by finish when the exercise computes one: the harness
 			   * calls it suspect past HX_SUSPECT_SPEEDUP x workers */
 	char suspect[96]; /* why a figure is not to be trusted (hx_suspect); "" none */
+	/* Calibration and the reference loop (ex->calibrate, ex->refloop): */
+	int refloop;      /* 1 while this repetition runs the reference loop: the run hook
+			   * leaves the primitive out, the check hook does not judge it */
+	double ref_op_s;  /* the reference loop's median seconds per op (rank 0), or NAN */
 };
 
 struct hx_exercise {
@@ -209,6 +215,20 @@ struct hx_exercise {
 	void (*check)(struct hx_case *c);
 	/* Frees what setup allocated besides the state. May be NULL. */
 	void (*teardown)(struct hx_case *c);
+	/* EPCC's calibration (harness/driver.c, "calibration"): 1 when one sample must last
+	 * at least --target-ms. When -n is not given, the inner repetitions (-n: c->size,
+	 * or opts->size for an exercise with a size sweep) start at size_def and double in
+	 * untimed runs (setup, run, check, teardown: validated) until one run's phase 0
+	 * lasts the target, bounded by size_max, check_opts and a time cap; rank 0 decides
+	 * for every rank. The note says calibrated=1 target_ms= inner=. With -n given, the
+	 * size is used as is, and a median sample shorter than the target is noted
+	 * (calibrated=0 sample_ms=). */
+	int calibrate;
+	/* The reference loop, EPCC's: 1 when this case has one. The harness then runs, after
+	 * the timed repetitions and at the same size, as many again with c->refloop = 1 (the
+	 * same loop with the primitive replaced by nothing), and notes ref_ns= (its median
+	 * per op) and overhead_ns= (the case's median per op minus ref_ns). May be NULL. */
+	int (*refloop)(const struct hx_case *c);
 	/* Rank 0, after the statistics, before the record is printed: may add to c->note
 	 * (a speedup against an earlier case, say: see hx_result_median). May be NULL. */
 	void (*finish)(struct hx_case *c, const struct hx_stats *phase0);

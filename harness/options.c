@@ -21,6 +21,8 @@
 #define WARMUP_MAX 1000000
 #define WATCHDOG_DEF 300
 #define WATCHDOG_MAX 86400
+#define TARGET_MS_DEF 1
+#define TARGET_MS_MAX 10000
 
 /* the name of an option as a user sees it: "-n/--size" or "--chunk" */
 static void optname(char *buf, size_t len, char shortname, const char *longname)
@@ -269,6 +271,7 @@ static void set_defaults(const struct hx_exercise *ex, struct hx_opts *o)
 	o->warmup = ex->warmup_def >= 0 ? ex->warmup_def : 2;
 	o->format = HX_FMT_TABLE;
 	o->watchdog_s = WATCHDOG_DEF;
+	o->target_ms = TARGET_MS_DEF;
 	for (int i = 0; ex->variants[i].name != NULL && i < HX_MAX_VARIANTS; i++)
 		o->variants[o->nvariants++] = i;
 	for (int i = 0; i < nxopts(ex) && i < HX_MAX_XOPTS; i++) {
@@ -382,6 +385,7 @@ static int set_count(struct parse *p, const char *val, int min, int max, int *ds
 static int set_reps(struct parse *p, const char *val) { return set_count(p, val, 1, REPS_MAX, &p->o->reps); }
 static int set_warmup(struct parse *p, const char *val) { return set_count(p, val, 0, WARMUP_MAX, &p->o->warmup); }
 static int set_watchdog(struct parse *p, const char *val) { return set_count(p, val, 0, WATCHDOG_MAX, &p->o->watchdog_s); }
+static int set_target(struct parse *p, const char *val) { return set_count(p, val, 1, TARGET_MS_MAX, &p->o->target_ms); }
 
 static int set_variant(struct parse *p, const char *val)
 {
@@ -466,6 +470,16 @@ static void help_watchdog(const struct hx_exercise *ex, char *buf, size_t len)
 		 "workers are named, exit 3 (default %d, 0: off)", WATCHDOG_DEF);
 }
 
+static void help_target(const struct hx_exercise *ex, char *buf, size_t len)
+{
+	if (ex->calibrate)
+		snprintf(buf, len, "without -n, -n grows (doubling) until one sample\n"
+			 "lasts MS milliseconds (default %d, 1..%d)", TARGET_MS_DEF, TARGET_MS_MAX);
+	else
+		snprintf(buf, len, "calibration target (default %d, 1..%d; %s does\n"
+			 "not calibrate)", TARGET_MS_DEF, TARGET_MS_MAX, ex->name);
+}
+
 static const struct common_opt {
 	char shortname;
 	const char *longname, *metavar;
@@ -484,6 +498,7 @@ static const struct common_opt {
 	{ 0, "save", "FILE", set_save, "also append the records to FILE: CSV, or JSON lines\n"
 					"when FILE ends in .json or .jsonl", NULL },
 	{ 0, "watchdog", "SEC", set_watchdog, NULL, help_watchdog },
+	{ 0, "target-ms", "MS", set_target, NULL, help_target },
 	{ 'h', "help", NULL, set_help, "this help", NULL },
 	{ 0, "version", NULL, set_version, "version and backend", NULL },
 };

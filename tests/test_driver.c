@@ -3,7 +3,11 @@
  *   - a validated case whose figure is not to be trusted says `suspect` with the reason
  *     (a time of 0; a speedup past 1.1 x the workers), and the program still exits 0;
  *   - a phase the backend cannot time has empty figures, never 0;
- *   - the cases run in one order whatever the order of the options. */
+ *   - the cases run in one order whatever the order of the options;
+ *   - calibration (a made-up exercise whose "time" is its size, not the clock): without
+ *     -n the size doubles until a sample lasts --target-ms, bounded by size_max; with -n
+ *     the size is kept and a short sample noted; the calibration runs are validated; the
+ *     reference loop's per-op time is subtracted; a bad --target-ms exits 2. */
 #include "cases.h"
 #include "support.h"
 
@@ -43,7 +47,38 @@ static const struct hx_exercise fake = {
 	.run = fake_run, .check = fake_check, .finish = fake_finish,
 };
 
-/* hx_main(argv) in a child; its stdout into *t; returns its exit status */
+/* The calibrated exercise: a repetition "lasts" 1 us per inner repetition (c->size), its
+ * reference loop 0.25 us; `bad` fails its check from size 64 on. */
+enum { C_PLAIN, C_REF, C_BAD };
+
+static void calib_repetition(struct hx_case *c)
+{
+	c->ops = (double)c->size;
+	c->t[0] = (double)c->size * (c->refloop ? 0.25e-6 : 1e-6);
+}
+
+static void calib_check(struct hx_case *c)
+{
+	c->verdict = c->variant == C_BAD && c->size >= 64 ? HX_FAIL : HX_PASS;
+}
+
+static int calib_refloop(const struct hx_case *c) { return c->variant == C_REF; }
+
+static const struct hx_variant calib_variants[] = {
+	{ "plain", "" }, { "ref", "" }, { "bad", "" }, { NULL, NULL },
+};
+
+static const struct hx_exercise calib = {
+	.name = "calib", .summary = "a made-up calibrated exercise", .variants = calib_variants,
+	.size_name = "inner repetitions", .size_def = 1, .size_min = 1, .size_max = 1 << 20,
+	.op_name = "op", .reps_def = 3, .warmup_def = 1, .calibrate = 1,
+	.refloop = calib_refloop, .run = calib_repetition, .check = calib_check,
+};
+
+static const struct hx_exercise *under_test = &fake;
+
+/* hx_main(argv) on *under_test in a child; its stdout into *t (NULL: not parsed); returns
+ * its exit status */
 static int run_fake(char *const argv[], struct tx_csv *t)
 {
 	int fd[2], st, argc = 0;
@@ -61,7 +96,7 @@ static int run_fake(char *const argv[], struct tx_csv *t)
 		dup2(fd[1], STDOUT_FILENO);
 		close(fd[0]);
 		close(fd[1]);
-		_exit(hx_main(&fake, argc, (char **)argv));
+		_exit(hx_main(under_test, argc, (char **)argv));
 	}
 	close(fd[1]);
 	while ((k = read(fd[0], buf + got, sizeof buf - 1 - got)) > 0)
@@ -69,7 +104,8 @@ static int run_fake(char *const argv[], struct tx_csv *t)
 	buf[got] = '\0';
 	close(fd[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_int_equal(tx_csv_parse(buf, t), 0);
+	if (t != NULL)
+		assert_int_equal(tx_csv_parse(buf, t), 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -129,12 +165,99 @@ static void cases_in_one_order(void **state)
 	tx_csv_free(&t);
 }
 
+static void calibration_reaches_the_target(void **state)
+{
+	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain", NULL };
+	char *const five[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain",
+			       "--target-ms", "5", NULL };
+	char *const cap[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain",
+			      "--target-ms", "10000", NULL };
+	struct tx_csv t;
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(argv, &t), 0);
+	/* 512 "us" is short of 1 ms, 1024 reaches it */
+	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "1024");
+	assert_non_null(strstr(row_of(&t, "plain", "1", "run", "note"),
+			       "calibrated=1 target_ms=1 inner=1024"));
+	assert_true(atof(row_of(&t, "plain", "1", "run", "min_s")) >= 1e-3);
+	tx_csv_free(&t);
+	assert_int_equal(run_fake(five, &t), 0);
+	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "8192");
+	tx_csv_free(&t);
+	/* 10 s would need 10^7: size_max (2^20) stops it */
+	assert_int_equal(run_fake(cap, &t), 0);
+	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "1048576");
+	tx_csv_free(&t);
+	under_test = &fake;
+}
+
+static void given_size_is_kept(void **state)
+{
+	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain", "-n", "10",
+			       NULL };
+	struct tx_csv t;
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(argv, &t), 0);
+	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "10");
+	assert_non_null(strstr(row_of(&t, "plain", "1", "run", "note"),
+			       "calibrated=0 target_ms=1 sample_ms=0.01"));
+	tx_csv_free(&t);
+	under_test = &fake;
+}
+
+static void calibration_runs_are_validated(void **state)
+{
+	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "bad", NULL };
+	struct tx_csv t;
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(argv, &t), 1); /* size 64 failed while calibrating */
+	assert_string_equal(row_of(&t, "bad", "1", "run", "verdict"), "fail");
+	assert_string_equal(row_of(&t, "bad", "1", "run", "size"), "64");
+	tx_csv_free(&t);
+	under_test = &fake;
+}
+
+static void reference_is_subtracted(void **state)
+{
+	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain,ref", NULL };
+	struct tx_csv t;
+	const char *note;
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(argv, &t), 0);
+	note = row_of(&t, "ref", "1", "run", "note");
+	assert_string_equal(row_of(&t, "ref", "1", "run", "verdict"), "pass");
+	assert_non_null(strstr(note, "ref_ns=250 overhead_ns=750"));
+	assert_null(strstr(row_of(&t, "plain", "1", "run", "note"), "ref_ns"));
+	tx_csv_free(&t);
+	under_test = &fake;
+}
+
+static void bad_target_is_a_usage_error(void **state)
+{
+	char *const zero[] = { "calib", "--csv", "-q", "--target-ms", "0", NULL };
+	char *const word[] = { "calib", "--csv", "-q", "--target-ms", "soon", NULL };
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(zero, NULL), 2);
+	assert_int_equal(run_fake(word, NULL), 2);
+	under_test = &fake;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(suspect_figures_are_flagged),
 		cmocka_unit_test(untimed_phase_is_empty),
 		cmocka_unit_test(cases_in_one_order),
+		cmocka_unit_test(calibration_reaches_the_target),
+		cmocka_unit_test(given_size_is_kept),
+		cmocka_unit_test(calibration_runs_are_validated),
+		cmocka_unit_test(reference_is_subtracted),
+		cmocka_unit_test(bad_target_is_a_usage_error),
 	};
 	return cmocka_run_group_tests_name("harness driver", tests, NULL, NULL);
 }

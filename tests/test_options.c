@@ -58,6 +58,7 @@ static void defaults(void **state)
 	assert_int_equal(o.size, 100);
 	assert_int_equal(o.reps, 7);
 	assert_int_equal(o.warmup, 1);
+	assert_int_equal(o.target_ms, 1);
 	assert_int_equal(o.nvariants, 3);
 	assert_int_equal(o.workers_set, 0);
 	assert_int_equal(o.format, HX_FMT_TABLE);
@@ -190,6 +191,11 @@ static const struct bad bads[] = {
 	  "demo: option -n/--size: '12abcdefghijabcdefghijabcdefghijabcdefghijabc...' is not a whole "
 	  "number (trailing 'abcdefghijabcdefghijabcdefghijabcdefghijabcde...')" },
 	{ { "--watchdog", "x" }, "demo: option --watchdog: 'x' is not a whole number" },
+	{ { "--target-ms", "0" }, "demo: option --target-ms: 0 is too small (at least 1)" },
+	{ { "--target-ms", "10001" }, "demo: option --target-ms: 10001 is too large (at most 10000)" },
+	{ { "--target-ms", "1.5" },
+	  "demo: option --target-ms: '1.5' is not a whole number (trailing '.5')" },
+	{ { "--target-ms" }, "demo: option --target-ms: missing value" },
 };
 
 static void rejected(void **state)
