@@ -487,7 +487,9 @@ const struct hx_exercise ipc_exercise = {
 	.warmup_def = 1,
 	.xopts = ipc_opts,
 	.sizes = ipc_sizes,
+	/* without -n: from 8 round trips up, doubling, until both phases last --target-ms */
 	.calibrate = 1,
+	.calib_start = 8,
 	.check_opts = ipc_check_opts,
 	.not_applicable = ipc_na_case,
 	.state_size = sizeof(struct ipc_state),

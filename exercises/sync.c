@@ -363,7 +363,9 @@ const struct hx_exercise sync_exercise = {
 	.op_name = "op",
 	.reps_def = 5,
 	.warmup_def = 1,
+	/* without -n: from 100 rounds up, doubling, until a sample lasts --target-ms */
 	.calibrate = 1,
+	.calib_start = 100,
 	.refloop = sync_refloop,
 	.xopts = sync_xopts,
 	.state_size = sizeof(struct sync_state),

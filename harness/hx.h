@@ -217,13 +217,15 @@ struct hx_exercise {
 	void (*teardown)(struct hx_case *c);
 	/* EPCC's calibration (harness/driver.c, "calibration"): 1 when one sample must last
 	 * at least --target-ms. When -n is not given, the inner repetitions (-n: c->size,
-	 * or opts->size for an exercise with a size sweep) start at size_def and double in
-	 * untimed runs (setup, run, check, teardown: validated) until one run's phase 0
-	 * lasts the target, bounded by size_max, check_opts and a time cap; rank 0 decides
+	 * or opts->size for an exercise with a size sweep) start at calib_start (0:
+	 * size_def) and double in untimed runs (setup, run, check, teardown: validated)
+	 * until the shortest timed phase of one run lasts the target, bounded by size_max,
+	 * check_opts and a time cap; rank 0 decides
 	 * for every rank. The note says calibrated=1 target_ms= inner=. With -n given, the
 	 * size is used as is, and a median sample shorter than the target is noted
 	 * (calibrated=0 sample_ms=). */
 	int calibrate;
+	long long calib_start;
 	/* The reference loop, EPCC's: 1 when this case has one. The harness then runs, after
 	 * the timed repetitions and at the same size, as many again with c->refloop = 1 (the
 	 * same loop with the primitive replaced by nothing), and notes ref_ns= (its median

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# syncbench-compare.sh: our OpenMP overheads beside EPCC's syncbench, on this machine.
+#   tools/syncbench-compare.sh [-b BUILD] [-r ROUNDS] SYNCBENCH
+# SYNCBENCH: a syncbench binary built from EPCC's public source (github.com/EPCCed/
+# epcc-openmp-microbenchmarks, openmpbench_C_v40: `make syncbench`), never part of this
+# repository. Both programs run at 2 threads (OMP_NUM_THREADS=2) with the same
+# OMP_WAIT_POLICY and GOMP_SPINCOUNT (whatever the caller's environment sets), one after
+# the other, ROUNDS times (default 3) so that both see the machine's load alike; each
+# figure is the median over the rounds of each program's median overhead:
+#   syncbench   "<NAME> median_ovrhd" (per op: test time minus reference time over the
+#               inner repetitions, its samples >= 1 ms by its own calibration)
+#   ours        overhead_ns= of the record's note (median per op minus the reference
+#               loop's, calibrated to >= 1 ms samples): sync --variant barrier (a round
+#               with the barrier minus the same round without it), race --variant lock
+#               (omp critical around the update), atomic (omp atomic), each minus race's
+#               reference loop (the update on a private word).
+# The table is markdown: docs/records.md quotes one.
+set -euo pipefail
+build=build rounds=3
+usage() { echo "usage: $0 [-b BUILD] [-r ROUNDS] SYNCBENCH" >&2; exit 2; }
+while getopts b:r: opt; do
+	case $opt in
+	b) build=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || usage
+sb=$1
+case $rounds in '' | *[!0-9]* | 0) echo "$0: option -r: ROUNDS must be a positive whole number (got '$rounds')" >&2; exit 2 ;; esac
+[ -x "$sb" ] || { echo "$0: SYNCBENCH: '$sb' is not an executable file" >&2; exit 2; }
+for p in sync race; do
+	[ -x "$build/openmp/$p" ] || { echo "$0: no $build/openmp/$p: run make first" >&2; exit 1; }
+done
+export OMP_NUM_THREADS=2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# syncbench's median overhead of one construct, in ns
+epcc() { # NAME (as --measureonly takes it)
+	"$sb" --measureonly "$1" | awk -v n="$1" '
+		$1 == n && $2 == "median_ovrhd" { print $4 * 1000; found = 1 }
+		END { if (!found) exit 1 }'
+}
+# ours: overhead_ns= of a variant's record
+ours() { # PROGRAM VARIANT
+	"$build/openmp/$1" --variant "$2" -w 2 --csv -q 2>/dev/null | awk -F, -v v="$2" '
+		NR > 1 && $3 == v { if (match($0, /overhead_ns=[-0-9.e+]+/)) {
+			print substr($0, RSTART + 12, RLENGTH - 12); found = 1 } }
+		END { if (!found) exit 1 }'
+}
+
+for ((r = 1; r <= rounds; r++)); do
+	epcc BARRIER >>"$tmp/epcc-barrier"
+	ours sync barrier >>"$tmp/ours-barrier"
+	epcc CRITICAL >>"$tmp/epcc-critical"
+	epcc LOCK_CONTENDED >>"$tmp/epcc-lock"
+	ours race lock >>"$tmp/ours-lock"
+	epcc ATOMIC >>"$tmp/epcc-atomic"
+	ours race atomic >>"$tmp/ours-atomic"
+done
+
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+row() { # CONSTRUCT EPCC-FILE OURS-FILE OUR-NAME
+	local e o
+	e=$(median "$tmp/$2") o=$(median "$tmp/$3")
+	awk -v c="$1" -v e="$e" -v o="$o" -v n="$4" 'BEGIN {
+		ratio = (e > 0 && o > 0) ? sprintf("%.2f", o > e ? o / e : e / o) : "n/a"
+		printf "| %s | %.1f | %s | %.1f | %s |\n", c, e, n, o, ratio }'
+}
+echo "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}, $rounds rounds, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
+echo
+echo "| syncbench | overhead ns | ours | overhead ns | ratio (larger / smaller) |"
+echo "|---|---:|---|---:|---:|"
+row BARRIER epcc-barrier ours-barrier "sync barrier"
+row CRITICAL epcc-critical ours-lock "race lock (omp critical)"
+row LOCK_CONTENDED epcc-lock ours-lock "race lock (omp critical)"
+row ATOMIC epcc-atomic ours-atomic "race atomic"
