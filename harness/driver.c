@@ -367,14 +367,15 @@ static int phase_measured_at(const double *t, int n)
 }
 
 /* The record's word on calibration: the inner repetitions it chose (or calibrated=0 with
- * -n given), and a median sample (this rank's, of the shortest phase) shorter than the
- * target, calibrated or not (a noisy calibration run can reach it once). */
+ * -n given), and the shortest timed sample (this rank's, of any phase) when it is shorter
+ * than the target, calibrated or not (a calibration run slowed by another program can
+ * reach the target when the timed ones do not). */
 static void calib_note(struct hx_case *c, int calibrated, const double *samples, int done)
 {
-	double med = NAN;
-	for (int ph = 0; ph < nphases(c->ex) && done > 0; ph++) { /* the shortest phase's */
+	double med = NAN; /* the shortest sample of any phase */
+	for (int ph = 0; ph < nphases(c->ex) && done > 0; ph++) {
 		const double *t = samples + (size_t)ph * (size_t)c->opts->reps;
-		double m = phase_measured_at(t, done) ? hx_median(t, (size_t)done) : NAN;
+		double m = phase_measured_at(t, done) ? hx_quantile(t, (size_t)done, 0.0) : NAN;
 		if (!isnan(m) && (isnan(med) || m < med))
 			med = m;
 	}

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # syncbench-compare.sh: our OpenMP overheads beside EPCC's syncbench, on this machine.
-#   tools/syncbench-compare.sh [-b BUILD] [-r ROUNDS] SYNCBENCH
+#   tools/syncbench-compare.sh [-b BUILD] [-r ROUNDS] [-t MS] SYNCBENCH
 # SYNCBENCH: a syncbench binary built from EPCC's public source (github.com/EPCCed/
 # epcc-openmp-microbenchmarks, openmpbench_C_v40: `make syncbench`), never part of this
 # repository. Both programs run at 2 threads (OMP_NUM_THREADS=2) with the same
 # OMP_WAIT_POLICY and GOMP_SPINCOUNT (whatever the caller's environment sets), one after
 # the other, ROUNDS times (default 3) so that both see the machine's load alike; each
-# figure is the median over the rounds of each program's median overhead:
+# figure is the median over the rounds of each program's median overhead. Both calibrate
+# their samples to MS milliseconds (default 1: syncbench's --test-time, our --target-ms).
+# syncbench's calibration times its first call, which also creates the OpenMP team: on a
+# busy machine that alone passes 1 ms and it stops at 20 inner repetitions (its log says
+# "using 20 reps"); -t 10 avoids that.
 #   syncbench   "<NAME> median_ovrhd" (per op: test time minus reference time over the
 #               inner repetitions, its samples >= 1 ms by its own calibration)
 #   ours        overhead_ns= of the record's note (median per op minus the reference
@@ -16,12 +20,13 @@
 #               reference loop (the update on a private word).
 # The table is markdown: docs/records.md quotes one.
 set -euo pipefail
-build=build rounds=3
-usage() { echo "usage: $0 [-b BUILD] [-r ROUNDS] SYNCBENCH" >&2; exit 2; }
-while getopts b:r: opt; do
+build=build rounds=3 ms=1
+usage() { echo "usage: $0 [-b BUILD] [-r ROUNDS] [-t MS] SYNCBENCH" >&2; exit 2; }
+while getopts b:r:t: opt; do
 	case $opt in
 	b) build=$OPTARG ;;
 	r) rounds=$OPTARG ;;
+	t) ms=$OPTARG ;;
 	*) usage ;;
 	esac
 done
@@ -29,6 +34,7 @@ shift $((OPTIND - 1))
 [ $# -eq 1 ] || usage
 sb=$1
 case $rounds in '' | *[!0-9]* | 0) echo "$0: option -r: ROUNDS must be a positive whole number (got '$rounds')" >&2; exit 2 ;; esac
+case $ms in '' | *[!0-9]* | 0) echo "$0: option -t: MS must be a positive whole number (got '$ms')" >&2; exit 2 ;; esac
 [ -x "$sb" ] || { echo "$0: SYNCBENCH: '$sb' is not an executable file" >&2; exit 2; }
 for p in sync race; do
 	[ -x "$build/openmp/$p" ] || { echo "$0: no $build/openmp/$p: run make first" >&2; exit 1; }
@@ -39,13 +45,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 # syncbench's median overhead of one construct, in ns
 epcc() { # NAME (as --measureonly takes it)
-	"$sb" --measureonly "$1" | awk -v n="$1" '
+	"$sb" --measureonly "$1" --test-time "$((ms * 1000))" | awk -v n="$1" '
 		$1 == n && $2 == "median_ovrhd" { print $4 * 1000; found = 1 }
 		END { if (!found) exit 1 }'
 }
 # ours: overhead_ns= of a variant's record
 ours() { # PROGRAM VARIANT
-	"$build/openmp/$1" --variant "$2" -w 2 --csv -q 2>/dev/null | awk -F, -v v="$2" '
+	"$build/openmp/$1" --variant "$2" -w 2 --target-ms "$ms" --csv -q 2>/dev/null | awk -F, -v v="$2" '
 		NR > 1 && $3 == v { if (match($0, /overhead_ns=[-0-9.e+]+/)) {
 			print substr($0, RSTART + 12, RLENGTH - 12); found = 1 } }
 		END { if (!found) exit 1 }'
@@ -69,7 +75,7 @@ row() { # CONSTRUCT EPCC-FILE OURS-FILE OUR-NAME
 		ratio = (e > 0 && o > 0) ? sprintf("%.2f", o > e ? o / e : e / o) : "n/a"
 		printf "| %s | %.1f | %s | %.1f | %s |\n", c, e, n, o, ratio }'
 }
-echo "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}, $rounds rounds, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
+echo "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}, samples >= $ms ms, $rounds rounds, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
 echo
 echo "| syncbench | overhead ns | ours | overhead ns | ratio (larger / smaller) |"
 echo "|---|---:|---|---:|---:|"
