@@ -221,6 +221,9 @@ static void save_line(const char *path, FILE *fp, const char *line)
  * Bounds: size_max, the exercise's check_opts at the doubled size, a run whose ops did not
  * grow (ipc caps big messages), and CALIB_CAP_NS of calibration per case. */
 #define CALIB_CAP_NS 3000000000ULL
+/* Timed samples shorter than the target after calibrating: the case runs again from twice
+ * the size, at most this many times. */
+#define CALIB_RETRIES 2
 
 /* the inner repetitions of a case: -n, which is c->size unless the exercise sweeps sizes */
 static long long inner_reps(const struct hx_case *c)
@@ -281,15 +284,15 @@ static int size_fits(const struct hx_case *c, long long n)
 	return c->ex->check_opts == NULL || c->ex->check_opts(&o, err, sizeof err) == 0;
 }
 
-/* Grows the inner repetitions of c (own: the case's copy of the options). Returns
+/* Grows the inner repetitions of c from n (own: the case's copy of the options). Returns
  * HX_PASS, or the verdict that stopped it (a run that failed, or HX_NA). */
-static enum hx_verdict calibrate(struct hx_case *c, struct hx_opts *own)
+static enum hx_verdict calibrate(struct hx_case *c, struct hx_opts *own, long long n)
 {
 	uint64_t start = hx_now_ns();
 	double target = c->opts->target_ms * 1e-3, prev_ops = -1;
-	long long n = c->ex->calib_start > 0 ? c->ex->calib_start : inner_reps(c);
 
-	*own = *c->opts;
+	if (c->opts != own)
+		*own = *c->opts;
 	set_inner_reps(c, own, n);
 	for (;;) {
 		double t0 = HX_NOT_MEASURED, t1 = HX_NOT_MEASURED, ops = 0;
@@ -370,15 +373,36 @@ static int phase_measured_at(const double *t, int n)
  * -n given), and the shortest timed sample (this rank's, of any phase) when it is shorter
  * than the target, calibrated or not (a calibration run slowed by another program can
  * reach the target when the timed ones do not). */
-static void calib_note(struct hx_case *c, int calibrated, const double *samples, int done)
+/* the shortest timed sample of any phase (this rank's), NAN when none */
+static double shortest_sample(const struct hx_case *c, const double *samples, int done)
 {
-	double med = NAN; /* the shortest sample of any phase */
+	double least = NAN;
 	for (int ph = 0; ph < nphases(c->ex) && done > 0; ph++) {
 		const double *t = samples + (size_t)ph * (size_t)c->opts->reps;
 		double m = phase_measured_at(t, done) ? hx_quantile(t, (size_t)done, 0.0) : NAN;
-		if (!isnan(m) && (isnan(med) || m < med))
-			med = m;
+		if (!isnan(m) && (isnan(least) || m < least))
+			least = m;
 	}
+	return least;
+}
+
+/* Calibrated, but a timed sample came out shorter than the target (a calibration run
+ * slowed by another program stopped the growth too early): 1 when the case is to be run
+ * again from twice the size, rank 0's decision on every rank. */
+static int calib_again(const struct hx_case *c, const double *samples, int done, int attempt)
+{
+	int again = 0;
+	if (hx_backend_rank() == 0) {
+		double least = shortest_sample(c, samples, done);
+		again = attempt < CALIB_RETRIES && !isnan(least) && least >= 0 &&
+			least < c->opts->target_ms * 1e-3 && size_fits(c, 2 * inner_reps(c));
+	}
+	return hx_backend_case_worst(again);
+}
+
+static void calib_note(struct hx_case *c, int calibrated, const double *samples, int done)
+{
+	double med = shortest_sample(c, samples, done);
 	int short_sample = !isnan(med) && med >= 0 && med < c->opts->target_ms * 1e-3;
 	if (calibrated)
 		hx_note(c, "calibrated", "1 target_ms=%d inner=%lld", c->opts->target_ms,
@@ -409,39 +433,52 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 		}
 	}
 	calibrated = ex->calibrate && !o->size_set;
-	if (calibrated) {
-		v = calibrate(c, &calib_opts);
-		if (v == HX_FAIL || v == HX_NA)
-			return v;
-		o = c->opts;
-	}
-	c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
-	if (ex->setup != NULL && ex->setup(c) == HX_NA) {
+	for (int attempt = 0;; attempt++) {
+		if (calibrated) {
+			long long from = attempt > 0 ? 2 * inner_reps(c)
+				       : ex->calib_start > 0 ? ex->calib_start : inner_reps(c);
+			v = calibrate(c, &calib_opts, from);
+			if (v == HX_FAIL || v == HX_NA)
+				return v;
+			o = c->opts;
+		}
+		c->state = ex->state_size > 0 ? hx_calloc(1, ex->state_size) : NULL;
+		if (ex->setup != NULL && ex->setup(c) == HX_NA) {
+			free(c->state);
+			c->state = NULL;
+			return HX_NA;
+		}
+		worst = HX_PASS;
+		*done = 0;
+		for (int rep = 0; rep < total; rep++) {
+			c->rep = rep;
+			c->timed = rep >= o->warmup;
+			memset(c->t, 0, sizeof c->t);
+			c->note[0] = '\0';
+			c->verdict = HX_PASS;
+			hx_watchdog_arm(c);
+			ex->run(c);
+			ex->check(c);
+			hx_watchdog_disarm();
+			if (c->timed) {
+				for (int ph = 0; ph < np; ph++)
+					samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
+				(*done)++;
+			}
+			/* on MPI one rank may judge alone: all stop together, or none */
+			v = (enum hx_verdict)hx_backend_case_worst((int)c->verdict);
+			if (v > worst)
+				worst = v;
+			if (v == HX_FAIL || v == HX_NA)
+				break;
+		}
+		if (!calibrated || worst == HX_FAIL || worst == HX_NA ||
+		    !calib_again(c, samples, *done, attempt))
+			break;
+		if (ex->teardown != NULL)
+			ex->teardown(c);
 		free(c->state);
 		c->state = NULL;
-		return HX_NA;
-	}
-	for (int rep = 0; rep < total; rep++) {
-		c->rep = rep;
-		c->timed = rep >= o->warmup;
-		memset(c->t, 0, sizeof c->t);
-		c->note[0] = '\0';
-		c->verdict = HX_PASS;
-		hx_watchdog_arm(c);
-		ex->run(c);
-		ex->check(c);
-		hx_watchdog_disarm();
-		if (c->timed) {
-			for (int ph = 0; ph < np; ph++)
-				samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
-			(*done)++;
-		}
-		/* on MPI one rank may judge alone: all stop together, or none */
-		v = (enum hx_verdict)hx_backend_case_worst((int)c->verdict);
-		if (v > worst)
-			worst = v;
-		if (v == HX_FAIL || v == HX_NA)
-			break;
 	}
 	if (worst != HX_FAIL && worst != HX_NA && ex->refloop != NULL && ex->refloop(c))
 		reference_loop(c);

@@ -6,7 +6,8 @@
  *   - the cases run in one order whatever the order of the options;
  *   - calibration (a made-up exercise whose "time" is its size, not the clock): without
  *     -n the size doubles until a sample lasts --target-ms, bounded by size_max; with -n
- *     the size is kept and a short sample noted; the calibration runs are validated; the
+ *     the size is kept and a short sample noted; timed samples short of the target make
+ *     it resume from twice the size; the calibration runs are validated; the
  *     reference loop's per-op time is subtracted; a bad --target-ms exits 2. */
 #include "cases.h"
 #include "support.h"
@@ -48,13 +49,16 @@ static const struct hx_exercise fake = {
 };
 
 /* The calibrated exercise: a repetition "lasts" 1 us per inner repetition (c->size), its
- * reference loop 0.25 us; `bad` fails its check from size 64 on. */
-enum { C_PLAIN, C_REF, C_BAD };
+ * reference loop 0.25 us; `bad` fails its check from size 64 on; for `fooled` every
+ * calibration run (rep -1) seems to last 1 ms, as if another program slowed it. */
+enum { C_PLAIN, C_REF, C_BAD, C_FOOLED };
 
 static void calib_repetition(struct hx_case *c)
 {
 	c->ops = (double)c->size;
 	c->t[0] = (double)c->size * (c->refloop ? 0.25e-6 : 1e-6);
+	if (c->variant == C_FOOLED && c->rep < 0)
+		c->t[0] = 1e-3;
 }
 
 static void calib_check(struct hx_case *c)
@@ -65,7 +69,7 @@ static void calib_check(struct hx_case *c)
 static int calib_refloop(const struct hx_case *c) { return c->variant == C_REF; }
 
 static const struct hx_variant calib_variants[] = {
-	{ "plain", "" }, { "ref", "" }, { "bad", "" }, { NULL, NULL },
+	{ "plain", "" }, { "ref", "" }, { "bad", "" }, { "fooled", "" }, { NULL, NULL },
 };
 
 static const struct hx_exercise calib = {
@@ -192,6 +196,22 @@ static void calibration_reaches_the_target(void **state)
 	under_test = &fake;
 }
 
+/* timed samples short of the target: calibration resumes from twice the size, twice at
+ * most (1 -> 2 -> 4 here), and the note keeps the shortest sample */
+static void fooled_calibration_runs_again(void **state)
+{
+	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "fooled", NULL };
+	struct tx_csv t;
+	(void)state;
+	under_test = &calib;
+	assert_int_equal(run_fake(argv, &t), 0);
+	assert_string_equal(row_of(&t, "fooled", "1", "run", "size"), "4");
+	assert_non_null(strstr(row_of(&t, "fooled", "1", "run", "note"),
+			       "calibrated=1 target_ms=1 inner=4 sample_ms=0.004"));
+	tx_csv_free(&t);
+	under_test = &fake;
+}
+
 static void given_size_is_kept(void **state)
 {
 	char *const argv[] = { "calib", "--csv", "-q", "-w", "1", "--variant", "plain", "-n", "10",
@@ -254,6 +274,7 @@ int main(void)
 		cmocka_unit_test(untimed_phase_is_empty),
 		cmocka_unit_test(cases_in_one_order),
 		cmocka_unit_test(calibration_reaches_the_target),
+		cmocka_unit_test(fooled_calibration_runs_again),
 		cmocka_unit_test(given_size_is_kept),
 		cmocka_unit_test(calibration_runs_are_validated),
 		cmocka_unit_test(reference_is_subtracted),
