@@ -487,9 +487,10 @@ const struct hx_exercise ipc_exercise = {
 	.warmup_def = 1,
 	.xopts = ipc_opts,
 	.sizes = ipc_sizes,
-	/* without -n: from 8 round trips up, doubling, until both phases last --target-ms */
+	/* without -n: from 200 round trips up, doubling, until both phases last --target-ms
+	 * (from 200: fewer runs of the slow channels, which need about as many anyway) */
 	.calibrate = 1,
-	.calib_start = 8,
+	.calib_start = 200,
 	.check_opts = ipc_check_opts,
 	.not_applicable = ipc_na_case,
 	.state_size = sizeof(struct ipc_state),

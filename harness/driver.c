@@ -215,12 +215,15 @@ static void save_line(const char *path, FILE *fp, const char *line)
 
 /* ---- calibration and the reference loop (EPCC's syncbench method) -----------------------
  * An exercise with ex->calibrate: when -n was not given, its inner repetitions start at
- * size_def and double in untimed (but validated) runs until one run's phase 0 lasts
- * --target-ms, so no per-op figure comes from a sample near the clock's resolution. Rank 0
- * decides each step for every rank of the case (hx_backend_case_worst carries its 0 or 1).
- * Bounds: size_max, the exercise's check_opts at the doubled size, a run whose ops did not
- * grow (ipc caps big messages), and CALIB_CAP_NS of calibration per case. */
+ * calib_start (or size_def) and double in untimed (but validated) runs until one run's
+ * shortest phase lasts --target-ms (several doublings at once when a run is far short: to
+ * the power of two its time says reaches the target), so no per-op figure comes from a
+ * sample near the clock's resolution. Rank 0 decides each step for every rank of the case
+ * (hx_backend_case_worst carries its factor, 0 to stop). Bounds: size_max, the
+ * exercise's check_opts at the grown size, a run whose ops did not grow (ipc caps big
+ * messages), and CALIB_CAP_NS of calibration per case. */
 #define CALIB_CAP_NS 3000000000ULL
+#define CALIB_JUMP_MAX 1024 /* the most one step multiplies the size by */
 /* Timed samples shorter than the target after calibrating: the case runs again from twice
  * the size, at most this many times. */
 #define CALIB_RETRIES 2
@@ -290,6 +293,7 @@ static enum hx_verdict calibrate(struct hx_case *c, struct hx_opts *own, long lo
 {
 	uint64_t start = hx_now_ns();
 	double target = c->opts->target_ms * 1e-3, prev_ops = -1;
+	long long prev_n = n;
 
 	if (c->opts != own)
 		*own = *c->opts;
@@ -309,18 +313,26 @@ static enum hx_verdict calibrate(struct hx_case *c, struct hx_opts *own, long lo
 		if (t1 >= 0 && t1 < t0)
 			t0 = t1;
 		if (ops == prev_ops) { /* the exercise capped it: the last size was as good */
-			n /= 2;
-			set_inner_reps(c, own, n);
+			set_inner_reps(c, own, prev_n);
 			break;
 		}
 		prev_ops = ops;
-		if (hx_backend_rank() == 0)
-			grow = t0 >= 0 && t0 < target && size_fits(c, 2 * n) &&
-			       hx_now_ns() - start < CALIB_CAP_NS;
+		if (hx_backend_rank() == 0 && t0 >= 0 && t0 < target &&
+		    hx_now_ns() - start < CALIB_CAP_NS) {
+			/* doubling, several times at once when the run was far short of it */
+			grow = 2;
+			while (grow < CALIB_JUMP_MAX && grow * t0 < target)
+				grow *= 2;
+			while (grow > 2 && !size_fits(c, grow * n))
+				grow /= 2;
+			if (!size_fits(c, grow * n))
+				grow = 0;
+		}
 		grow = hx_backend_case_worst(grow); /* rank 0's decision, on every rank */
 		if (!grow)
 			break;
-		n *= 2;
+		prev_n = n;
+		n *= grow;
 		set_inner_reps(c, own, n);
 	}
 	return HX_PASS;

@@ -180,7 +180,7 @@ static void calibration_reaches_the_target(void **state)
 	(void)state;
 	under_test = &calib;
 	assert_int_equal(run_fake(argv, &t), 0);
-	/* 512 "us" is short of 1 ms, 1024 reaches it */
+	/* 1 "us" is far short of 1 ms: one step to 1024 (512 would be short), which reaches it */
 	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "1024");
 	assert_non_null(strstr(row_of(&t, "plain", "1", "run", "note"),
 			       "calibrated=1 target_ms=1 inner=1024"));
@@ -189,7 +189,7 @@ static void calibration_reaches_the_target(void **state)
 	assert_int_equal(run_fake(five, &t), 0);
 	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "8192");
 	tx_csv_free(&t);
-	/* 10 s would need 10^7: size_max (2^20) stops it */
+	/* 10 s would need 10^7: size_max (2^20) stops it (1024, then 2^20 itself) */
 	assert_int_equal(run_fake(cap, &t), 0);
 	assert_string_equal(row_of(&t, "plain", "1", "run", "size"), "1048576");
 	tx_csv_free(&t);
@@ -233,9 +233,9 @@ static void calibration_runs_are_validated(void **state)
 	struct tx_csv t;
 	(void)state;
 	under_test = &calib;
-	assert_int_equal(run_fake(argv, &t), 1); /* size 64 failed while calibrating */
+	assert_int_equal(run_fake(argv, &t), 1); /* size 1024 failed while calibrating */
 	assert_string_equal(row_of(&t, "bad", "1", "run", "verdict"), "fail");
-	assert_string_equal(row_of(&t, "bad", "1", "run", "size"), "64");
+	assert_string_equal(row_of(&t, "bad", "1", "run", "size"), "1024");
 	tx_csv_free(&t);
 	under_test = &fake;
 }
