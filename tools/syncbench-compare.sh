@@ -8,9 +8,11 @@
 # the other, ROUNDS times (default 3) so that both see the machine's load alike; each
 # figure is the median over the rounds of each program's median overhead. Both calibrate
 # their samples to MS milliseconds (default 1: syncbench's --test-time, our --target-ms).
-# syncbench's calibration times its first call, which also creates the OpenMP team: on a
-# busy machine that alone passes 1 ms and it stops at 20 inner repetitions (its log says
-# "using 20 reps"); -t 10 avoids that.
+# syncbench's calibration times one call: when that first call of 10 inner repetitions
+# passes the target (it also creates the OpenMP team, and a busy machine may preempt it),
+# it stops at 20 ("Computing ATOMIC time using 20 reps") and its samples are a fraction
+# of a microsecond, a parallel region's start divided by 20. Such a syncbench run is left
+# out (the table says how many rounds count); -t 10 makes it rarer.
 #   syncbench   "<NAME> median_ovrhd" (per op: test time minus reference time over the
 #               inner repetitions, its samples >= 1 ms by its own calibration)
 #   ours        overhead_ns= of the record's note (median per op minus the reference
@@ -43,11 +45,13 @@ export OMP_NUM_THREADS=2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# syncbench's median overhead of one construct, in ns
+# syncbench's median overhead of one construct, in ns; nothing when its calibration
+# stopped at 20 inner repetitions
 epcc() { # NAME (as --measureonly takes it)
 	"$sb" --measureonly "$1" --test-time "$((ms * 1000))" | awk -v n="$1" '
-		$1 == n && $2 == "median_ovrhd" { print $4 * 1000; found = 1 }
-		END { if (!found) exit 1 }'
+		$1 == "Computing" && $2 == n { reps = $5 }
+		$1 == n && $2 == "median_ovrhd" { v = $4 * 1000; found = 1 }
+		END { if (!found) exit 1; if (reps > 20) print v }'
 }
 # ours: overhead_ns= of a variant's record
 ours() { # PROGRAM VARIANT
@@ -67,18 +71,23 @@ for ((r = 1; r <= rounds; r++)); do
 	ours race atomic >>"$tmp/ours-atomic"
 done
 
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { # FILE: the median of its lines, "nan" when it has none
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		if (NR == 0) print "nan"; else print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 row() { # CONSTRUCT EPCC-FILE OURS-FILE OUR-NAME
-	local e o
-	e=$(median "$tmp/$2") o=$(median "$tmp/$3")
-	awk -v c="$1" -v e="$e" -v o="$o" -v n="$4" 'BEGIN {
-		ratio = (e > 0 && o > 0) ? sprintf("%.2f", o > e ? o / e : e / o) : "n/a"
-		printf "| %s | %.1f | %s | %.1f | %s |\n", c, e, n, o, ratio }'
+	local e o ne
+	touch "$tmp/$2" "$tmp/$3"
+	e=$(median "$tmp/$2") o=$(median "$tmp/$3") ne=$(wc -l <"$tmp/$2")
+	awk -v c="$1" -v e="$e" -v o="$o" -v n="$4" -v ne="$ne" -v r="$rounds" 'BEGIN {
+		ratio = (e != "nan" && o != "nan" && e > 0 && o > 0) ? sprintf("%.2f", o > e ? o / e : e / o) : "n/a"
+		printf "| %s | %s | %s | %s | %s | %d of %d |\n", c, e == "nan" ? "-" : sprintf("%.1f", e),
+			n, o == "nan" ? "-" : sprintf("%.1f", o), ratio, ne, r }'
 }
 echo "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}, samples >= $ms ms, $rounds rounds, load average $(cut -d' ' -f1 /proc/loadavg) at the end"
 echo
-echo "| syncbench | overhead ns | ours | overhead ns | ratio (larger / smaller) |"
-echo "|---|---:|---|---:|---:|"
+echo "| syncbench | overhead ns | ours | overhead ns | ratio (larger / smaller) | syncbench rounds that count |"
+echo "|---|---:|---|---:|---:|---:|"
 row BARRIER epcc-barrier ours-barrier "sync barrier"
 row CRITICAL epcc-critical ours-lock "race lock (omp critical)"
 row LOCK_CONTENDED epcc-lock ours-lock "race lock (omp critical)"
