@@ -147,7 +147,11 @@ const struct hx_exercise race_exercise = {
 	.op_name = "update",
 	.reps_def = 10,
 	.warmup_def = 2,
+	/* without -n: from 10000 updates a worker, doubling until a sample lasts
+	 * --target-ms; 1 ms of two workers updating one word loses updates every time, and
+	 * the slow MPI updates (microseconds) need no more than the start */
 	.calibrate = 1,
+	.calib_start = 10000,
 	.refloop = race_refloop,
 	.state_size = sizeof(struct race_state),
 	.check_opts = race_check_opts,
