@@ -441,8 +441,13 @@ static int set_version(struct parse *p, const char *val)
 /* --help's words for an option whose default depends on the exercise or backend */
 static void help_size(const struct hx_exercise *ex, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s (default %lld, %lld..%lld)", ex->size_name, ex->size_def,
-		 ex->size_min, ex->size_max);
+	if (ex->calibrate)
+		snprintf(buf, len, "%s (%lld..%lld; default: calibrated,\nfrom %lld up, see --target-ms)",
+			 ex->size_name, ex->size_min, ex->size_max,
+			 ex->calib_start > 0 ? ex->calib_start : ex->size_def);
+	else
+		snprintf(buf, len, "%s (default %lld, %lld..%lld)", ex->size_name, ex->size_def,
+			 ex->size_min, ex->size_max);
 }
 static void help_workers(const struct hx_exercise *ex, char *buf, size_t len)
 {
