@@ -4,7 +4,7 @@
 # SYNCBENCH: a syncbench binary built from EPCC's public source (github.com/EPCCed/
 # epcc-openmp-microbenchmarks, openmpbench_C_v40: `make syncbench`), never part of this
 # repository. Both programs run at 2 threads (OMP_NUM_THREADS=2) with the same
-# OMP_WAIT_POLICY and GOMP_SPINCOUNT (whatever the caller's environment sets), one after
+# OMP_WAIT_POLICY and GOMP_SPINCOUNT (the caller's, else passive as ours), one after
 # the other, ROUNDS times (default 3) so that both see the machine's load alike; each
 # figure is the median over the rounds of each program's median overhead. Both calibrate
 # their samples to MS milliseconds (default 1: syncbench's --test-time, our --target-ms).
@@ -47,6 +47,11 @@ for p in sync race; do
 	[ -x "$build/openmp/$p" ] || { echo "$0: no $build/openmp/$p: run make first" >&2; exit 1; }
 done
 export OMP_NUM_THREADS=2
+# the waiting policy our OpenMP programs use, for syncbench too: theirs is passive unless
+# OMP_WAIT_POLICY or GOMP_SPINCOUNT is set (harness/backend_local.c)
+if [ -z "${OMP_WAIT_POLICY:-}" ] && [ -z "${GOMP_SPINCOUNT:-}" ]; then
+	export OMP_WAIT_POLICY=passive
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
