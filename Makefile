@@ -66,7 +66,7 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iharness -Iexercises $(CPPFLAGS)
 CFLAGS_ALL := -std=gnu11 -pthread -MMD -MP $(WARNINGS) $(CFLAGS) $(SANFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-LDLIBS_ALL := $(LDLIBS) -lgmp -lm -lrt
+LDLIBS_ALL := $(LDLIBS) -lgmp -lhwloc -lm -lrt
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # ---- what there is, found by name ------------------------------------------------
@@ -118,7 +118,7 @@ procs: $(PROCS_PROGS)
 tests: $(TEST_PROGS)
 
 # ---- dependency checks: a missing tool or library says how to get it --------------
-.PHONY: need-cc need-openmp need-mpi need-gmp need-cmocka
+.PHONY: need-cc need-openmp need-mpi need-gmp need-hwloc need-cmocka
 # $(call need_header,what,headers,cflags,libs,hint)
 define need_header
 	@{ for h in $(2); do printf '#include <%s>\n' $$h; done; echo 'int main(void){return 0;}'; } | \
@@ -133,6 +133,8 @@ need-openmp: need-cc
 	$(call need_header,OpenMP,omp.h,$(OPENMP_CFLAGS),$(OPENMP_CFLAGS),$(if $(findstring clang,$(CC)), (clang needs libomp-dev)))
 need-gmp: need-cc
 	$(call need_header,GMP (libgmp-dev),gmp.h,,-lgmp,)
+need-hwloc: need-cc
+	$(call need_header,hwloc (libhwloc-dev),hwloc.h,,-lhwloc,)
 need-cmocka: need-cc
 	$(call need_header,cmocka (libcmocka-dev),stddef.h stdarg.h setjmp.h stdint.h cmocka.h,,$(CMOCKA_LIBS),)
 need-mpi:
@@ -146,7 +148,7 @@ need-mpi:
 MPICC_CC = OMPI_CC='$(CC)' MPICH_CC='$(CC)' $(MPICC)
 
 # ---- compiling -------------------------------------------------------------------------
-$(O)/harness/%.o: harness/%.c | need-cc
+$(O)/harness/%.o: harness/%.c | need-hwloc
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -DHX_GIT_REV='"$(GIT_REV)"' $(CFLAGS_ALL) -c -o $@ $<
