@@ -55,6 +55,12 @@ for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 -
 "$mpilaunch" 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
+echo "bench: MPI start-up at -np 1, 2, 4 (the launcher and MPI_Init apart)" >&2
+startup=$(mktemp)
+trap 'rm -f "$startup"' EXIT
+"$(dirname "$0")/mpistart.sh" -b "$build" -r $([ $quick = 1 ] && echo 3 || echo 5) 1 2 4 >"$startup"
+
 awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
-echo "records: $out $pinned"
+grep -v '^records:' "$startup"
+echo "records: $out $pinned $build/results/mpi-startup.csv"
