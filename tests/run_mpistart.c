@@ -48,7 +48,7 @@ static void figures_at(int np)
 {
 	char nbuf[16], val[64], *line, *nl;
 	const char *argv[] = { "tools/mpilaunch", nbuf, prog(), NULL };
-	static const char *const keys[] = { "to_main_s", "init_s", "finalize_s", "main_s" };
+	static const char *const keys[] = { "to_main_s", "init_s", "finalize_s", "main_s", "end_s" };
 	struct tx_result r;
 
 	snprintf(nbuf, sizeof nbuf, "%d", np);
@@ -107,7 +107,7 @@ static void script_prints_a_row_per_np(void **state)
 	FILE *f;
 	long len;
 	static const char *const cols[] = { "launch_s", "to_main_s", "init_s", "finalize_s",
-					    "main_s", "launcher_s", "true_launch_s" };
+					    "main_s", "end_s", "launcher_s", "true_launch_s" };
 	(void)state;
 
 	assert_non_null(mkdtemp(tmp));
@@ -147,6 +147,10 @@ static void script_prints_a_row_per_np(void **state)
 				fail();
 			}
 		}
+		/* causality, on one clock: rank 0 left MPI_Finalize before the launcher ended
+		 * (1 ms for the clock's rate being slewed meanwhile) */
+		assert_true(atof(tx_csv_get(&t, row, "end_s")) <=
+			    atof(tx_csv_get(&t, row, "launch_s")) + 1e-3);
 	}
 	tx_csv_free(&t);
 	free(text);

@@ -10,6 +10,8 @@
  *   init_s       MPI_Init, the slowest rank
  *   finalize_s   MPI_Finalize on rank 0 (it leaves once every rank has come in)
  *   main_s       rank 0 from main() to after MPI_Finalize: MPI_Init + the program + Finalize
+ *   end_s        from the launcher's start to rank 0 leaving MPI_Finalize (empty without
+ *                TVP_LAUNCH_T0): never more than the launch, on the same clock
  * Usage: tools/mpilaunch NP build/tools/mpistart (no arguments; one: exit 2). */
 #include <errno.h>
 #include <math.h>
@@ -64,7 +66,7 @@ static double launch_t0(void)
 int main(int argc, char **argv)
 {
 	double wall_main = clock_s(CLOCK_REALTIME), t_main = clock_s(CLOCK_MONOTONIC);
-	double t0 = launch_t0(), t_init, t_fin, t_end;
+	double t0 = launch_t0(), t_init, t_fin, t_end, wall_end;
 	double mine[2], worst[2] = { 0, 0 }; /* MPI_Init, to main (-1: unknown) */
 	int rank, size, rc;
 
@@ -91,13 +93,17 @@ int main(int argc, char **argv)
 	t_fin = clock_s(CLOCK_MONOTONIC);
 	CHECK_MPI(MPI_Finalize());
 	t_end = clock_s(CLOCK_MONOTONIC);
+	wall_end = clock_s(CLOCK_REALTIME);
 
 	if (rank != 0)
 		return 0;
 	printf("%s: np=%d to_main_s=", me, size);
 	if (worst[1] >= 0)
 		printf("%.6f", worst[1]);
-	printf(" init_s=%.6f finalize_s=%.6f main_s=%.6f\n", worst[0], t_end - t_fin, t_end - t_main);
+	printf(" init_s=%.6f finalize_s=%.6f main_s=%.6f end_s=", worst[0], t_end - t_fin, t_end - t_main);
+	if (!isnan(t0))
+		printf("%.6f", wall_end - t0);
+	printf("\n");
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: writing the figures: %s\n", me, strerror(errno));
 		return 1;

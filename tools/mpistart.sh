@@ -63,7 +63,7 @@ launch() {
 	fi
 }
 
-echo "np,rep,launch_s,to_main_s,init_s,finalize_s,main_s,launcher_s,true_launch_s,launcher_cmd" >"$out"
+echo "np,rep,launch_s,to_main_s,init_s,finalize_s,main_s,end_s,launcher_s,true_launch_s,launcher_cmd" >"$out"
 for np in "$@"; do
 	for ((rep = 1; rep <= reps; rep++)); do
 		launch "$np" /bin/true
@@ -81,8 +81,8 @@ for np in "$@"; do
 				if (!(f[need[i]] + 0 > 0)) { print me ": no positive " need[i] " in: " line > "/dev/stderr"; exit 1 }
 			launch = t1 - t0; other = launch - f["main_s"]; tr = s1 - s0
 			if (!(launch > 0) || !(tr > 0)) { print me ": the clock did not advance over a launch" > "/dev/stderr"; exit 1 }
-			printf "%d,%d,%.6f,%s,%s,%s,%s,%.6f,%.6f,%s\n", np, rep, launch, f["to_main_s"],
-				f["init_s"], f["finalize_s"], f["main_s"], other, tr, cmd
+			printf "%d,%d,%.6f,%s,%s,%s,%s,%s,%.6f,%.6f,%s\n", np, rep, launch, f["to_main_s"],
+				f["init_s"], f["finalize_s"], f["main_s"], f["end_s"], other, tr, cmd
 		}' >>"$out"
 	done
 done
