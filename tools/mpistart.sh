@@ -54,7 +54,7 @@ launch() {
 	local times=$work/times rc=0
 	: >"$times"
 	TVP_LAUNCH_TIMES=$times "$here/mpilaunch" "$1" "$2" >"$work/out" 2>"$work/err" || rc=$?
-	t0= t1=
+	t0='' t1=''
 	[ ! -s "$times" ] || read -r t0 t1 _ <"$times"
 	if [ $rc -ne 0 ] || [ -z "$t1" ]; then
 		echo "$me: '$here/mpilaunch $1 $2' failed (exit $rc):" >&2
