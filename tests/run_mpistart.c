@@ -98,22 +98,49 @@ static int entries(const char *dir)
 	return n;
 }
 
+/* the script's scratch directory (its TMPDIR) and CSV: made before the test, removed
+ * after it even when it fails */
+struct scratch {
+	char dir[64], csv[128];
+};
+
+static int scratch_make(void **state)
+{
+	static struct scratch s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/tx-mpistart.XXXXXX");
+	if (mkdtemp(s.dir) == NULL)
+		return -1;
+	snprintf(s.csv, sizeof s.csv, "%s/startup.csv", s.dir);
+	*state = &s;
+	return 0;
+}
+
+static int scratch_remove(void **state)
+{
+	struct scratch *s = *state;
+	unsetenv("TMPDIR");
+	(void)unlink(s->csv); /* absent when the script failed before writing it */
+	if (rmdir(s->dir) != 0) {
+		fprintf(stderr, "rmdir %s: something was left in it\n", s->dir);
+		return -1;
+	}
+	return 0;
+}
+
 static void script_prints_a_row_per_np(void **state)
 {
-	char tmp[] = "/tmp/tx-mpistart.XXXXXX", csv[600], *text;
-	const char *argv[] = { "tools/mpistart.sh", "-b", tx_build(), "-r", "1", "-o", csv, "1", "2", NULL };
+	struct scratch *s = *state;
+	const char *argv[] = { "tools/mpistart.sh", "-b", tx_build(), "-r", "1", "-o", s->csv, "1", "2", NULL };
 	struct tx_result r;
 	struct tx_csv t;
+	char *text;
 	FILE *f;
 	long len;
 	static const char *const cols[] = { "launch_s", "to_main_s", "init_s", "finalize_s",
 					    "main_s", "end_s", "launcher_s", "true_launch_s" };
-	(void)state;
 
-	assert_non_null(mkdtemp(tmp));
-	snprintf(csv, sizeof csv, "%s/startup.csv", tmp);
 	/* its scratch files go to TMPDIR: this one, which must be left empty but for the CSV */
-	assert_int_equal(setenv("TMPDIR", tmp, 1), 0);
+	assert_int_equal(setenv("TMPDIR", s->dir, 1), 0);
 	tx_run(&r, SCRIPT_TIMEOUT, (char *const *)argv);
 	assert_int_equal(unsetenv("TMPDIR"), 0);
 	if (r.exit_code != 0 || strstr(r.out, "MPI start-up") == NULL) {
@@ -124,8 +151,10 @@ static void script_prints_a_row_per_np(void **state)
 	assert_non_null(strstr(r.out, "MPI_Init"));
 	assert_non_null(strstr(r.out, "\n   1 "));
 	assert_non_null(strstr(r.out, "\n   2 "));
+	tx_result_free(&r);
+	assert_int_equal(entries(s->dir), 1); /* the CSV only */
 
-	f = fopen(csv, "r");
+	f = fopen(s->csv, "r");
 	assert_non_null(f);
 	assert_int_equal(fseek(f, 0, SEEK_END), 0);
 	len = ftell(f);
@@ -136,6 +165,7 @@ static void script_prints_a_row_per_np(void **state)
 	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
 	assert_int_equal(tx_csv_parse(text, &t), 0);
+	free(text);
 	assert_int_equal(t.nrows, 2);
 	for (int row = 0; row < t.nrows; row++) {
 		assert_int_equal(atoi(tx_csv_get(&t, row, "np")), row + 1);
@@ -153,11 +183,6 @@ static void script_prints_a_row_per_np(void **state)
 			    atof(tx_csv_get(&t, row, "launch_s")) + 1e-3);
 	}
 	tx_csv_free(&t);
-	free(text);
-	tx_result_free(&r);
-	assert_int_equal(entries(tmp), 1); /* the CSV only */
-	assert_int_equal(unlink(csv), 0);
-	assert_int_equal(rmdir(tmp), 0);
 }
 
 /* exit 2, nothing on stdout, one line on stderr naming `what` */
@@ -197,7 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(runs_at_1_and_2),
-		cmocka_unit_test(script_prints_a_row_per_np),
+		cmocka_unit_test_setup_teardown(script_prints_a_row_per_np, scratch_make, scratch_remove),
 		cmocka_unit_test(refuses_bad_input),
 	};
 	/* a sanitizer build: Open MPI's own allocations are not ours to report */
