@@ -8,6 +8,7 @@
 #   make report          the seeds' claims, each beside what make run measured
 #   make plots           pictures of make run's records (gnuplot)
 #   make bench           the performance targets, measured, each beside its goal
+#   make mpi-startup     MPI start-up at -np 1, 2, 4: the launcher and MPI_Init apart
 #   make test-slurm      the job scripts on a private local Slurm cluster (as root)
 #   make submit-sweep    on a Slurm login node: submit the worker-count sweep
 #   make deps            install what is missing (Debian/Ubuntu)
@@ -111,7 +112,7 @@ TEST_PROGS := $(addprefix $(BUILD)/tests/,$(TESTS))
 .PHONY: all openmp mpi posix pthreads procs tests clean help deps
 all: openmp mpi posix
 openmp: $(OPENMP_PROGS)
-mpi: $(MPI_PROGS)
+mpi: $(MPI_PROGS) $(BUILD)/tools/mpistart
 posix: pthreads procs
 pthreads: $(PTHREADS_PROGS)
 procs: $(PROCS_PROGS)
@@ -217,6 +218,17 @@ $(O)/procs/%.o: posix/%.c | need-cc
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Iposix -DPX_PROCS=1 $(CFLAGS_ALL) -c -o $@ $<
 
+# tools/mpistart: MPI_Init and MPI_Finalize, timed (tools/mpistart.sh, make mpi-startup);
+# a program of its own, not an exercise
+$(O)/tools/mpistart.o: tools/mpistart.c | need-mpi
+	$(call say,MPICC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+$(BUILD)/tools/mpistart: $(O)/tools/mpistart.o
+	$(call say,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(LDFLAGS_ALL) -o $@ $^ -lm
+
 # ---- linking: parallel part + shared part + main + harness + adapter + backend library
 # A library file named after an exercise (mpi/prodcons_win.c, posix/ipc_box.c) is
 # that exercise's plumbing and goes into its program only; the others into every one.
@@ -277,5 +289,5 @@ help:
 # A source file that was removed or renamed (posix/errors.c split into errors_pthreads.c
 # and errors_procs.c) still stands in an older build's dependency files: let it be
 # missing, and the object is rebuilt from the source that exists now.
-$(foreach d,harness exercises openmp mpi posix tests,$(d)/%.c):
+$(foreach d,harness exercises openmp mpi posix tests tools,$(d)/%.c):
 	@:

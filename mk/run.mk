@@ -20,6 +20,13 @@ bench: all
 	@tools/bench.sh -b $(BUILD)
 .PHONY: bench
 
+# make mpi-startup: MPI start-up in seconds at -np 1, 2, 4 (the launcher and MPI_Init
+# apart), medians of 5 launches; every launch in $(RESULTS)/mpi-startup.csv. make bench
+# runs it too. Other rank counts: tools/mpistart.sh -b $(BUILD) 1 8 16
+mpi-startup: $(BUILD)/tools/mpistart
+	@tools/mpistart.sh -b $(BUILD)
+.PHONY: mpi-startup
+
 # make report: the seeds' claims, each beside the figure make run measured for it
 report:
 	@test -s $(RESULTS)/run.csv || { echo "report: no $(RESULTS)/run.csv yet: run 'make run' first" >&2; exit 1; }

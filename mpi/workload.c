@@ -3,7 +3,9 @@
  * results to rank 0 (a task run by two ranks would show done = 2 there).
  * Timing: mp_team_run (team.c) times the tasks between barriers (the driver keeps the
  * slowest rank).
- * Start cost: ranks are started by mpirun before the program runs; not measured here.
+ * Start cost: ranks are started by mpirun before the program runs; not measured here
+ * (the start phase is empty, its note says start=mpirun:see_make_mpi-startup): make
+ * mpi-startup (tools/mpistart.sh) times the launcher and MPI_Init apart, in seconds.
  * Memory: each rank reads its own /proc/self/smaps_rollup while all are alive; rank 0
  * gets the mean. A rank is a whole program with the MPI library in it.
  * Run: mpirun -np 8 --oversubscribe build/mpi/workload --variant io */

@@ -49,7 +49,7 @@ static void validates_on(const char *backend)
 			assert_non_null(strstr(note, "tasks_ok=8/8"));
 			assert_true(tx_note(note, "rss_kib_per_worker") > -1e9);
 			if (mpi)
-				assert_non_null(strstr(note, "start=mpirun"));
+				assert_non_null(strstr(note, "start=mpirun:see_make_mpi-startup"));
 			else
 				assert_true(tx_note(note, "start_us_per_worker") >= 0);
 			if (w == 1)

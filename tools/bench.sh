@@ -2,6 +2,7 @@
 # bench.sh: the suite's performance targets, measured in one run (make bench).
 # Not a test: this machine's timings are noisy, so the figures are printed, with the
 # target beside each, and the records kept in BUILD/results/bench.csv.
+# Last, MPI start-up at 1, 2 and 4 ranks (tools/mpistart.sh, records in mpi-startup.csv).
 #   tools/bench.sh [-b BUILD] [-q]      (-q: shorter runs)
 set -euo pipefail
 build=build quick=0
@@ -55,6 +56,14 @@ for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 -
 "$mpilaunch" 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
+echo "bench: MPI start-up at -np 1, 2, 4 (the launcher and MPI_Init apart)" >&2
+startup=$(mktemp)
+trap 'rm -f "$startup"' EXIT
+startup_reps=5
+[ $quick = 1 ] && startup_reps=3
+"$(dirname "$0")/mpistart.sh" -b "$build" -r "$startup_reps" 1 2 4 >"$startup"
+
 awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
-echo "records: $out $pinned"
+grep -v '^records:' "$startup"
+echo "records: $out $pinned $build/results/mpi-startup.csv"
