@@ -55,6 +55,12 @@ for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 -
 "$mpilaunch" 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
+# Memory per MPI rank as a slope over ranks: one launch has one rank count, so two
+# launches (-np 1 and -np 64, oversubscribed; about 20-30 s here)
+echo "bench: workload memory per MPI rank, -np 1 and -np 64" >&2
+mpimem=$("$(dirname "$0")/mpimem.sh" -b "$build" -n 64)
+
 awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+echo "$mpimem"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
 echo "records: $out $pinned"
