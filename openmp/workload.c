@@ -5,13 +5,14 @@
  * ready to the last task done; start cost is the rest of the region seen from
  * outside (`outer` - `work`: the fork and the join; the runtime keeps its threads
  * between regions, so after the first region this is a wake-up, not a creation).
- * Memory: a second region whose threads only meet; thread 0 reads /proc/self.
+ * Memory: workload_memprobe.c, outside the timed region (regions of idle threads).
  * Run: OMP_NUM_THREADS=8 build/openmp/workload --variant io -w 1,2,4,8 */
 #include "workload.h"
 
 #include <math.h>
 #include <stddef.h>
 
+#include "workload_memprobe.h"
 #include "team.h"
 
 struct job {
@@ -19,32 +20,6 @@ struct job {
 	long *done;
 	uint64_t *result;
 };
-
-struct mem {
-	double rss, pss;
-};
-
-/* every thread is in the region (om_team_run's barriers each side) while thread 0 reads */
-static void mem_body(int tid, void *arg)
-{
-	struct mem *m = arg;
-	if (tid == 0 && wl_mem_kib(0, &m->rss, &m->pss) != 0)
-		m->rss = m->pss = -1;
-}
-
-static void measure(int workers, struct wl_report *r)
-{
-	double rss0, pss0;
-	struct mem m = { -1, -1 };
-	r->rss_kib = r->pss_kib = NAN;
-	if (wl_mem_kib(0, &rss0, &pss0) != 0)
-		return;
-	om_team_run(workers, mem_body, &m, NULL);
-	if (m.rss >= 0)
-		r->rss_kib = (m.rss - rss0) / workers;
-	if (pss0 >= 0 && m.pss >= 0)
-		r->pss_kib = (m.pss - pss0) / workers;
-}
 
 static void body(int w, void *arg)
 {
@@ -69,5 +44,5 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	r->work_s = tm.work;
 	r->start_s = tm.outer - tm.work;
 	if (a->measure_mem)
-		measure(a->workers, r);
+		om_memprobe(a->mem_workers, &r->mem); /* workload_memprobe.c */
 }

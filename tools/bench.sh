@@ -62,8 +62,13 @@ trap 'rm -f "$startup"' EXIT
 startup_reps=5
 [ $quick = 1 ] && startup_reps=3
 "$(dirname "$0")/mpistart.sh" -b "$build" -r "$startup_reps" 1 2 4 >"$startup"
+# Memory per MPI rank as a slope over ranks: one launch has one rank count, so two
+# launches (-np 1 and -np 64, oversubscribed; about 20-30 s here)
+echo "bench: workload memory per MPI rank, -np 1 and -np 64" >&2
+mpimem=$("$(dirname "$0")/mpimem.sh" -b "$build" -n 64)
 
 awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+echo "$mpimem"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
 grep -v '^records:' "$startup"
 echo "records: $out $pinned $build/results/mpi-startup.csv"
