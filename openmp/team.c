@@ -33,6 +33,14 @@ double om_team_run(int workers, om_body body, void *arg, struct om_times *times)
 	return tm.work;
 }
 
+double om_pool_end(void)
+{
+	double t0 = hx_now();
+	if (omp_pause_resource_all(omp_pause_hard) != 0)
+		return HX_NOT_MEASURED;
+	return hx_now() - t0;
+}
+
 void om_team_stamp(double *at)
 {
 #pragma omp barrier

@@ -2,15 +2,22 @@
  * runs its block of tasks (the same blocks as every backend, not an OpenMP schedule,
  * so the rows compare). The arrays are shared; no two threads touch one task.
  * openmp/team.c runs the body on W threads and times it: `work` from every thread
- * ready to the last task done; start cost is the rest of the region seen from
- * outside (`outer` - `work`: the fork and the join; the runtime keeps its threads
- * between regions, so after the first region this is a wake-up, not a creation).
+ * ready to the last task done. The runtime keeps its threads between regions, so a
+ * region's fork is a wake-up, except the first of a fresh pool: before each
+ * repetition the pool is torn down (omp_pause_resource_all(omp_pause_hard), OpenMP
+ * 5.0, untimed), so the region's `outer` - `work` is creating W - 1 threads (the
+ * initial thread is the W-th), the barriers on each side and the join; `end` is a
+ * second pause after the region, timed: the runtime telling its threads to leave (they
+ * are detached in libgomp, so nobody joins them). A runtime that cannot pause
+ * (returns non-zero) keeps its pool: start is then a wake-up, said in the report.
  * Memory: a second region whose threads only meet; thread 0 reads /proc/self.
  * Run: OMP_NUM_THREADS=8 build/openmp/workload --variant io -w 1,2,4,8 */
 #include "workload.h"
 
 #include <math.h>
 #include <stddef.h>
+
+#include "hx.h"
 
 #include "team.h"
 
@@ -64,10 +71,15 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	struct job jb = { a, done, result };
 	struct om_times tm;
 
+	/* a fresh pool: the region below creates its threads */
+	r->woken = om_pool_end() < 0;
 	/* a smaller team would leave tasks undone: om_team_run checks it */
 	om_team_run(a->workers, body, &jb, &tm);
 	r->work_s = tm.work;
 	r->start_s = tm.outer - tm.work;
+	r->end_s = r->woken ? HX_NOT_MEASURED : om_pool_end();
+	r->create_s = r->start_s / a->workers;
+	r->reap_s = r->end_s >= 0 ? r->end_s / a->workers : HX_NOT_MEASURED;
 	if (a->measure_mem)
 		measure(a->workers, r);
 }
