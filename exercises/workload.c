@@ -180,8 +180,8 @@ struct wl_state {
 	struct wl_report rep;
 	double mem_rss, mem_pss;     /* from the first repetition that measured them */
 	int have_mem;
-	double *life_rep[2];         /* create_s, reap_s of each timed repetition */
-	int nlife;
+	double *life_rep[2];         /* create_s, reap_s of each timed repetition that */
+	int nlife[2];                /* measured them, and how many did */
 };
 
 enum { X_CPU_ITERS, X_SLEEP_US, X_FILE_KIB, X_COUNT }; /* wl_opts, below */
@@ -261,10 +261,10 @@ static void wl_check(struct hx_case *c)
 		if (bad && first_bad < 0)
 			first_bad = i;
 	}
-	if (c->timed && s->rep.create_s >= 0 && s->rep.reap_s >= 0 && s->nlife < c->opts->reps) {
-		s->life_rep[0][s->nlife] = s->rep.create_s;
-		s->life_rep[1][s->nlife++] = s->rep.reap_s;
-	}
+	if (c->timed && s->rep.create_s >= 0 && s->nlife[0] < c->opts->reps)
+		s->life_rep[0][s->nlife[0]++] = s->rep.create_s;
+	if (c->timed && s->rep.reap_s >= 0 && s->nlife[1] < c->opts->reps)
+		s->life_rep[1][s->nlife[1]++] = s->rep.reap_s;
 	if (c->rep == 0) {
 		s->mem_rss = s->rep.rss_kib;
 		s->mem_pss = s->rep.pss_kib;
@@ -297,10 +297,10 @@ static void wl_check(struct hx_case *c)
 static void wl_teardown(struct hx_case *c)
 {
 	struct wl_state *s = c->state;
-	if (s->nlife > 0) {
-		hx_note(c, "create_us_per_worker", "%.1f", hx_median(s->life_rep[0], (size_t)s->nlife) * 1e6);
-		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife) * 1e6);
-	}
+	if (s->nlife[0] > 0)
+		hx_note(c, "create_us_per_worker", "%.1f", hx_median(s->life_rep[0], (size_t)s->nlife[0]) * 1e6);
+	if (s->nlife[1] > 0)
+		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife[1]) * 1e6);
 	free(s->done);
 	free(s->result);
 	free(s->expected);

@@ -6,10 +6,9 @@
  * region's fork is a wake-up, except the first of a fresh pool: before each
  * repetition the pool is torn down (omp_pause_resource_all(omp_pause_hard), OpenMP
  * 5.0, untimed), so the region's `outer` - `work` is creating W - 1 threads (the
- * initial thread is the W-th), the barriers on each side and the join; `end` is a
- * second pause after the region, timed: the runtime telling its threads to leave (they
- * are detached in libgomp, so nobody joins them). A runtime that cannot pause
- * (returns non-zero) keeps its pool: start is then a wake-up, said in the report.
+ * initial thread is the W-th), the barriers on each side and the join. The program never
+ * ends the threads itself (they park after the region): `end` is not measured. A
+ * runtime that cannot pause keeps its pool: start is then a wake-up, said in the report.
  * Memory: a second region whose threads only meet; thread 0 reads /proc/self.
  * Run: OMP_NUM_THREADS=8 build/openmp/workload --variant io -w 1,2,4,8 */
 #include "workload.h"
@@ -77,9 +76,8 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	om_team_run(a->workers, body, &jb, &tm);
 	r->work_s = tm.work;
 	r->start_s = tm.outer - tm.work;
-	r->end_s = r->woken ? HX_NOT_MEASURED : om_pool_end();
 	r->create_s = r->start_s / a->workers;
-	r->reap_s = r->end_s >= 0 ? r->end_s / a->workers : HX_NOT_MEASURED;
+	r->end_s = r->reap_s = HX_NOT_MEASURED; /* the threads park: nobody ends them */
 	if (a->measure_mem)
 		measure(a->workers, r);
 }
