@@ -22,7 +22,8 @@
 # ONLY="race sync" to build and test only those exercises.
 #
 # Layout: harness/ the timing harness; exercises/ what the backends share about each
-# exercise; openmp/, mpi/, posix/ the parallel parts; tests/; tools/; jobs/.
+# exercise; openmp/, mpi/, posix/ the parallel parts; tests/; tools/; jobs/; bench/
+# (make bench's reference programs, built into $(BUILD)/bench/).
 # New exercises and backend files are found by name (see "Adding an exercise" in
 # README.md): exercises/<e>.c, openmp/<e>.c, mpi/<e>.c, posix/<e>.c (or posix/<e>_pthreads.c
 # and posix/<e>_procs.c). Other .c files in a backend directory are that backend's

@@ -261,6 +261,8 @@ struct wl_state {
 	uint64_t *result, *expected; /* expected: the serial reference, computed once */
 	struct wl_report rep;
 	struct wl_mem mem;           /* from the first repetition (it alone measures it) */
+	double *life_rep[2];         /* create_s, reap_s of each timed repetition that */
+	int nlife[2];                /* measured them, and how many did */
 };
 
 enum { X_CPU_ITERS, X_SLEEP_US, X_FILE_KIB, X_MEM_WORKERS, X_COUNT }; /* wl_opts, below */
@@ -277,6 +279,8 @@ static int wl_setup(struct hx_case *c)
 	s->args.mem_workers = (int)hx_opt(c->opts, X_MEM_WORKERS);
 	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
 	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
+	s->life_rep[0] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[0]);
+	s->life_rep[1] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[1]);
 	c->ops = (double)s->args.tasks;
 	return 0;
 }
@@ -291,6 +295,7 @@ static void wl_run_case(struct hx_case *c)
 	wl_run(&s->args, s->done, s->result, &s->rep);
 	c->t[0] = s->rep.work_s;
 	c->t[1] = s->rep.start_s;
+	c->t[2] = s->rep.end_s;
 }
 
 /* The serial reference, outside every timed region: each cpu task recomputed by the
@@ -379,6 +384,10 @@ static void wl_check(struct hx_case *c)
 		if (bad && first_bad < 0)
 			first_bad = i;
 	}
+	if (c->timed && s->rep.create_s >= 0 && s->nlife[0] < c->opts->reps)
+		s->life_rep[0][s->nlife[0]++] = s->rep.create_s;
+	if (c->timed && s->rep.reap_s >= 0 && s->nlife[1] < c->opts->reps)
+		s->life_rep[1][s->nlife[1]++] = s->rep.reap_s;
 	if (c->rep == 0)
 		s->mem = s->rep.mem;
 	hx_note(c, "tasks_ok", "%ld/%ld", s->args.tasks - missed - twice - wrong, s->args.tasks);
@@ -393,16 +402,24 @@ static void wl_check(struct hx_case *c)
 	mem_notes(c, &s->mem);
 	if (strcmp(hx_backend_name, "mpi") == 0) /* before main: tools/mpistart.sh times it */
 		hx_note(c, "start", "mpirun:see_make_mpi-startup");
-	else
-		hx_note(c, "start_us_per_worker", "%.1f", s->rep.start_s * 1e6 / s->args.workers);
+	else if (s->rep.woken) /* OpenMP without a fresh pool: its threads were parked */
+		hx_note(c, "start", "wake-up");
 }
 
+/* Per worker, creating one and ending it: the medians over the timed repetitions (the
+ * note is the case's, not its last repetition's) */
 static void wl_teardown(struct hx_case *c)
 {
 	struct wl_state *s = c->state;
+	if (s->nlife[0] > 0)
+		hx_note(c, "create_us_per_worker", "%.1f", hx_median(s->life_rep[0], (size_t)s->nlife[0]) * 1e6);
+	if (s->nlife[1] > 0)
+		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife[1]) * 1e6);
 	free(s->done);
 	free(s->result);
 	free(s->expected);
+	free(s->life_rep[0]);
+	free(s->life_rep[1]);
 }
 
 /* Speedup against the same kind at one worker (when that case ran in this program). */
@@ -497,7 +514,8 @@ static const struct hx_optdef wl_opts[] = {
 	[X_COUNT] = { 0 },
 };
 
-static const char *const wl_phases[] = { "work", "start", NULL };
+/* work: the timed region; start: creating the team; end: ending it (joined / reaped) */
+static const char *const wl_phases[] = { "work", "start", "end", NULL };
 static const int wl_workers_def[] = { 1, 2, 4, 8, 0 };
 
 const struct hx_exercise workload_exercise = {

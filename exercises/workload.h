@@ -49,7 +49,17 @@ struct wl_mem {
 /* What the parallel part reports besides the per-task results. */
 struct wl_report {
 	double work_s;  /* the timed region: all ready .. last task done */
-	double start_s; /* starting and reaping the team, outside the work (0 on MPI) */
+	/* Creating and ending the team, outside the work; HX_NOT_MEASURED on MPI (mpirun
+	 * started the ranks before main). posix: stamped where they happen (posix/team.h's
+	 * px_life): start from the first create call to the last worker running, end from
+	 * the last worker's end to the last one joined / reaped. OpenMP: the first region
+	 * of a fresh pool from outside less its work (the runtime creates its threads
+	 * there), and tearing the pool down (omp_pause_resource_all). */
+	double start_s, end_s;
+	/* Per worker: posix, the means over the team of create call -> running and of
+	 * end -> joined / reaped; OpenMP, start_s and end_s over W. HX_NOT_MEASURED on MPI. */
+	double create_s, reap_s;
+	int woken; /* OpenMP: the runtime kept its pool, so start_s is a wake-up */
 	struct wl_mem mem; /* when a->measure_mem: what one more idle worker costs */
 };
 

@@ -52,6 +52,7 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 
 	r->work_s = mp_team_run(run_block, &b);
 	r->start_s = HX_NOT_MEASURED; /* the ranks were started by mpirun, before main */
+	r->end_s = r->create_s = r->reap_s = HX_NOT_MEASURED; /* and end after it */
 
 	HX_CHECK_MPI(MPI_Reduce(mydone, done, (int)a->tasks, MPI_LONG, MPI_SUM, 0, comm));
 	HX_CHECK_MPI(MPI_Reduce(myres, result, (int)a->tasks, MPI_UINT64_T, MPI_SUM, 0, comm));

@@ -2,9 +2,13 @@
  * runs its block of tasks (the same blocks as every backend, not an OpenMP schedule,
  * so the rows compare). The arrays are shared; no two threads touch one task.
  * openmp/team.c runs the body on W threads and times it: `work` from every thread
- * ready to the last task done; start cost is the rest of the region seen from
- * outside (`outer` - `work`: the fork and the join; the runtime keeps its threads
- * between regions, so after the first region this is a wake-up, not a creation).
+ * ready to the last task done. The runtime keeps its threads between regions, so a
+ * region's fork is a wake-up, except the first of a fresh pool: before each
+ * repetition the pool is torn down (omp_pause_resource_all(omp_pause_hard), OpenMP
+ * 5.0, untimed), so the region's `outer` - `work` is creating W - 1 threads (the
+ * initial thread is the W-th), the barriers on each side and the join. The program never
+ * ends the threads itself (they park after the region): `end` is not measured. A
+ * runtime that cannot pause keeps its pool: start is then a wake-up, said in the report.
  * Memory: workload_memprobe.c, outside the timed region (regions of idle threads).
  * Run: OMP_NUM_THREADS=8 build/openmp/workload --variant io -w 1,2,4,8 */
 #include "workload.h"
@@ -12,7 +16,9 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "hx.h"
 #include "workload_memprobe.h"
+
 #include "team.h"
 
 struct job {
@@ -39,10 +45,14 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	struct job jb = { a, done, result };
 	struct om_times tm;
 
+	/* a fresh pool: the region below creates its threads */
+	r->woken = om_pool_end() < 0;
 	/* a smaller team would leave tasks undone: om_team_run checks it */
 	om_team_run(a->workers, body, &jb, &tm);
 	r->work_s = tm.work;
 	r->start_s = tm.outer - tm.work;
+	r->create_s = r->start_s / a->workers;
+	r->end_s = r->reap_s = HX_NOT_MEASURED; /* the threads park: nobody ends them */
 	if (a->measure_mem)
 		om_memprobe(a->mem_workers, &r->mem); /* workload_memprobe.c */
 }

@@ -5,8 +5,9 @@
  * its result. The records live in px_team_alloc() memory: the heap for threads, a
  * MAP_SHARED mapping for processes (a child's writes to ordinary memory would stay in
  * its own copy). No two workers touch the same task, so no lock is needed. The team
- * is timed twice (px_team_run_times): its work, and from outside, so that what
- * starting and reaping W threads or processes costs is the difference.
+ * is timed by px_team_run_times: its work, and each worker's creation and teardown
+ * stamped where they happen (posix/team.h's px_life: before pthread_create / fork, the
+ * worker's first and last instructions, after pthread_join / waitpid).
  *
  * Memory per worker is measured by workload_memprobe.c, outside the timed region, with
  * teams of idle workers of its own (1 and --mem-workers M).
@@ -52,8 +53,11 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	s->result = px_team_alloc(nr);
 	memset(s->done, 0, nd);
 	r->work_s = px_team_run_times(a->workers, worker, s, &tm);
-	/* what starting and reaping the team cost, beside the work it did */
-	r->start_s = tm.outer - tm.work;
+	/* what creating and ending the team cost, beside the work it did */
+	r->start_s = tm.start;
+	r->end_s = tm.end;
+	r->create_s = tm.creation;
+	r->reap_s = tm.teardown;
 	memcpy(done, s->done, nd);
 	memcpy(result, s->result, nr);
 	px_team_free(s->done, nd);

@@ -1,6 +1,7 @@
 /* run_workload.c: integration tests of `workload`: every backend, every kind, at 1 to
  * 4 workers (MPI: -np 1 to 4), read back from the CSV records (every task done once
- * with the right result; memory and start cost reported); I/O-bound work gains past
+ * with the right result; memory, and creating and ending a worker, reported: a start and
+ * an end phase, per-worker notes; empty on MPI, never 0); I/O-bound work gains past
  * the 2 cores and CPU-bound work does not; memory per worker (a thread at least a
  * page, processes more) and its second method, /proc/meminfo, within 2x;
  * bad input refused with exit 2 on every backend (a work budget too: -n times the size
@@ -41,8 +42,8 @@ static void validates_on(const char *backend)
 	for (int w = 1; w <= tx_top(backend, 4); w++) {
 		struct tx_csv t;
 		int seen[4] = { 0 };
-		tx_expect_records(&t, backend, "workload", w, args, "pass", 8);
-		assert_int_equal(t.nrows, 8); /* 4 kinds x 2 phases */
+		tx_expect_records(&t, backend, "workload", w, args, "pass", 12);
+		assert_int_equal(t.nrows, 12); /* 4 kinds x 3 phases */
 		for (int row = 0; row < t.nrows; row++) {
 			const char *v = tx_csv_get(&t, row, "variant");
 			const char *note = tx_csv_get(&t, row, "note");
@@ -58,10 +59,17 @@ static void validates_on(const char *backend)
 			} else {
 				assert_true(tx_note(note, "thread_kib_per_worker") >= 4);
 			}
-			if (mpi)
+			if (mpi) {
 				assert_non_null(strstr(note, "start=mpirun:see_make_mpi-startup"));
-			else
-				assert_true(tx_note(note, "start_us_per_worker") >= 0);
+				assert_null(strstr(note, "create_us_per_worker"));
+			} else {
+				assert_true(tx_note(note, "create_us_per_worker") > 0);
+				/* OpenMP's threads park after the region: nobody ends them */
+				if (strcmp(backend, "openmp") != 0)
+					assert_true(tx_note(note, "reap_us_per_worker") > 0);
+				else
+					assert_null(strstr(note, "reap_us_per_worker"));
+			}
 			if (w == 1)
 				assert_true(tx_note(note, "speedup") == 1.0);
 			if (strcmp(phase, "work") == 0) {
@@ -69,8 +77,8 @@ static void validates_on(const char *backend)
 				seen[strcmp(v, "cpu") == 0 ? 0 : strcmp(v, "io") == 0 ? 1
 								  : strcmp(v, "file") == 0 ? 2 : 3]++;
 			} else { /* MPI's start is mpirun's, not measured: empty, never 0 */
-				assert_string_equal(phase, "start");
-				if (mpi)
+				assert_true(strcmp(phase, "start") == 0 || strcmp(phase, "end") == 0);
+				if (mpi || (strcmp(backend, "openmp") == 0 && strcmp(phase, "end") == 0))
 					assert_string_equal(tx_csv_get(&t, row, "median_s"), "");
 				else
 					assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
@@ -245,12 +253,12 @@ static void mpi_start_is_never_zero(void **state)
 	struct tx_csv t;
 	(void)state;
 	tx_launch(&r, "mpi", "workload", np, args);
-	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 2 * (np > 2 ? 3 : 2)) {
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 3 * (np > 2 ? 3 : 2)) {
 		tx_dump("workload on MPI", &r);
 		fail();
 	}
 	for (int row = 0; row < t.nrows; row++)
-		if (strcmp(tx_csv_get(&t, row, "phase"), "start") == 0) {
+		if (strcmp(tx_csv_get(&t, row, "phase"), "work") != 0) {
 			assert_string_equal(tx_csv_get(&t, row, "median_s"), "");
 			assert_true(tx_passed(tx_csv_get(&t, row, "verdict")));
 		}

@@ -14,6 +14,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct hx_exercise workload_exercise;
@@ -21,6 +22,7 @@ extern const struct hx_exercise workload_exercise;
 enum corruption { HONEST, TWICE, SKIPPED, WRONG_CPU, WRONG_FILE };
 static enum corruption corrupt;
 static double fake_uss = 8; /* what the fake backend's memory probe reports */
+static double create_s = 4e-5; /* the creation per worker the fake backend reports */
 
 /* The fake backend: every task once, in order, on this thread; then the corruption. */
 void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_report *r)
@@ -45,6 +47,9 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	}
 	r->work_s = 1e-3;
 	r->start_s = 1e-4;
+	r->end_s = 5e-5;
+	r->create_s = create_s;
+	r->reap_s = 2e-5;
 	wl_mem_unmeasured(&r->mem);
 	if (a->measure_mem) {
 		r->mem.kind = WL_MEM_THREADS;
@@ -115,6 +120,45 @@ static void wrong_file_contents_fail(void **state)
 	(void)state;
 	assert_int_equal(run_one("file", WRONG_FILE, note, sizeof note), HX_FAIL);
 	assert_non_null(strstr(note, "first_bad_task=0"));
+}
+
+/* The per-worker creation note is the median over the timed repetitions, not the last
+ * one's: three repetitions (after a warm-up) report 10, 90 and 30 us: the note says 30. */
+static void creation_note_is_the_median(void **state)
+{
+	static const double us[] = { 500, 10, 90, 30 }; /* the warm-up's is left out */
+	const char *argv[] = { "workload", "-r", "3", "-x", "1", "--sleep-us", "0", NULL };
+	struct hx_opts o;
+	struct hx_case c;
+	char err[128], out[64];
+	(void)state;
+	assert_int_equal(hx_parse(&workload_exercise, 7, (char *const *)argv, &o, err, sizeof err,
+				  out, sizeof out), HX_PARSE_OK);
+	memset(&c, 0, sizeof c);
+	c.ex = &workload_exercise;
+	c.opts = &o;
+	c.variant = hx_variant_index(&workload_exercise, "io");
+	c.variant_name = "io";
+	c.workers = 2;
+	c.size = 4;
+	c.state = calloc(1, workload_exercise.state_size);
+	assert_non_null(c.state);
+	assert_int_equal(workload_exercise.setup(&c), 0);
+	corrupt = HONEST;
+	for (int rep = 0; rep < 4; rep++) {
+		c.rep = rep;
+		c.timed = rep >= 1;
+		c.note[0] = '\0';
+		create_s = us[rep] * 1e-6;
+		workload_exercise.run(&c);
+		workload_exercise.check(&c);
+		assert_int_equal(c.verdict, HX_PASS);
+	}
+	workload_exercise.teardown(&c);
+	free(c.state);
+	create_s = 4e-5;
+	assert_non_null(strstr(c.note, "create_us_per_worker=30.0"));
+	assert_non_null(strstr(c.note, "reap_us_per_worker=20.0"));
 }
 
 /* the file kernel reads back what the validator expects, and the memory probe reads */
@@ -239,6 +283,7 @@ int main(void)
 		cmocka_unit_test(skipped_fails),
 		cmocka_unit_test(wrong_cpu_result_fails),
 		cmocka_unit_test(wrong_file_contents_fail),
+		cmocka_unit_test(creation_note_is_the_median),
 		cmocka_unit_test(kernels_agree),
 		cmocka_unit_test(work_budget),
 		cmocka_unit_test(memory_slope_and_median),

@@ -67,7 +67,19 @@ startup_reps=5
 echo "bench: workload memory per MPI rank, -np 1 and -np 64" >&2
 mpimem=$("$(dirname "$0")/mpimem.sh" -b "$build" -n 64)
 
-awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+# Creating and ending one worker, stamped where it happens (posix/team.h's px_life):
+# workload's team and squares' one worker per item, one at a time (W = 1, like the
+# reference), beside bench/spawnref's fork + waitpid and pthread_create + join with
+# nothing of the suite around them, timed before and after (their mean is the reference).
+echo "bench: creating and ending a worker: workload, squares --variant spawn, spawnref" >&2
+spawnref=$("$build/bench/spawnref" -n 200)
+for b in pthreads procs; do
+	run "$b" workload --variant io -n 1 -w 1 --sleep-us 0 -r 9 -x 1
+	run "$b" squares --variant spawn -n 100 --work 0 -w 1 -r 9 -x 1
+done
+spawnref="$spawnref $("$build/bench/spawnref" -n 200)"
+
+awk -v spawnref="$spawnref" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
 echo "$mpimem"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
 grep -v '^records:' "$startup"
