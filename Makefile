@@ -8,6 +8,7 @@
 #   make report          the seeds' claims, each beside what make run measured
 #   make plots           pictures of make run's records (gnuplot)
 #   make bench           the performance targets, measured, each beside its goal
+#   make mpi-startup     MPI start-up at -np 1, 2, 4: the launcher and MPI_Init apart
 #   make test-slurm      the job scripts on a private local Slurm cluster (as root)
 #   make submit-sweep    on a Slurm login node: submit the worker-count sweep
 #   make deps            install what is missing (Debian/Ubuntu)
@@ -21,7 +22,8 @@
 # ONLY="race sync" to build and test only those exercises.
 #
 # Layout: harness/ the timing harness; exercises/ what the backends share about each
-# exercise; openmp/, mpi/, posix/ the parallel parts; tests/; tools/; jobs/.
+# exercise; openmp/, mpi/, posix/ the parallel parts; tests/; tools/; jobs/; bench/
+# (make bench's reference programs, built into $(BUILD)/bench/).
 # New exercises and backend files are found by name (see "Adding an exercise" in
 # README.md): exercises/<e>.c, openmp/<e>.c, mpi/<e>.c, posix/<e>.c (or posix/<e>_pthreads.c
 # and posix/<e>_procs.c). Other .c files in a backend directory are that backend's
@@ -66,7 +68,7 @@ GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CPPFLAGS_ALL := -D_GNU_SOURCE -Iharness -Iexercises $(CPPFLAGS)
 CFLAGS_ALL := -std=gnu11 -pthread -MMD -MP $(WARNINGS) $(CFLAGS) $(SANFLAGS)
 LDFLAGS_ALL := -pthread $(SANFLAGS) $(LDFLAGS)
-LDLIBS_ALL := $(LDLIBS) -lgmp -lm -lrt
+LDLIBS_ALL := $(LDLIBS) -lgmp -lhwloc -lm -lrt
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # ---- what there is, found by name ------------------------------------------------
@@ -111,14 +113,14 @@ TEST_PROGS := $(addprefix $(BUILD)/tests/,$(TESTS))
 .PHONY: all openmp mpi posix pthreads procs tests clean help deps
 all: openmp mpi posix
 openmp: $(OPENMP_PROGS)
-mpi: $(MPI_PROGS)
+mpi: $(MPI_PROGS) $(BUILD)/tools/mpistart
 posix: pthreads procs
 pthreads: $(PTHREADS_PROGS)
 procs: $(PROCS_PROGS)
 tests: $(TEST_PROGS)
 
 # ---- dependency checks: a missing tool or library says how to get it --------------
-.PHONY: need-cc need-openmp need-mpi need-gmp need-cmocka
+.PHONY: need-cc need-openmp need-mpi need-gmp need-hwloc need-cmocka
 # $(call need_header,what,headers,cflags,libs,hint)
 define need_header
 	@{ for h in $(2); do printf '#include <%s>\n' $$h; done; echo 'int main(void){return 0;}'; } | \
@@ -133,6 +135,8 @@ need-openmp: need-cc
 	$(call need_header,OpenMP,omp.h,$(OPENMP_CFLAGS),$(OPENMP_CFLAGS),$(if $(findstring clang,$(CC)), (clang needs libomp-dev)))
 need-gmp: need-cc
 	$(call need_header,GMP (libgmp-dev),gmp.h,,-lgmp,)
+need-hwloc: need-cc
+	$(call need_header,hwloc (libhwloc-dev),hwloc.h,,-lhwloc,)
 need-cmocka: need-cc
 	$(call need_header,cmocka (libcmocka-dev),stddef.h stdarg.h setjmp.h stdint.h cmocka.h,,$(CMOCKA_LIBS),)
 need-mpi:
@@ -146,7 +150,7 @@ need-mpi:
 MPICC_CC = OMPI_CC='$(CC)' MPICH_CC='$(CC)' $(MPICC)
 
 # ---- compiling -------------------------------------------------------------------------
-$(O)/harness/%.o: harness/%.c | need-cc
+$(O)/harness/%.o: harness/%.c | need-hwloc
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -DHX_GIT_REV='"$(GIT_REV)"' $(CFLAGS_ALL) -c -o $@ $<
@@ -215,6 +219,17 @@ $(O)/procs/%.o: posix/%.c | need-cc
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Iposix -DPX_PROCS=1 $(CFLAGS_ALL) -c -o $@ $<
 
+# tools/mpistart: MPI_Init and MPI_Finalize, timed (tools/mpistart.sh, make mpi-startup);
+# a program of its own, not an exercise
+$(O)/tools/mpistart.o: tools/mpistart.c | need-mpi
+	$(call say,MPICC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+$(BUILD)/tools/mpistart: $(O)/tools/mpistart.o
+	$(call say,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(LDFLAGS_ALL) -o $@ $^ -lm
+
 # ---- linking: parallel part + shared part + main + harness + adapter + backend library
 # A library file named after an exercise (mpi/prodcons_win.c, posix/ipc_box.c) is
 # that exercise's plumbing and goes into its program only; the others into every one.
@@ -275,5 +290,5 @@ help:
 # A source file that was removed or renamed (posix/errors.c split into errors_pthreads.c
 # and errors_procs.c) still stands in an older build's dependency files: let it be
 # missing, and the object is rebuilt from the source that exists now.
-$(foreach d,harness exercises openmp mpi posix tests,$(d)/%.c):
+$(foreach d,harness exercises openmp mpi posix tests tools,$(d)/%.c):
 	@:

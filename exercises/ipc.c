@@ -8,10 +8,16 @@
 
 #include "hx.h"
 
+#include <errno.h>
+#include <linux/futex.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 long ipc_iters(long n, size_t bytes)
 {
@@ -261,41 +267,85 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 
 /* ---- the ring --------------------------------------------------------------------------
  * The writer owns head, the reader owns tail. The writer fills slot head % SLOTS once
- * head - tail < SLOTS, then publishes it with a release store of head + 1; the reader
- * waits for head > tail (acquire), copies the slot out, then frees it with a release
- * store of tail + 1. Waiting spins, and yields the core after a while (2 cores are
- * shared with everything else). */
-static void relax(unsigned *spins)
+ * head - tail < SLOTS, then publishes it with a store of head + 1; the reader waits for
+ * head > tail, copies the slot out, then frees it with a store of tail + 1. A waiter
+ * spins IPC_SPIN_MAX rounds, then sleeps (spin-then-block, the same for every ring
+ * channel): it says so in the ring (head_sleepers / tail_sleepers), checks the word once
+ * more and sleeps in FUTEX_WAIT on the word's low 32 bits while they still hold the
+ * value it saw; the other side, after its store, wakes it when it said it sleeps. The
+ * stores and loads of the word and the flag are sequentially consistent: either the
+ * waiter sees the new value, or the other side sees the flag (no lost wake-up). The
+ * futex is not PRIVATE: the ring may be shared between processes (shm, shmwin). A
+ * sleep gives up after 10 ms and looks again, so nothing waits for ever on a wake-up
+ * that a dead peer never sends (the watchdog names a stuck peer). */
+static void futex_wait32(uint32_t *word, uint32_t seen)
 {
-	if (++*spins < 256) {
+	struct timespec ten_ms = { 0, 10000000 };
+	if (syscall(SYS_futex, word, FUTEX_WAIT, seen, &ten_ms, NULL, 0) != 0 &&
+	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
+		hx_die_errno(__FILE__, __LINE__, "futex(FUTEX_WAIT)", errno);
+}
+
+static void futex_wake_all(uint32_t *word)
+{
+	if (syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0) < 0)
+		hx_die_errno(__FILE__, __LINE__, "futex(FUTEX_WAKE)", errno);
+}
+
+/* The low 32 bits of a 64-bit counter: the futex word (little-endian: its address). */
+static uint32_t *low_word(uint64_t *v)
+{
+	return (uint32_t *)v + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+}
+
+/* Waits until *word != seen when `same`, or until *word - seen < IPC_SLOTS when not
+ * (the writer, for a free slot: seen is its head, *word the tail). */
+static void ring_wait(uint64_t *word, uint32_t *sleepers, uint64_t seen, int same)
+{
+#define RING_BLOCKED(v) (same ? (v) == seen : seen - (v) >= IPC_SLOTS)
+	unsigned spins = 0;
+	uint64_t v;
+
+	while (RING_BLOCKED(v = __atomic_load_n(word, __ATOMIC_SEQ_CST))) {
+		if (++spins < IPC_SPIN_MAX) {
 #if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
+			__builtin_ia32_pause();
 #endif
-	} else {
-		sched_yield();
+			continue;
+		}
+		__atomic_store_n(sleepers, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		if (RING_BLOCKED(v))
+			futex_wait32(low_word(word), (uint32_t)v);
+		__atomic_store_n(sleepers, 0, __ATOMIC_SEQ_CST);
 	}
+#undef RING_BLOCKED
+}
+
+/* After a store to *word: wake the other side if it sleeps on it. */
+static void ring_publish(uint64_t *word, uint32_t *sleepers, uint64_t v)
+{
+	__atomic_store_n(word, v, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(sleepers, __ATOMIC_SEQ_CST))
+		futex_wake_all(low_word(word));
 }
 
 void ipc_ring_send(struct ipc_ring *r, unsigned char *data, size_t slot, const unsigned char *buf,
 		   size_t n)
 {
 	uint64_t h = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-	unsigned spins = 0;
-	while (h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >= IPC_SLOTS)
-		relax(&spins);
+	ring_wait(&r->tail, &r->tail_sleepers, h, 0);
 	memcpy(data + (h % IPC_SLOTS) * slot, buf, n);
-	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+	ring_publish(&r->head, &r->head_sleepers, h + 1);
 }
 
 void ipc_ring_recv(struct ipc_ring *r, unsigned char *data, size_t slot, unsigned char *buf,
 		   size_t n)
 {
 	uint64_t t = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
-	unsigned spins = 0;
-	while (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) == t)
-		relax(&spins);
+	ring_wait(&r->head, &r->head_sleepers, t, 1);
 	memcpy(buf, data + (t % IPC_SLOTS) * slot, n);
-	__atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+	ring_publish(&r->tail, &r->tail_sleepers, t + 1);
 }
 
 void ipc_duplex_send(void *ctx, const unsigned char *buf, size_t n)

@@ -103,10 +103,17 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 /* ---- a ring of IPC_SLOTS slots, one writer and one reader, in any shared memory ------ */
 struct ipc_ring {
 	uint64_t head;      /* messages written (the writer's) */
-	char pad[56];       /* head and tail on separate cache lines (padding, not alignment: */
+	uint32_t head_sleepers; /* the reader sleeps on head (IPC_SPIN_MAX, exercises/ipc.c) */
+	char pad[52];       /* head and tail on separate cache lines (padding, not alignment: */
 	uint64_t tail;      /* the ring may lie anywhere 8-byte aligned, e.g. an MPI window) */
-	char pad2[56];
+	uint32_t tail_sleepers; /* the writer sleeps on tail, the ring being full */
+	char pad2[52];
 };
+/* How a ring's waiter waits (every ring channel the same: spin, shm, shmwin): it spins
+ * IPC_SPIN_MAX rounds (a pause each, about as long as a sleep and a wake-up cost here),
+ * then sleeps in the kernel (a futex on the word it waits for, which works across
+ * processes in shared memory) until the other side's store wakes it. */
+#define IPC_SPIN_MAX 2048
 /* The slots are IPC_SLOTS * slot bytes at `data` (the address in the caller's mapping). */
 void ipc_ring_send(struct ipc_ring *r, unsigned char *data, size_t slot, const unsigned char *buf,
 		   size_t n);

@@ -42,6 +42,9 @@ struct sq_state {
 	long *result;
 	double *sum; /* startup + work + teardown of each timed repetition */
 	int nsum;
+	double life[2];      /* this repetition's creation, teardown per worker (seconds) */
+	double *life_rep[2]; /* of each timed repetition that measured them */
+	int nlife;
 };
 
 enum { X_WORK, X_COUNT }; /* sq_xopts, below */
@@ -61,6 +64,8 @@ static int sq_setup(struct hx_case *c)
 	s->a.work = (long)hx_opt(c->opts, X_WORK);
 	s->result = hx_calloc((size_t)s->a.items, sizeof *s->result);
 	s->sum = hx_calloc((size_t)c->opts->reps, sizeof *s->sum);
+	s->life_rep[0] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[0]);
+	s->life_rep[1] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[1]);
 	c->ops = (double)c->size;
 	return 0;
 }
@@ -70,7 +75,7 @@ static void sq_run_case(struct hx_case *c)
 	struct sq_state *s = c->state;
 	for (long i = 0; i < s->a.items; i++)
 		s->result[i] = -1; /* nothing left from the last repetition can pass */
-	squares_run(&s->a, s->result, c->t);
+	squares_run(&s->a, s->result, c->t, s->life);
 }
 
 static void sq_check(struct hx_case *c)
@@ -82,6 +87,10 @@ static void sq_check(struct hx_case *c)
 		return;
 	if (c->timed && s->nsum < c->opts->reps)
 		s->sum[s->nsum++] = fmax(c->t[0], 0) + c->t[1] + fmax(c->t[2], 0); /* untimed: 0 */
+	if (c->timed && s->life[0] >= 0 && s->nlife < c->opts->reps) {
+		s->life_rep[0][s->nlife] = s->life[0];
+		s->life_rep[1][s->nlife++] = s->life[1];
+	}
 	hx_note(c, "work", "%ld", s->a.work);
 	if (s->a.variant == SQ_SPAWN)
 		hx_note(c, "spawn", "one_worker_per_item_created_in_work");
@@ -95,14 +104,21 @@ static void sq_check(struct hx_case *c)
 }
 
 /* rank 0: the case's figure, for its record and the cases that follow
- * (hx_result_median), is the median total of its repetitions */
+ * (hx_result_median), is the median total of its repetitions; what creating and ending
+ * one worker took (posix: stamped where it happens), the medians over the repetitions */
 static void sq_teardown(struct hx_case *c)
 {
 	struct sq_state *s = c->state;
 	if (s->nsum > 0)
 		c->figure = hx_median(s->sum, (size_t)s->nsum);
+	if (s->nlife > 0) {
+		hx_note(c, "create_us_per_worker", "%.1f", hx_median(s->life_rep[0], (size_t)s->nlife) * 1e6);
+		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife) * 1e6);
+	}
 	free(s->result);
 	free(s->sum);
+	free(s->life_rep[0]);
+	free(s->life_rep[1]);
 }
 
 /* The record says the total time and how it compares with the next smaller pool of this

@@ -34,8 +34,11 @@ int sq_validate(const long *result, long items, char *why, unsigned long len);
 /* ---- the parallel part, one per backend ----------------------------------------------- */
 /* NULL when the backend has this variant, else why not (the not_applicable hook). */
 const char *squares_na(enum sq_variant v);
-/* One repetition: result[0..items-1] in input order (on MPI: on rank 0), and the
- * seconds of startup, work, teardown in t[0..2]. */
-void squares_run(const struct sq_args *a, long *result, double t[3]);
+/* One repetition: result[0..items-1] in input order (on MPI: on rank 0), the seconds
+ * of startup, work, teardown in t[0..2], and per worker the seconds its creation and
+ * its teardown took in life[0..1], stamped where they happen (posix/team.h's px_life:
+ * create call to the worker's first instruction, its last instruction to joined or
+ * reaped); HX_NOT_MEASURED where the backend creates no worker of its own. */
+void squares_run(const struct sq_args *a, long *result, double t[3], double life[2]);
 
 #endif

@@ -3,17 +3,16 @@
  * only), the speedup and efficiency against the serial run.
  * The parallel part is ss_run() in openmp/, mpi/ and posix/sumsquares.c.
  *
- * The baseline rule: speedup and efficiency of a case are against the median of the
- * `serial` variant at 1 worker with the same -n, run first by the same program (the
- * harness runs the variants in the order of the table below, serial first, and the
- * worker counts ascending). When the options run no serial case at 1 worker (say
- * --variant dynamic), each case measures its own baseline in its setup, before its
- * first repetition: the serial map, timed (hx_time) `reps` times after one warm-up,
- * by the case's first worker alone while the others wait asleep (ss_alone: on MPI the
- * other ranks of the case sleep in a barrier, the ranks outside it in the harness's;
- * so an oversubscribed rank 0 does not share its core with busy-polling ranks). The
- * record says baseline=measured instead of baseline=serial. `serial` itself runs on
- * one worker only: at W > 1 it is reported not applicable.
+ * The baseline rule: speedup and efficiency of a case are against a serial map timed in
+ * the same repetitions, alternating with the parallel one: each repetition first times
+ * the serial map (the `serial` phase: hx_time, by the case's first worker alone while
+ * the others wait asleep, ss_alone: on MPI the other ranks of the case sleep in a
+ * barrier, the ranks outside it in the harness's, so an oversubscribed rank 0 does not
+ * share its core with busy-polling ranks), then the parallel one (the `run` phase).
+ * Speedup = median serial / median run: a machine whose speed drifts over minutes (a
+ * core taken by another program, a VM's neighbours) moves both alike. The `serial`
+ * variant is the seed's serial loop as a case of its own, on one worker only: at W > 1
+ * it is reported not applicable.
  * Run: build/openmp/sumsquares -n 60000 -w 1,2 */
 #include "sumsquares.h"
 
@@ -100,48 +99,26 @@ static double ss_serial_seconds(uint64_t *out, long n)
 	return hx_time(serial_map, &m);
 }
 
+/* The serial phase of a parallel case: the map on the case's first worker alone. */
 struct baseline_job {
+	uint64_t *out;
 	long n;
-	int reps;
-	double *median; /* the case's c->reference */
+	double *seconds; /* the case's c->t[SS_PHASE_SERIAL] */
 };
 
-/* rank 0 alone (ss_alone): one warm-up, then `reps` timed serial maps; the median */
 static void baseline_measure(void *arg)
 {
 	const struct baseline_job *b = arg;
-	uint64_t *out = hx_calloc((size_t)b->n, sizeof *out);
-	double *t = hx_calloc((size_t)b->reps, sizeof *t);
-
-	ss_serial_seconds(out, b->n); /* warm-up */
-	for (int i = 0; i < b->reps; i++)
-		t[i] = ss_serial_seconds(out, b->n);
-	*b->median = hx_median(t, (size_t)b->reps);
-	if (ss_first_wrong(out, b->n) >= 0)
-		hx_die(__FILE__, __LINE__, "ss_map", "the serial baseline computed a wrong value");
-	free(out);
-	free(t);
-}
-
-/* 1 when the case measures its own baseline: no serial case at 1 worker runs before
- * it (the options list no serial or no 1 worker) and the case is not serial. A pure
- * function of the options, so every rank of the case agrees to take part. */
-static int measures_baseline(const struct hx_case *c)
-{
-	const struct hx_opts *o = c->opts;
-	int serial = 0, one = 0;
-
-	for (int i = 0; i < o->nworkers; i++)
-		one |= o->workers[i] == 1;
-	for (int i = 0; i < o->nvariants; i++)
-		serial |= o->variants[i] == SS_SERIAL;
-	return !(serial && one) && c->variant != SS_SERIAL;
+	*b->seconds = ss_serial_seconds(b->out, b->n);
 }
 
 struct ss_state {
 	struct ss_args args;
 	uint64_t *out;
+	uint64_t *serial_out; /* the serial phase's map (rank 0, parallel cases) */
 };
+
+enum { SS_PHASE_RUN, SS_PHASE_SERIAL };
 
 enum { X_CHUNK, X_COUNT }; /* ss_xopts, below */
 
@@ -163,11 +140,8 @@ static int ss_setup(struct hx_case *c)
 	s->args.chunk = (long)hx_opt(c->opts, X_CHUNK);
 	s->out = hx_calloc((size_t)c->size, sizeof *s->out);
 	c->ops = (double)c->size;
-	if (measures_baseline(c)) {
-		struct baseline_job b = { (long)c->size, c->opts->reps > 0 ? c->opts->reps : 3,
-					  &c->reference };
-		ss_alone(baseline_measure, &b);
-	}
+	if (c->variant != SS_SERIAL)
+		s->serial_out = hx_calloc((size_t)c->size, sizeof *s->serial_out);
 	return 0;
 }
 
@@ -178,10 +152,16 @@ static void ss_run_case(struct hx_case *c)
 	/* a stale result must not pass: poison every element before the run */
 	for (long i = 0; i < s->args.n; i++)
 		s->out[i] = SS_POISON;
-	if (s->args.variant == SS_SERIAL) /* one worker; on MPI that is rank 0 alone */
-		c->t[0] = ss_serial_seconds(s->out, s->args.n);
-	else
-		ss_run(&s->args, s->out, &c->t[0]);
+	c->t[SS_PHASE_SERIAL] = HX_NOT_MEASURED; /* but on the rank that times it */
+	if (s->args.variant == SS_SERIAL) { /* one worker; on MPI that is rank 0 alone */
+		c->t[SS_PHASE_RUN] = ss_serial_seconds(s->out, s->args.n);
+	} else {
+		struct baseline_job b = { s->serial_out, s->args.n, &c->t[SS_PHASE_SERIAL] };
+		for (long i = 0; i < s->args.n; i++)
+			s->serial_out[i] = SS_POISON;
+		ss_alone(baseline_measure, &b); /* the baseline, then the parallel map */
+		ss_run(&s->args, s->out, &c->t[SS_PHASE_RUN]);
+	}
 }
 
 /* Outside the timed region; on MPI the map is gathered on rank 0, which judges. */
@@ -192,6 +172,11 @@ static void ss_check(struct hx_case *c)
 
 	if (hx_backend_rank() != 0)
 		return;
+	if (s->serial_out != NULL && (bad = ss_first_wrong(s->serial_out, s->args.n)) >= 0) {
+		hx_note(c, "serial_first_wrong", "%ld", bad);
+		c->verdict = HX_FAIL;
+		return;
+	}
 	bad = ss_first_wrong(s->out, s->args.n);
 	if (bad >= 0) {
 		hx_note(c, "first_wrong", "%ld", bad);
@@ -208,26 +193,21 @@ static void ss_teardown(struct hx_case *c)
 {
 	struct ss_state *s = c->state;
 	free(s->out);
+	free(s->serial_out);
 }
 
-/* Rank 0, after the statistics: speedup and efficiency against the serial baseline. */
-static void ss_finish(struct hx_case *c, const struct hx_stats *st)
+/* Rank 0, after the statistics: speedup and efficiency against the serial map timed
+ * in the same repetitions (phase[SS_PHASE_SERIAL]). */
+static void ss_finish(struct hx_case *c, const struct hx_stats *phase)
 {
-	double base = hx_result_median(c, "serial", 1);
-	const char *from = "serial";
+	double base = phase[SS_PHASE_SERIAL].median, par = phase[SS_PHASE_RUN].median;
 
-	if (c->variant == SS_SERIAL)
+	if (c->variant == SS_SERIAL || phase[SS_PHASE_SERIAL].n == 0 || par <= 0 || base <= 0)
 		return;
-	if (isnan(base)) {
-		base = c->reference; /* measured in setup (see measures_baseline) */
-		from = "measured";
-	}
-	if (st->median <= 0 || isnan(base))
-		return;
-	c->speedup = base / st->median; /* the harness doubts one past 1.1 x W */
+	c->speedup = base / par; /* the harness doubts one past 1.1 x W */
 	hx_note(c, "speedup", "%.3f", c->speedup);
-	hx_note(c, "efficiency", "%.3f", base / st->median / c->workers);
-	hx_note(c, "baseline", "%s", from);
+	hx_note(c, "efficiency", "%.3f", c->speedup / c->workers);
+	hx_note(c, "baseline", "interleaved");
 	hx_note(c, "serial_s", "%.6f", base);
 }
 
@@ -253,6 +233,11 @@ static const struct hx_variant ss_variants[] = {
 	{ NULL, NULL },
 };
 
+/* run: the map, timed (the parallel one, or the serial variant's); serial: the serial
+ * map of the same repetition, timed alone before it (the baseline) */
+static const char *const ss_phases[] = { [SS_PHASE_RUN] = "run", [SS_PHASE_SERIAL] = "serial",
+					 NULL };
+
 static const struct hx_optdef ss_xopts[] = {
 	[X_CHUNK] = { .shortname = 'c', .longname = "chunk", .kind = HX_OPT_INT, .metavar = "C",
 	  .help = "indices per grab for dynamic, the smallest grab for guided",
@@ -271,6 +256,7 @@ const struct hx_exercise sumsquares_exercise = {
 	.op_name = "element",
 	.reps_def = 5,
 	.warmup_def = 1,
+	.phases = ss_phases,
 	.xopts = ss_xopts,
 	.check_opts = ss_check_opts,
 	.not_applicable = ss_na_case,

@@ -155,21 +155,103 @@ static int read_field(const char *path, const char *key, double *kib)
 	return found;
 }
 
-int wl_mem_kib(int pid, double *rss, double *pss)
+static void proc_path(char *path, size_t len, int pid, const char *file)
+{
+	if (pid > 0)
+		snprintf(path, len, "/proc/%d/%s", pid, file);
+	else
+		snprintf(path, len, "/proc/self/%s", file);
+}
+
+int wl_proc_mem(int pid, struct wl_procmem *m)
 {
 	char path[64];
-	if (pid > 0)
-		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/smaps_rollup");
-	if (read_field(path, "Rss", rss) == 0 && read_field(path, "Pss", pss) == 0)
-		return 0;
-	*pss = -1;
-	if (pid > 0)
-		snprintf(path, sizeof path, "/proc/%d/status", pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/status");
-	return read_field(path, "VmRSS", rss);
+	double clean, dirty;
+	proc_path(path, sizeof path, pid, "smaps_rollup");
+	if (read_field(path, "Rss", &m->rss) != 0 || read_field(path, "Pss", &m->pss) != 0 ||
+	    read_field(path, "Private_Clean", &clean) != 0 ||
+	    read_field(path, "Private_Dirty", &dirty) != 0)
+		return -1;
+	m->uss = clean + dirty;
+	proc_path(path, sizeof path, pid, "status");
+	if (read_field(path, "VmPTE", &m->pte) != 0 || read_field(path, "Threads", &m->threads) != 0)
+		return -1;
+	return 0;
+}
+
+int wl_sys_mem(struct wl_sysmem *m)
+{
+	const char *path = "/proc/meminfo";
+	if (read_field(path, "KernelStack", &m->kstack) != 0 ||
+	    read_field(path, "PageTables", &m->pagetables) != 0 ||
+	    read_field(path, "AnonPages", &m->anon) != 0)
+		return -1;
+	return 0;
+}
+
+void wl_sys_delta(const struct wl_sysmem *before, const struct wl_sysmem *alive,
+		  const struct wl_sysmem *after, struct wl_memdelta *d)
+{
+	double base_k = (before->kstack + after->kstack) / 2;
+	double base = (before->kstack + before->pagetables + before->anon + after->kstack +
+		       after->pagetables + after->anon) / 2;
+	d->kstack = alive->kstack - base_k;
+	d->check = alive->kstack + alive->pagetables + alive->anon - base;
+}
+
+void wl_mem_unmeasured(struct wl_mem *out)
+{
+	out->kind = WL_MEM_NONE;
+	out->workers = 0;
+	out->pss = out->uss = out->pte = out->kstack = out->check = NAN;
+}
+
+void wl_mem_slope(const struct wl_memdelta *one, const struct wl_memdelta *big,
+		  struct wl_mem *out)
+{
+	double dn = big->n - one->n;
+	if (!(dn > 0)) {
+		out->pss = out->uss = out->pte = out->kstack = out->check = NAN;
+		return;
+	}
+	out->pss = (big->pss - one->pss) / dn;
+	out->uss = (big->uss - one->uss) / dn;
+	out->pte = (big->pte - one->pte) / dn;
+	out->kstack = (big->kstack - one->kstack) / dn;
+	out->check = (big->check - one->check) / dn;
+}
+
+/* the median of the measured (not NAN) values among n */
+static double median_of_measured(const double *v, int n)
+{
+	double w[WL_MEM_TRIES];
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			w[k++] = v[i];
+	return k > 0 ? hx_median(w, (size_t)k) : NAN;
+}
+
+void wl_mem_median(const struct wl_mem *m, int n, struct wl_mem *out)
+{
+	double v[5][WL_MEM_TRIES];
+	if (n < 1 || n > WL_MEM_TRIES) {
+		wl_mem_unmeasured(out);
+		return;
+	}
+	*out = m[0];
+	for (int i = 0; i < n; i++) {
+		v[0][i] = m[i].pss;
+		v[1][i] = m[i].uss;
+		v[2][i] = m[i].pte;
+		v[3][i] = m[i].kstack;
+		v[4][i] = m[i].check;
+	}
+	out->pss = median_of_measured(v[0], n);
+	out->uss = median_of_measured(v[1], n);
+	out->pte = median_of_measured(v[2], n);
+	out->kstack = median_of_measured(v[3], n);
+	out->check = median_of_measured(v[4], n);
 }
 
 /* ---- the exercise ------------------------------------------------------------------ */
@@ -178,11 +260,12 @@ struct wl_state {
 	long *done;
 	uint64_t *result, *expected; /* expected: the serial reference, computed once */
 	struct wl_report rep;
-	double mem_rss, mem_pss;     /* from the first repetition that measured them */
-	int have_mem;
+	struct wl_mem mem;           /* from the first repetition (it alone measures it) */
+	double *life_rep[2];         /* create_s, reap_s of each timed repetition that */
+	int nlife[2];                /* measured them, and how many did */
 };
 
-enum { X_CPU_ITERS, X_SLEEP_US, X_FILE_KIB, X_COUNT }; /* wl_opts, below */
+enum { X_CPU_ITERS, X_SLEEP_US, X_FILE_KIB, X_MEM_WORKERS, X_COUNT }; /* wl_opts, below */
 
 static int wl_setup(struct hx_case *c)
 {
@@ -193,8 +276,11 @@ static int wl_setup(struct hx_case *c)
 	s->args.cpu_iters = (long)hx_opt(c->opts, X_CPU_ITERS);
 	s->args.sleep_us = (long)hx_opt(c->opts, X_SLEEP_US);
 	s->args.file_kib = (long)hx_opt(c->opts, X_FILE_KIB);
+	s->args.mem_workers = (int)hx_opt(c->opts, X_MEM_WORKERS);
 	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
 	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
+	s->life_rep[0] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[0]);
+	s->life_rep[1] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[1]);
 	c->ops = (double)s->args.tasks;
 	return 0;
 }
@@ -209,6 +295,7 @@ static void wl_run_case(struct hx_case *c)
 	wl_run(&s->args, s->done, s->result, &s->rep);
 	c->t[0] = s->rep.work_s;
 	c->t[1] = s->rep.start_s;
+	c->t[2] = s->rep.end_s;
 }
 
 /* The serial reference, outside every timed region: each cpu task recomputed by the
@@ -231,6 +318,47 @@ static uint64_t *reference(const struct wl_args *a)
 			break;
 		}
 	return e;
+}
+
+static void note_kib(struct hx_case *c, const char *key, double kib, int *negative)
+{
+	if (isnan(kib))
+		return;
+	hx_note(c, key, "%.1f", kib);
+	if (kib < 0)
+		*negative = 1;
+}
+
+/* The memory notes (docs/records.md): a thread's or a process's cost per worker as the
+ * slope over 1 .. M idle workers, an MPI rank's as the mean over the case's ranks. */
+static void mem_notes(struct hx_case *c, const struct wl_mem *m)
+{
+	int neg = 0, other = 0;
+	switch (m->kind) {
+	case WL_MEM_NONE:
+		return;
+	case WL_MEM_RANKS:
+		note_kib(c, "pss_kib_per_rank", m->pss, &neg);
+		note_kib(c, "uss_kib_per_rank", m->uss, &neg);
+		note_kib(c, "pte_kib_per_rank", m->pte, &neg);
+		break;
+	case WL_MEM_THREADS:
+	case WL_MEM_PROCS:
+		if (isnan(m->uss))
+			return;
+		note_kib(c, m->kind == WL_MEM_THREADS ? "thread_kib_per_worker" : "process_kib_per_worker",
+			 m->uss + m->pte + m->kstack, &neg);
+		note_kib(c, "pss_kib_per_worker", m->pss, &neg);
+		note_kib(c, "uss_kib_per_worker", m->uss, &neg);
+		note_kib(c, "kernel_kib_per_worker", m->pte + m->kstack, &neg);
+		/* the cross-check is the whole machine's: others' memory moves it, so a
+		 * negative one (possible at M = 64 on a busy machine) doubts nothing */
+		note_kib(c, "meminfo_kib_per_worker", m->check, &other);
+		hx_note(c, "mem_workers", "%d", m->workers);
+		break;
+	}
+	if (neg)
+		hx_suspect(c, "negative memory per worker");
 }
 
 /* Judged on rank 0 (MPI: done[] and result[] are the sums over ranks there). */
@@ -256,11 +384,12 @@ static void wl_check(struct hx_case *c)
 		if (bad && first_bad < 0)
 			first_bad = i;
 	}
-	if (c->rep == 0) {
-		s->mem_rss = s->rep.rss_kib;
-		s->mem_pss = s->rep.pss_kib;
-		s->have_mem = 1;
-	}
+	if (c->timed && s->rep.create_s >= 0 && s->nlife[0] < c->opts->reps)
+		s->life_rep[0][s->nlife[0]++] = s->rep.create_s;
+	if (c->timed && s->rep.reap_s >= 0 && s->nlife[1] < c->opts->reps)
+		s->life_rep[1][s->nlife[1]++] = s->rep.reap_s;
+	if (c->rep == 0)
+		s->mem = s->rep.mem;
 	hx_note(c, "tasks_ok", "%ld/%ld", s->args.tasks - missed - twice - wrong, s->args.tasks);
 	if (missed || twice || wrong) {
 		hx_note(c, "missed", "%ld", missed);
@@ -270,25 +399,27 @@ static void wl_check(struct hx_case *c)
 		c->verdict = HX_FAIL;
 		return;
 	}
-	if (s->have_mem && !isnan(s->mem_rss)) {
-		hx_note(c, "rss_kib_per_worker", "%.0f", s->mem_rss);
-		if (!isnan(s->mem_pss))
-			hx_note(c, "pss_kib_per_worker", "%.0f", s->mem_pss);
-		if (s->mem_rss < 0 || (!isnan(s->mem_pss) && s->mem_pss < 0))
-			hx_suspect(c, "negative memory per worker");
-	}
-	if (strcmp(hx_backend_name, "mpi") == 0)
-		hx_note(c, "start", "mpirun");
-	else
-		hx_note(c, "start_us_per_worker", "%.1f", s->rep.start_s * 1e6 / s->args.workers);
+	mem_notes(c, &s->mem);
+	if (strcmp(hx_backend_name, "mpi") == 0) /* before main: tools/mpistart.sh times it */
+		hx_note(c, "start", "mpirun:see_make_mpi-startup");
+	else if (s->rep.woken) /* OpenMP without a fresh pool: its threads were parked */
+		hx_note(c, "start", "wake-up");
 }
 
+/* Per worker, creating one and ending it: the medians over the timed repetitions (the
+ * note is the case's, not its last repetition's) */
 static void wl_teardown(struct hx_case *c)
 {
 	struct wl_state *s = c->state;
+	if (s->nlife[0] > 0)
+		hx_note(c, "create_us_per_worker", "%.1f", hx_median(s->life_rep[0], (size_t)s->nlife[0]) * 1e6);
+	if (s->nlife[1] > 0)
+		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife[1]) * 1e6);
 	free(s->done);
 	free(s->result);
 	free(s->expected);
+	free(s->life_rep[0]);
+	free(s->life_rep[1]);
 }
 
 /* Speedup against the same kind at one worker (when that case ran in this program). */
@@ -376,10 +507,15 @@ static const struct hx_optdef wl_opts[] = {
 	[X_FILE_KIB] = { .longname = "file-kib", .kind = HX_OPT_INT, .metavar = "KIB",
 			 .help = "KiB written, fsynced and read back by one file task",
 			 .min = 1, .max = 65536, .def = 16 },
+	[X_MEM_WORKERS] = { .longname = "mem-workers", .kind = HX_OPT_INT, .metavar = "M",
+			    .help = "idle workers of the large team that memory per worker is "
+				    "measured with (slope from 1 to M; not on MPI)",
+			    .min = 2, .max = 1024, .def = 64 },
 	[X_COUNT] = { 0 },
 };
 
-static const char *const wl_phases[] = { "work", "start", NULL };
+/* work: the timed region; start: creating the team; end: ending it (joined / reaped) */
+static const char *const wl_phases[] = { "work", "start", "end", NULL };
 static const int wl_workers_def[] = { 1, 2, 4, 8, 0 };
 
 const struct hx_exercise workload_exercise = {

@@ -23,17 +23,44 @@ struct wl_args {
 	long cpu_iters; /* arithmetic steps of one cpu task */
 	long sleep_us;  /* the wait of one io task */
 	long file_kib;  /* bytes written, synced and read back by one file task */
-	int measure_mem; /* also measure the memory of the team (outside the timed region) */
+	int measure_mem; /* also measure the memory of idle workers (outside the timed region) */
+	int mem_workers; /* M, the large idle team of that measurement (--mem-workers) */
+};
+
+/* What one more worker costs in memory, KiB, measured outside the timed region by the
+ * backend's memory probe (posix/, openmp/, mpi/workload_memprobe.c) with
+ * idle workers. Threads and processes: a team of 1 and a team of M idle workers, each
+ * read while alive minus the same reading just before it, and the slope between the
+ * two, (mem(M) - mem(1)) / (n(M) - n(1)), with n the workers that really came into
+ * being (threads from /proc/self/status). MPI ranks: the mean over the ranks of the
+ * case, each reading its own (a slope over ranks needs two launches: tools/mpimem.sh).
+ * NAN: not measured. */
+enum wl_mem_kind { WL_MEM_NONE, WL_MEM_THREADS, WL_MEM_PROCS, WL_MEM_RANKS };
+struct wl_mem {
+	enum wl_mem_kind kind;
+	int workers;     /* M (ranks: the ranks of the case) */
+	double pss, uss; /* user pages (smaps_rollup Pss; Private_Clean + Private_Dirty) */
+	double pte;      /* page tables (VmPTE) */
+	double kstack;   /* kernel stacks (/proc/meminfo KernelStack; NAN for ranks) */
+	double check;    /* the second method: /proc/meminfo AnonPages + KernelStack +
+			  * PageTables, the same slope (system-wide: others' noise in it) */
 };
 
 /* What the parallel part reports besides the per-task results. */
 struct wl_report {
 	double work_s;  /* the timed region: all ready .. last task done */
-	double start_s; /* starting and reaping the team, outside the work (0 on MPI) */
-	/* When a->measure_mem: the memory each worker adds while the whole team is alive
-	 * (a second, untimed team that only waits): RSS, and PSS (shared pages split
-	 * between the processes that map them); NAN when it cannot be read. */
-	double rss_kib, pss_kib;
+	/* Creating and ending the team, outside the work; HX_NOT_MEASURED on MPI (mpirun
+	 * started the ranks before main). posix: stamped where they happen (posix/team.h's
+	 * px_life): start from the first create call to the last worker running, end from
+	 * the last worker's end to the last one joined / reaped. OpenMP: the first region
+	 * of a fresh pool from outside less its work (the runtime creates its threads
+	 * there), and tearing the pool down (omp_pause_resource_all). */
+	double start_s, end_s;
+	/* Per worker: posix, the means over the team of create call -> running and of
+	 * end -> joined / reaped; OpenMP, start_s and end_s over W. HX_NOT_MEASURED on MPI. */
+	double create_s, reap_s;
+	int woken; /* OpenMP: the runtime kept its pool, so start_s is a wake-up */
+	struct wl_mem mem; /* when a->measure_mem: what one more idle worker costs */
 };
 
 /* The first task of worker w (the block of w is [wl_first(w), wl_first(w + 1))). */
@@ -59,9 +86,41 @@ uint64_t wl_io_token(long task);
 /* The checksum wl_file_task must read back (computed without any file). */
 uint64_t wl_file_expected(long task, long kib);
 
-/* Memory of process `pid` (0: this one) in KiB, from /proc/<pid>/smaps_rollup
- * (Rss, Pss), else /proc/<pid>/status (VmRSS; *pss = -1). Returns 0, or -1. */
-int wl_mem_kib(int pid, double *rss, double *pss);
+/* ---- reading memory (the probes' pure part) ---------------------------------------
+ * One process `pid` (0: this one), KiB: Rss, Pss and Private_Clean + Private_Dirty
+ * (uss) from /proc/<pid>/smaps_rollup, VmPTE and Threads from /proc/<pid>/status.
+ * The machine: KernelStack, PageTables, AnonPages from /proc/meminfo. Return 0, or -1
+ * when a field cannot be read. */
+struct wl_procmem {
+	double rss, pss, uss, pte, threads;
+};
+struct wl_sysmem {
+	double kstack, pagetables, anon;
+};
+int wl_proc_mem(int pid, struct wl_procmem *m);
+int wl_sys_mem(struct wl_sysmem *m);
+/* What a team of n idle workers added, KiB: the reading while it is alive minus the
+ * one before it (summed over its processes). */
+struct wl_memdelta {
+	double n, pss, uss, pte, kstack, check;
+};
+/* d->kstack and d->check from readings of /proc/meminfo while the team is alive and
+ * the mean of those before and after it (a drift of the machine's memory in between
+ * cancels out). */
+void wl_sys_delta(const struct wl_sysmem *before, const struct wl_sysmem *alive,
+		  const struct wl_sysmem *after, struct wl_memdelta *d);
+/* The per-worker slope between a small team and a large one into *out (kind and
+ * workers are the caller's); everything NAN when big->n <= one->n. */
+void wl_mem_slope(const struct wl_memdelta *one, const struct wl_memdelta *big,
+		  struct wl_mem *out);
+/* The probes measure WL_MEM_TRIES times (teams of 1 and M each time) and keep the
+ * median of each field over the tries that measured it (a program elsewhere on the
+ * machine that allocates or frees while a team is alive moves the /proc/meminfo
+ * figures of one try). */
+#define WL_MEM_TRIES 3
+void wl_mem_median(const struct wl_mem *m, int n, struct wl_mem *out);
+/* Everything NAN, kind WL_MEM_NONE. */
+void wl_mem_unmeasured(struct wl_mem *out);
 
 /* The parallel part, one per backend: run the tasks; done[i] counts how often task i
  * ran and result[i] holds its result (on MPI, on rank 0: the sums over ranks). */

@@ -5,6 +5,7 @@
  * every collective is the identity. */
 #include "hx.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -90,11 +91,43 @@ void hx_omp_team_check_at(const char *file, int line, int want)
 }
 #endif
 
+#ifdef _OPENMP
+/* ---- OpenMP: waiting threads sleep, as POSIX threads and processes do ---------------
+ *
+ * Left to itself libgomp spins at a barrier or a lock for GOMP_SPINCOUNT rounds
+ * (300,000; 1,000 when the threads outnumber the cores) before it sleeps. With as many
+ * threads as cores and another program holding a core, a thread that finished first
+ * then burns the core the last thread waits for: a team of exactly the cores ran 10 to
+ * 100 times slower than one thread or than more threads than cores (race's `local` at 2
+ * threads: 13.2 ms spinning, 1.39 ms passive, at load 6). pthreads and procs wait in
+ * futexes, so for the same construct to be compared on every backend an OpenMP program
+ * waits passively (OMP_WAIT_POLICY=passive) unless OMP_WAIT_POLICY or GOMP_SPINCOUNT
+ * is set: OMP_WAIT_POLICY=active measures the spinning runtime. The records keep the
+ * setting (`env`). libgomp reads its environment when it is loaded, before main: the
+ * program starts itself again, once, with the setting made; LLVM's libomp reads it at
+ * its first use, after this. */
+static void omp_wait_passive(char **argv)
+{
+	if (getenv("OMP_WAIT_POLICY") != NULL || getenv("GOMP_SPINCOUNT") != NULL)
+		return;
+	if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
+		hx_die_errno(__FILE__, __LINE__, "setenv(OMP_WAIT_POLICY)", errno);
+	if (dlsym(RTLD_DEFAULT, "__kmpc_fork_call") != NULL) /* libomp: not started yet */
+		return;
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	/* no /proc: go on spinning, and say so in the records (no OMP_WAIT_POLICY) */
+	if (unsetenv("OMP_WAIT_POLICY") != 0)
+		hx_die_errno(__FILE__, __LINE__, "unsetenv(OMP_WAIT_POLICY)", errno);
+}
+#endif
+
 void hx_backend_init(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 #ifdef _OPENMP
+	omp_wait_passive(*argv);
 	if (atexit(omp_exit_guard) != 0)
 		hx_die(__FILE__, __LINE__, "atexit", "cannot register the exit guard");
 #if defined(__clang__)
@@ -172,12 +205,48 @@ int hx_backend_case_worst(int v)
 	return v;
 }
 
+#ifdef _OPENMP
+/* OpenMP's binding without starting a region (which would create the pool before the
+ * first case): the policy, and the places a team's threads are put on under it. */
+static void omp_binding(char *out, size_t len)
+{
+	static const char *const policy[] = { "false", "true", "primary", "close", "spread" };
+	omp_proc_bind_t b = omp_get_proc_bind();
+	int nplaces = omp_get_num_places(), used;
+	char cpus[128];
+
+	if (b == omp_proc_bind_false || nplaces <= 0) {
+		hx_cpu_list(cpus, sizeof cpus);
+		snprintf(out, len, "none (OMP_PROC_BIND false): each thread may run on CPUs %s", cpus);
+		return;
+	}
+	used = snprintf(out, len, "OMP_PROC_BIND %s, threads placed on %d place%s:",
+			(unsigned)b < sizeof policy / sizeof policy[0] ? policy[b] : "?", nplaces,
+			nplaces == 1 ? "" : "s");
+	for (int pl = 0; pl < nplaces && used > 0 && (size_t)used < len; pl++) {
+		int n = omp_get_place_num_procs(pl), ids[64];
+		if (n > 64)
+			n = 64;
+		omp_get_place_proc_ids(pl, ids);
+		used += snprintf(out + used, len - (size_t)used, " {");
+		for (int i = 0; i < n && (size_t)used < len; i++)
+			used += snprintf(out + used, len - (size_t)used, "%s%d", i ? "," : "", ids[i]);
+		if ((size_t)used < len)
+			used += snprintf(out + used, len - (size_t)used, "}");
+	}
+}
+#endif
+
 void hx_backend_info(struct hx_provenance *p)
 {
 #ifdef _OPENMP
 	snprintf(p->openmp, sizeof p->openmp, "%d", _OPENMP);
+	omp_binding(p->binding, sizeof p->binding);
 #else
-	(void)p;
+	char cpus[128];
+	hx_cpu_list(cpus, sizeof cpus);
+	snprintf(p->binding, sizeof p->binding, "none: every %s may run on the process's CPUs %s",
+		 hx_worker_kind, cpus);
 #endif
 }
 

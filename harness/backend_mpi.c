@@ -17,6 +17,8 @@ const char hx_backend_name[] = "mpi";
 const char hx_worker_kind[] = "rank";
 
 static int world_rank, world_size;
+/* rank 0: where each rank may run, as its launcher bound it (hx_backend_info) */
+static char binding[512];
 static MPI_Comm case_comm = MPI_COMM_NULL;
 
 _Noreturn void hx_die_mpi(const char *file, int line, const char *what, int code)
@@ -134,6 +136,33 @@ static void check_one_job(const char *prog)
 	exit(HX_EXIT_USAGE);
 }
 
+/* Every rank's CPUs (its affinity, as mpirun or srun bound it) to rank 0, in a line:
+ * "each rank may run on CPUs 0-1" when they are all the same, else "rank 0: CPUs 0;
+ * rank 1: CPUs 1; ..." (as many as fit). */
+#define CPUS_LEN 32
+static void gather_binding(void)
+{
+	char mine[CPUS_LEN], *all = NULL;
+	int same = 1;
+	size_t used = 0;
+
+	hx_cpu_list(mine, sizeof mine);
+	if (world_rank == 0)
+		all = hx_calloc((size_t)world_size, CPUS_LEN);
+	HX_CHECK_MPI(MPI_Gather(mine, CPUS_LEN, MPI_CHAR, all, CPUS_LEN, MPI_CHAR, 0, MPI_COMM_WORLD));
+	if (world_rank != 0)
+		return;
+	for (int r = 1; r < world_size; r++)
+		same &= strcmp(all + (size_t)r * CPUS_LEN, all) == 0;
+	if (same)
+		snprintf(binding, sizeof binding, "%s rank may run on CPUs %s",
+			 world_size == 1 ? "the" : "each", all);
+	for (int r = 0; !same && r < world_size && used + 1 < sizeof binding; r++)
+		used += (size_t)snprintf(binding + used, sizeof binding - used, "%srank %d: CPUs %s",
+					 r ? "; " : "", r, all + (size_t)r * CPUS_LEN);
+	free(all);
+}
+
 void hx_backend_init(int *argc, char ***argv)
 {
 	int provided;
@@ -142,6 +171,7 @@ void hx_backend_init(int *argc, char ***argv)
 	HX_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank));
 	HX_CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world_size));
 	check_one_job(*argc > 0 && (*argv)[0] != NULL ? (*argv)[0] : "mpi");
+	gather_binding();
 }
 
 void hx_backend_finalize(void)
@@ -240,6 +270,7 @@ void hx_backend_info(struct hx_provenance *p)
 		memcpy(p->mpi, lib, sizeof lib);
 	/* the compiler that built this file: the Makefile makes the MPI wrapper run $(CC) */
 	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER);
+	snprintf(p->binding, sizeof p->binding, "%s", binding);
 }
 
 _Noreturn void hx_backend_abort(int code)

@@ -83,6 +83,13 @@ static void doubt(struct hx_case *c, const struct hx_stats *st, int ph, const ch
 		hx_suspect(c, "phase %s took %g s", phase, st->min);
 	if (st->med_conf >= 0.95 && st->med_hi - st->med_lo > st->median)
 		hx_suspect(c, "phase %s: the median's interval is wider than the median", phase);
+	/* both modes, each the median of its group, and how many repetitions fell in it */
+	if (st->bimodal) {
+		char key[48];
+		snprintf(key, sizeof key, "modes_%s_s", phase);
+		hx_note(c, key, "%.3gx%zu,%.3gx%zu", st->mode_lo, st->n_lo, st->mode_hi,
+			st->n - st->n_lo);
+	}
 }
 
 void hx_note(struct hx_case *c, const char *key, const char *fmt, ...)
@@ -513,6 +520,7 @@ struct sink {
 	FILE *save;
 	enum hx_format save_fmt;
 	struct hx_cpu_times cpu0; /* /proc/stat when the program started */
+	int steal_warned;         /* the steal warning was given */
 };
 
 /* One case on every rank: the ranks that take part run it, then every rank learns the
@@ -564,6 +572,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 
 	hx_cpu_times(&cpu1);
 	steal = hx_steal_pct(&k->cpu0, &cpu1);
+	if (!k->steal_warned && hx_machine_busy(NAN, steal, k->prov.cores)) {
+		fprintf(stderr, "%s: warning: a hypervisor took %.1f%% of the CPU time since the "
+			"start: the figures may be noisy (records: loaded=1)\n", ex->name, steal);
+		k->steal_warned = 1;
+	}
 	for (int ph = 0; ph < nphases(ex); ph++) {
 		const double *mine = samples + (size_t)ph * (size_t)reps;
 		memset(&st[ph], 0, sizeof st[ph]);
@@ -590,9 +603,15 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		hx_note(c, "suspect", "\"%s\"", c->suspect);
 	}
 	for (int ph = 0; ph < nphases(ex); ph++) {
+		/* a case this backend has no such thing for: one line in the table, and no
+		 * record elsewhere unless asked (--all-records) */
+		int table_row = k->o->format == HX_FMT_TABLE && (v != HX_NA || ph == 0);
+		int record = v != HX_NA || k->o->all_records;
 		struct hx_record r = {
 			.exercise = ex->name, .variant = c->variant_name, .backend = hx_backend_name,
-			.phase = ex->phases ? ex->phases[ph] : "run", .workers = c->workers,
+			.phase = v == HX_NA && k->o->format == HX_FMT_TABLE && nphases(ex) > 1 ? "-"
+				 : ex->phases ? ex->phases[ph] : "run",
+			.workers = c->workers,
 			.size = c->size, .reps = timed[ph] ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
 			.load1 = load1, .steal_pct = steal,
@@ -600,9 +619,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 				  hx_machine_busy(load1, NAN, k->prov.cores),
 			.st = st[ph],
 		};
-		if (hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
+		if ((k->o->format == HX_FMT_TABLE ? table_row : record) &&
+		    hx_record_write(k->line, k->linelen, k->o->format, &r, &k->prov) > 0)
 			emit(k->line);
-		if (k->save != NULL &&
+		r.phase = ex->phases ? ex->phases[ph] : "run";
+		if (record && k->save != NULL &&
 		    hx_record_write(k->line, k->linelen, k->save_fmt, &r, &k->prov) > 0)
 			save_line(k->o->save, k->save, k->line);
 	}
@@ -675,7 +696,7 @@ static void open_output(struct sink *k, int argc, char **argv)
 	hx_provenance_fill(&k->prov, argc, argv);
 	if (hx_machine_busy(k->prov.load_start, NAN, k->prov.cores))
 		fprintf(stderr,
-			"%s: warning: the load average is %.2f on %d cores: other programs share "
+			"%s: warning: the load average is %.2f on %d CPUs: other programs share "
 			"the machine, so the figures may be noisy (records: loaded=1)\n",
 			name, k->prov.load_start, k->prov.cores);
 	if (o->format == HX_FMT_TABLE && !o->quiet &&

@@ -59,7 +59,15 @@ struct hx_stats {
 	 * 1 - 2 P(Bin(n, 1/2) < k) (n = 5: 0.9375, n = 3: 0.75). */
 	double med_lo, med_hi, med_conf;
 	int outliers;            /* samples outside the Tukey fences Q1-1.5IQR, Q3+1.5IQR */
+	/* Two modes, not one: sorted, the samples split where one is at least
+	 * HX_BIMODAL_GAP times the one before, with at least 2 on each side (n >= 4; the
+	 * widest such gap). Then mode_lo and mode_hi are the medians of the two groups,
+	 * of n_lo and n - n_lo samples: a median alone would describe neither. */
+	int bimodal;
+	double mode_lo, mode_hi;
+	size_t n_lo;
 };
+#define HX_BIMODAL_GAP 3.0
 /* Fills *st from n samples (n >= 1). The samples are not modified. Returns 0, or -1
  * when n is 0 or memory runs out. */
 int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st);
@@ -112,6 +120,9 @@ struct hx_opts {
 	int variants[HX_MAX_VARIANTS]; /* indices into the exercise's variant table */
 	enum hx_format format;
 	int quiet;
+	int all_records;               /* --all-records: n/a cases are records too (CSV, JSON,
+					* --save), one per phase; else only the table shows them,
+					* in one line */
 	char save[256];                /* --save FILE: also append the records there */
 	int watchdog_s;                /* --watchdog SEC: a repetition longer than this is a hang
 					* (exit 3, the stuck workers named); 0: no watchdog */
@@ -232,8 +243,10 @@ struct hx_exercise {
 	 * per op) and overhead_ns= (the case's median per op minus ref_ns). May be NULL. */
 	int (*refloop)(const struct hx_case *c);
 	/* Rank 0, after the statistics, before the record is printed: may add to c->note
-	 * (a speedup against an earlier case, say: see hx_result_median). May be NULL. */
-	void (*finish)(struct hx_case *c, const struct hx_stats *phase0);
+	 * (a speedup against an earlier case, say: see hx_result_median, or against a
+	 * phase of the same repetitions). phase[p]: the statistics of phase p (n == 0 for a
+	 * phase that was not timed). May be NULL. */
+	void (*finish)(struct hx_case *c, const struct hx_stats *phase);
 };
 
 #define HX_MAX_SIZES 64
@@ -304,6 +317,8 @@ struct hx_provenance {
 	char kernel[64];
 	double load_start;  /* the 1-minute load average when the program started */
 	char env[512];      /* the runtimes' settings: OMP_*, GOMP_*, OMPI_MCA_*, ... */
+	char topology[128]; /* hwloc's: packages, NUMA nodes, cores, hardware threads */
+	char binding[512];  /* where the workers may run: bound or not, and to which CPUs */
 };
 
 /* ---- the machine's state (harness/machine.c; Linux /proc, else NAN) --------------- */
@@ -313,7 +328,14 @@ struct hx_cpu_times {
 double hx_loadavg(void);                       /* 1-minute load average */
 int hx_cpu_times(struct hx_cpu_times *t);      /* 0, or -1 (all 0) */
 double hx_steal_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b);
-void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start, env */
+void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start, env,
+						 * topology */
+/* The CPUs the calling thread may run on, as a list ("0-1", "0,2"); "unknown". */
+void hx_cpu_list(char *out, size_t len);
+/* The machine's topology from hwloc: "1 package, 1 NUMA node, 2 cores, 2 hardware
+ * threads"; "unknown" when hwloc cannot tell. (The `cores` of the provenance are the
+ * online CPUs, i.e. hardware threads.) */
+void hx_topology(char *out, size_t len);
 /* 1 when the figures of a run may be noisy: a load average above the online cores, or
  * more than HX_STEAL_MAX_PCT of the CPU time stolen. */
 #define HX_STEAL_MAX_PCT 5.0
@@ -360,7 +382,10 @@ void hx_backend_leave(void);
 /* The worst verdict over the ranks of the current case (MPI; elsewhere `v` itself):
  * after every repetition, so all ranks stop together when one has failed. */
 int hx_backend_case_worst(int v);
-void hx_backend_info(struct hx_provenance *p);          /* mpi / openmp fields */
+/* The mpi / openmp fields, and `binding`: whether the workers are bound to CPUs and
+ * to which (OpenMP: each thread's place under OMP_PROC_BIND; MPI: each rank's CPUs, as
+ * the launcher bound it; POSIX: the process's CPUs, which every worker inherits). */
+void hx_backend_info(struct hx_provenance *p);
 /* Leave now with `code`: every process of the job goes (MPI_Abort on MPI). */
 _Noreturn void hx_backend_abort(int code);
 

@@ -1,9 +1,12 @@
 /* machine.c: the state of the machine a run measures on (hx.h): the load average, the
- * CPU time stolen by a hypervisor or left idle (/proc/stat), the CPU model and the
- * kernel. Linux's /proc; elsewhere the figures are unknown (NAN, "unknown"). */
+ * CPU time stolen by a hypervisor or left idle (/proc/stat), the CPU model, the kernel,
+ * the topology (hwloc) and the CPUs a thread may run on. Linux's /proc; elsewhere the
+ * figures are unknown (NAN, "unknown"). */
 #include "hx.h"
 
+#include <hwloc.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -100,6 +103,69 @@ void hx_machine_fill(struct hx_provenance *p)
 		 uname(&u) == 0 ? u.release : "unknown");
 	p->load_start = hx_loadavg();
 	runtime_env(p->env, sizeof p->env);
+	hx_topology(p->topology, sizeof p->topology);
+}
+
+void hx_cpu_list(char *out, size_t len)
+{
+	cpu_set_t set;
+	size_t used = 0;
+
+	out[0] = '\0';
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) != 0) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	for (int i = 0; i < CPU_SETSIZE && used < len; i++) {
+		int j = i;
+		if (!CPU_ISSET(i, &set))
+			continue;
+		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, &set))
+			j++;
+		used += (size_t)snprintf(out + used, len - used, j > i ? "%s%d-%d" : "%s%d",
+					 used ? "," : "", i, j);
+		i = j;
+	}
+}
+
+/* "N name" with the plural when N != 1 */
+static size_t count_of(char *out, size_t len, int n, const char *one, const char *many,
+		       const char *sep)
+{
+	int k = snprintf(out, len, "%s%d %s", sep, n, n == 1 ? one : many);
+	return k < 0 ? 0 : (size_t)k < len ? (size_t)k : len;
+}
+
+void hx_topology(char *out, size_t len)
+{
+	static const struct {
+		hwloc_obj_type_t type;
+		const char *one, *many;
+	} kinds[] = {
+		{ HWLOC_OBJ_PACKAGE, "package", "packages" },
+		{ HWLOC_OBJ_NUMANODE, "NUMA node", "NUMA nodes" },
+		{ HWLOC_OBJ_CORE, "core", "cores" },
+		{ HWLOC_OBJ_PU, "hardware thread", "hardware threads" },
+	};
+	hwloc_topology_t t;
+	size_t used = 0;
+
+	snprintf(out, len, "unknown");
+	if (hwloc_topology_init(&t) != 0)
+		return;
+	if (hwloc_topology_load(t) == 0) {
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && used < len; i++) {
+			int n = hwloc_get_nbobjs_by_type(t, kinds[i].type);
+			if (n <= 0) /* -1: on several levels; 0: none here */
+				continue;
+			used += count_of(out + used, len - used, n, kinds[i].one, kinds[i].many,
+					 used ? ", " : "");
+		}
+		if (used == 0)
+			snprintf(out, len, "unknown");
+	}
+	hwloc_topology_destroy(t);
 }
 
 int hx_machine_busy(double load, double steal_pct, int cores)

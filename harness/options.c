@@ -411,6 +411,13 @@ static int set_quiet(struct parse *p, const char *val)
 	return HX_PARSE_OK;
 }
 
+static int set_all_records(struct parse *p, const char *val)
+{
+	(void)val;
+	p->o->all_records = 1;
+	return HX_PARSE_OK;
+}
+
 static int set_save(struct parse *p, const char *val)
 {
 	if (*val == '\0' || strlen(val) >= sizeof p->o->save)
@@ -502,6 +509,8 @@ static const struct common_opt {
 	{ 'q', "quiet", NULL, set_quiet, "records only: no provenance or progress lines", NULL },
 	{ 0, "save", "FILE", set_save, "also append the records to FILE: CSV, or JSON lines\n"
 					"when FILE ends in .json or .jsonl", NULL },
+	{ 0, "all-records", NULL, set_all_records, "also write the cases that are not applicable on\n"
+						   "this backend as records (CSV, JSON, --save)", NULL },
 	{ 0, "watchdog", "SEC", set_watchdog, NULL, help_watchdog },
 	{ 0, "target-ms", "MS", set_target, NULL, help_target },
 	{ 'h', "help", NULL, set_help, "this help", NULL },

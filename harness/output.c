@@ -83,33 +83,6 @@ static void sb_csv_string(struct sb *b, const char *s)
 }
 
 /* ---- provenance -------------------------------------------------------------------- */
-static void cpu_list(char *out, size_t len)
-{
-	cpu_set_t set;
-	struct sb b = { out, len, 0, 0 };
-	int first = 1;
-
-	out[0] = '\0';
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof set, &set) != 0) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	for (int i = 0; i < CPU_SETSIZE; i++) {
-		int j = i;
-		if (!CPU_ISSET(i, &set))
-			continue;
-		while (j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, &set))
-			j++;
-		if (j > i)
-			sb_printf(&b, "%s%d-%d", first ? "" : ",", i, j);
-		else
-			sb_printf(&b, "%s%d", first ? "" : ",", i);
-		first = 0;
-		i = j;
-	}
-}
-
 /* A provenance field as one clean value: control characters (a tab in a library's
  * version string, a newline) become spaces, runs of spaces one, none at either end. */
 static void tidy(char *s)
@@ -136,7 +109,7 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	if (gethostname(p->host, sizeof p->host - 1) != 0)
 		snprintf(p->host, sizeof p->host, "unknown");
 	p->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_list(p->affinity, sizeof p->affinity);
+	hx_cpu_list(p->affinity, sizeof p->affinity);
 	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER);
 	snprintf(p->mpi, sizeof p->mpi, "none");
 	snprintf(p->openmp, sizeof p->openmp, "none");
@@ -158,14 +131,17 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	tidy(p->cpu_model);
 	tidy(p->kernel);
 	tidy(p->env);
+	tidy(p->topology);
+	tidy(p->binding);
 }
 
 int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
 			const char *exercise, const char *backend)
 {
 	struct sb b = { buf, len, 0, 0 };
-	sb_printf(&b, "# %s on %s: host %s, %d cores online, affinity %s\n", exercise, backend,
-		  p->host, p->cores, p->affinity);
+	sb_printf(&b, "# %s on %s: host %s, %d CPUs online (%s), affinity %s\n", exercise,
+		  backend, p->host, p->cores, p->topology, p->affinity);
+	sb_printf(&b, "# binding: %s\n", p->binding);
 	sb_printf(&b, "# %s", p->compiler);
 	if (strcmp(p->mpi, "none") != 0)
 		sb_printf(&b, ", %s", p->mpi);
@@ -284,6 +260,8 @@ TEXT(command, x->p->command)
 TEXT(cpu_model, x->p->cpu_model)
 TEXT(kernel, x->p->kernel)
 TEXT(env, x->p->env)
+TEXT(topology, x->p->topology)
+TEXT(binding, x->p->binding)
 static void get_load_start(const struct row *x, struct cell *c) { figure(c, x->p->load_start); }
 static void get_load1(const struct row *x, struct cell *c) { figure(c, x->r->load1); }
 static void get_steal_pct(const struct row *x, struct cell *c) { figure(c, x->r->steal_pct); }
@@ -370,6 +348,8 @@ static const struct column columns[] = {
 	{ "host", get_host, 0, NULL, 0, NULL, NULL },
 	{ "cores", get_cores, 0, NULL, 0, NULL, NULL },
 	{ "affinity", get_affinity, 0, NULL, 0, NULL, NULL },
+	{ "topology", get_topology, 0, NULL, 0, NULL, NULL },
+	{ "binding", get_binding, 0, NULL, 0, NULL, NULL },
 	{ "cpu_model", get_cpu_model, 0, NULL, 0, NULL, NULL },
 	{ "kernel", get_kernel, 0, NULL, 0, NULL, NULL },
 	{ "load_start", get_load_start, 0, NULL, 0, NULL, NULL },

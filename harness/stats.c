@@ -72,6 +72,25 @@ static void median_interval(const double *s, size_t n, struct hx_stats *st)
 	st->med_conf = 1 - 2 * below;
 }
 
+/* s sorted: the widest gap of at least HX_BIMODAL_GAP between two groups of 2 or more */
+static void modes(const double *s, size_t n, struct hx_stats *st)
+{
+	double widest = HX_BIMODAL_GAP;
+	size_t cut = 0;
+
+	for (size_t i = 2; n >= 4 && i + 2 <= n; i++) /* groups s[0..i-1] and s[i..n-1] */
+		if (s[i - 1] > 0 && s[i] / s[i - 1] >= widest) {
+			widest = s[i] / s[i - 1];
+			cut = i;
+		}
+	if (cut == 0)
+		return;
+	st->bimodal = 1;
+	st->n_lo = cut;
+	st->mode_lo = quantile(s, cut, 0.5);
+	st->mode_hi = quantile(s + cut, n - cut, 0.5);
+}
+
 int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
 {
 	double *s, sum = 0, ss = 0, q1, q3, iqr;
@@ -104,6 +123,7 @@ int hx_stats_compute(const double *samples, size_t n, struct hx_stats *st)
 		st->ci95_lo = st->ci95_hi = st->mean;
 	}
 	median_interval(s, n, st);
+	modes(s, n, st);
 	q1 = quantile(s, n, 0.25);
 	q3 = quantile(s, n, 0.75);
 	iqr = q3 - q1;

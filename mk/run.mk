@@ -16,9 +16,23 @@ run-mpi: mpi
 	@$(RUN) -o $(RESULTS)/run-mpi.csv mpi
 run-posix: posix
 	@$(RUN) -o $(RESULTS)/run-posix.csv pthreads procs
-bench: all
+bench: all $(BUILD)/bench/spawnref
 	@tools/bench.sh -b $(BUILD)
 .PHONY: bench
+
+# make mpi-startup: MPI start-up in seconds at -np 1, 2, 4 (the launcher and MPI_Init
+# apart), medians of 5 launches; every launch in $(RESULTS)/mpi-startup.csv. make bench
+# runs it too. Other rank counts: tools/mpistart.sh -b $(BUILD) 1 8 16
+mpi-startup: $(BUILD)/tools/mpistart
+	@tools/mpistart.sh -b $(BUILD)
+.PHONY: mpi-startup
+
+# make bench's reference for creating and ending a worker: fork + waitpid and
+# pthread_create + join with nothing of the suite around them (not an exercise)
+$(BUILD)/bench/spawnref: bench/spawnref.c | need-cc
+	$(call say,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -pthread $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LDFLAGS_ALL)
 
 # make report: the seeds' claims, each beside the figure make run measured for it
 report:

@@ -3,14 +3,17 @@
  * results to rank 0 (a task run by two ranks would show done = 2 there).
  * Timing: mp_team_run (team.c) times the tasks between barriers (the driver keeps the
  * slowest rank).
- * Start cost: ranks are started by mpirun before the program runs; not measured here.
- * Memory: each rank reads its own /proc/self/smaps_rollup while all are alive; rank 0
- * gets the mean. A rank is a whole program with the MPI library in it.
+ * Start cost: ranks are started by mpirun before the program runs; not measured here
+ * (the start phase is empty, its note says start=mpirun:see_make_mpi-startup): make
+ * mpi-startup (tools/mpistart.sh) times the launcher and MPI_Init apart, in seconds.
+ * Memory: workload_memprobe.c, each rank's own (a rank is a whole program with the MPI
+ * library in it); the slope over ranks takes two launches (tools/mpimem.sh).
  * Run: mpirun -np 8 --oversubscribe build/mpi/workload --variant io */
 #include "workload.h"
 
 #include <math.h>
 
+#include "workload_memprobe.h"
 #include "team.h"
 
 #include <stdlib.h>
@@ -41,7 +44,6 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	uint64_t *myres = hx_calloc((size_t)a->tasks, sizeof *myres);
 	struct block b = { .a = a, .done = mydone, .res = myres };
 	int rank, size;
-	double mem[3] = { 0, 0, 0 }, sum[3];
 
 	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
 	HX_CHECK_MPI(MPI_Comm_size(comm, &size));
@@ -50,21 +52,13 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 
 	r->work_s = mp_team_run(run_block, &b);
 	r->start_s = HX_NOT_MEASURED; /* the ranks were started by mpirun, before main */
+	r->end_s = r->create_s = r->reap_s = HX_NOT_MEASURED; /* and end after it */
 
 	HX_CHECK_MPI(MPI_Reduce(mydone, done, (int)a->tasks, MPI_LONG, MPI_SUM, 0, comm));
 	HX_CHECK_MPI(MPI_Reduce(myres, result, (int)a->tasks, MPI_UINT64_T, MPI_SUM, 0, comm));
 	free(mydone);
 	free(myres);
 
-	if (a->measure_mem) {
-		/* mem[2] counts the ranks that could not read theirs */
-		if (wl_mem_kib(0, &mem[0], &mem[1]) != 0 || mem[1] < 0)
-			mem[2] = 1;
-		HX_CHECK_MPI(MPI_Reduce(mem, sum, 3, MPI_DOUBLE, MPI_SUM, 0, comm));
-		r->rss_kib = r->pss_kib = NAN;
-		if (rank == 0 && sum[2] == 0) {
-			r->rss_kib = sum[0] / size;
-			r->pss_kib = sum[1] / size;
-		}
-	}
+	if (a->measure_mem)
+		mp_memprobe(&r->mem); /* workload_memprobe.c */
 }

@@ -5,6 +5,9 @@
 
 #include <omp.h>
 
+/* a region of more than one thread ran since the pool was last torn down */
+static int pool_alive;
+
 double om_team_run(int workers, om_body body, void *arg, struct om_times *times)
 {
 	double outer0, t0 = 0, t1 = 0;
@@ -28,9 +31,17 @@ double om_team_run(int workers, om_body body, void *arg, struct om_times *times)
 	}
 	tm.outer = hx_now() - outer0;
 	tm.work = t1 - t0;
+	pool_alive |= workers > 1;
 	if (times != NULL)
 		*times = tm;
 	return tm.work;
+}
+
+int om_pool_end(void)
+{
+	if (omp_pause_resource_all(omp_pause_hard) == 0)
+		pool_alive = 0;
+	return pool_alive ? -1 : 0;
 }
 
 void om_team_stamp(double *at)

@@ -29,6 +29,13 @@ struct om_times {
  * returns times->work. */
 double om_team_run(int workers, om_body body, void *arg, struct om_times *times);
 
+/* Tears the runtime's pool of threads down (omp_pause_resource_all(omp_pause_hard),
+ * OpenMP 5.0), outside any region, so that the next region creates its threads afresh
+ * (a region otherwise wakes the threads the last one left parked). Returns 0 when no
+ * thread of an earlier region is left (torn down, or none was ever created: a runtime
+ * may refuse to pause when it has nothing to pause), -1 when the runtime keeps them. */
+int om_pool_end(void);
+
 /* Inside body, called by every thread of the team at the same point: a barrier, then
  * one thread writes the clock (seconds) into *at while the others wait for it (the
  * barrier closing `single`). Two of them, *t1 - *t0, time a part of body when its

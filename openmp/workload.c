@@ -2,15 +2,22 @@
  * runs its block of tasks (the same blocks as every backend, not an OpenMP schedule,
  * so the rows compare). The arrays are shared; no two threads touch one task.
  * openmp/team.c runs the body on W threads and times it: `work` from every thread
- * ready to the last task done; start cost is the rest of the region seen from
- * outside (`outer` - `work`: the fork and the join; the runtime keeps its threads
- * between regions, so after the first region this is a wake-up, not a creation).
- * Memory: a second region whose threads only meet; thread 0 reads /proc/self.
+ * ready to the last task done. The runtime keeps its threads between regions, so a
+ * region's fork is a wake-up, except the first of a fresh pool: before each
+ * repetition the pool is torn down (omp_pause_resource_all(omp_pause_hard), OpenMP
+ * 5.0, untimed), so the region's `outer` - `work` is creating W - 1 threads (the
+ * initial thread is the W-th), the barriers on each side and the join. The program never
+ * ends the threads itself (they park after the region): `end` is not measured. A
+ * runtime that cannot pause keeps its pool: start is then a wake-up, said in the report.
+ * Memory: workload_memprobe.c, outside the timed region (regions of idle threads).
  * Run: OMP_NUM_THREADS=8 build/openmp/workload --variant io -w 1,2,4,8 */
 #include "workload.h"
 
 #include <math.h>
 #include <stddef.h>
+
+#include "hx.h"
+#include "workload_memprobe.h"
 
 #include "team.h"
 
@@ -19,32 +26,6 @@ struct job {
 	long *done;
 	uint64_t *result;
 };
-
-struct mem {
-	double rss, pss;
-};
-
-/* every thread is in the region (om_team_run's barriers each side) while thread 0 reads */
-static void mem_body(int tid, void *arg)
-{
-	struct mem *m = arg;
-	if (tid == 0 && wl_mem_kib(0, &m->rss, &m->pss) != 0)
-		m->rss = m->pss = -1;
-}
-
-static void measure(int workers, struct wl_report *r)
-{
-	double rss0, pss0;
-	struct mem m = { -1, -1 };
-	r->rss_kib = r->pss_kib = NAN;
-	if (wl_mem_kib(0, &rss0, &pss0) != 0)
-		return;
-	om_team_run(workers, mem_body, &m, NULL);
-	if (m.rss >= 0)
-		r->rss_kib = (m.rss - rss0) / workers;
-	if (pss0 >= 0 && m.pss >= 0)
-		r->pss_kib = (m.pss - pss0) / workers;
-}
 
 static void body(int w, void *arg)
 {
@@ -64,10 +45,14 @@ void wl_run(const struct wl_args *a, long *done, uint64_t *result, struct wl_rep
 	struct job jb = { a, done, result };
 	struct om_times tm;
 
+	/* a fresh pool: the region below creates its threads */
+	r->woken = om_pool_end() < 0;
 	/* a smaller team would leave tasks undone: om_team_run checks it */
 	om_team_run(a->workers, body, &jb, &tm);
 	r->work_s = tm.work;
 	r->start_s = tm.outer - tm.work;
+	r->create_s = r->start_s / a->workers;
+	r->end_s = r->reap_s = HX_NOT_MEASURED; /* the threads park: nobody ends them */
 	if (a->measure_mem)
-		measure(a->workers, r);
+		om_memprobe(a->mem_workers, &r->mem); /* workload_memprobe.c */
 }

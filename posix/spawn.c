@@ -12,38 +12,65 @@
 #include <time.h>
 #include <unistd.h>
 
-void px_worker_start(union px_worker *w, void *(*fn)(void *), void *arg, int k)
+/* a thread's start routine: its first and last instructions are stamped */
+static void *stamped(void *p)
 {
+	struct px_worker *w = p;
+	void *r;
+	px_life_stamp(&w->life->running);
+	r = w->fn(w->arg);
+	px_life_stamp(&w->life->ended);
+	return r;
+}
+
+void px_worker_start(struct px_worker *w, void *(*fn)(void *), void *arg, int k)
+{
+	w->fn = fn;
+	w->arg = arg;
+	if (w->life != NULL)
+		px_life_stamp(&w->life->created);
 	if (!PX_PROCS) {
-		HX_CHECK_PT(pthread_create(&w->tid, NULL, fn, arg));
+		HX_CHECK_PT(pthread_create(&w->tid, NULL, w->life != NULL ? stamped : fn,
+					   w->life != NULL ? (void *)w : arg));
 		return;
 	}
 	w->pid = hx_fork();
 	if (w->pid == 0) {
+		if (w->life != NULL)
+			px_life_stamp(&w->life->running);
 		fn(arg);
+		if (w->life != NULL)
+			px_life_stamp(&w->life->ended);
 		_exit(0);
 	}
 	hx_child_name((int)w->pid, k);
 }
 
-void px_worker_end(union px_worker *w)
+void px_worker_end(struct px_worker *w, struct px_lifesum *sum)
 {
 	int st;
+	if (w->life != NULL)
+		px_life_stamp(&w->life->waited);
 	if (!PX_PROCS) {
 		HX_CHECK_PT(pthread_join(w->tid, NULL));
-		return;
+	} else {
+		while (waitpid(w->pid, &st, 0) < 0)
+			if (errno != EINTR)
+				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
+		/* killed, or failed: named with its pid, the others killed and reaped, exit 3 */
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			hx_child_fault(__FILE__, __LINE__, NULL, (int)w->pid, st);
 	}
-	while (waitpid(w->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-	/* killed, or failed: named with its pid, the others killed and reaped, exit 3 */
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		hx_child_fault(__FILE__, __LINE__, NULL, (int)w->pid, st);
+	if (w->life != NULL) {
+		px_life_stamp(&w->life->reaped);
+		if (sum != NULL)
+			px_life_add(sum, w->life);
+	}
 }
 
 
 /* processes: none of w[0..n-1] may have ended while the parent waits for it */
-static void none_died(const union px_worker *w, int n)
+static void none_died(const struct px_worker *w, int n)
 {
 	for (int k = 0; k < n; k++) {
 		int st;
@@ -59,7 +86,7 @@ static void none_died(const union px_worker *w, int n)
 }
 
 void px_wait_count(pthread_cond_t *c, pthread_mutex_t *m, const int *count, int want,
-		   const union px_worker *w, int n)
+		   const struct px_worker *w, int n)
 {
 	HX_CHECK_PT(pthread_mutex_lock(m));
 	while (*count < want) {

@@ -4,7 +4,10 @@
  * shared counter until none is left and says "done"), sets `quit` and joins / reaps them
  * (teardown); px_drive_phases times each phase. The pool lives in px_team_alloc() memory
  * (processes: a shared mapping, PTHREAD_PROCESS_SHARED). spawn: a thread / process per
- * item, at most W alive; every creation and exit is work (hx_time).
+ * item, at most W alive; every creation and exit is work (hx_time). Either way each
+ * worker's creation and teardown are also stamped where they happen (team.h's px_life,
+ * the method of px_team_run, so workload's figures and these agree) and returned per
+ * worker in life[].
  * Run: build/procs/squares -w 1,2,4,8 --work 20000 */
 #include "squares.h"
 #include "spawn.h"
@@ -22,8 +25,10 @@ struct pool {
 	int ready, done, round, quit;
 	long next;              /* the next item to take (atomic) */
 	long *result;           /* [items], shared too */
-	union px_worker *w;     /* the parent's: its W workers */
+	struct px_worker *w;    /* the parent's: its W workers */
 	struct one *slot;       /* the parent's, spawn: what worker k runs */
+	struct px_life *life;   /* [W]: the stamps of worker k, shared too */
+	struct px_lifesum sum;  /* the parent's: creation and teardown of every worker */
 };
 
 const char *squares_na(enum sq_variant v)
@@ -90,7 +95,7 @@ static void pool_end(void *arg)
 	HX_CHECK_PT(pthread_cond_broadcast(&p->go));
 	HX_CHECK_PT(pthread_mutex_unlock(&p->m));
 	for (int k = 0; k < p->a.workers; k++)
-		px_worker_end(&p->w[k]);
+		px_worker_end(&p->w[k], &p->sum);
 }
 
 /* spawn: worker k of the ring runs one item */
@@ -114,23 +119,27 @@ static void spawn_all(void *arg)
 	for (long i = 0; i < p->a.items; i++) {
 		int k = (int)(i % n);
 		if (i >= n) /* W alive: wait for the oldest, then reuse its slot */
-			px_worker_end(&p->w[k]);
+			px_worker_end(&p->w[k], &p->sum);
 		p->slot[k] = (struct one){ p, i };
 		px_worker_start(&p->w[k], one_item, &p->slot[k], k);
 	}
 	for (long i = p->a.items > n ? p->a.items - n : 0; i < p->a.items; i++)
-		px_worker_end(&p->w[i % n]);
+		px_worker_end(&p->w[i % n], &p->sum);
 }
 
-void squares_run(const struct sq_args *a, long *result, double t[3])
+void squares_run(const struct sq_args *a, long *result, double t[3], double life[2])
 {
 	size_t bytes = (size_t)a->items * sizeof(long);
+	size_t lives = (size_t)a->workers * sizeof(struct px_life);
 	struct pool *p = px_team_alloc(sizeof *p); /* zeroed */
 	p->a = *a;
 	p->result = px_team_alloc(bytes);
 	memcpy(p->result, result, bytes); /* the poisoned values */
 	p->w = hx_calloc((size_t)a->workers, sizeof *p->w);
 	p->slot = hx_calloc((size_t)a->workers, sizeof *p->slot);
+	p->life = px_team_alloc(lives);
+	for (int k = 0; k < a->workers; k++)
+		p->w[k].life = &p->life[k];
 	px_mutex_init(&p->m, PX_PSHARED);
 	px_cond_init(&p->go, PX_PSHARED);
 	px_cond_init(&p->report, PX_PSHARED); /* waited on with a deadline */
@@ -140,11 +149,14 @@ void squares_run(const struct sq_args *a, long *result, double t[3])
 	else
 		t[1] = hx_time(spawn_all, p);
 	memcpy(result, p->result, bytes);
+	life[0] = p->sum.n > 0 ? p->sum.creation / (double)p->sum.n : HX_NOT_MEASURED;
+	life[1] = p->sum.n > 0 ? p->sum.teardown / (double)p->sum.n : HX_NOT_MEASURED;
 	HX_CHECK_PT(pthread_cond_destroy(&p->report));
 	HX_CHECK_PT(pthread_cond_destroy(&p->go));
 	HX_CHECK_PT(pthread_mutex_destroy(&p->m));
 	free(p->w);
 	free(p->slot);
+	px_team_free(p->life, lives);
 	px_team_free(p->result, bytes);
 	px_team_free(p, sizeof *p);
 }

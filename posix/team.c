@@ -28,7 +28,8 @@ struct thread_team {
 struct thread_slot {
 	struct thread_team *team;
 	int worker;
-	double t0, t1;
+	double t0;
+	struct px_life life; /* life.ended: the end of its work */
 };
 
 /* The start stamp of the worker running on this thread (a worker process has one
@@ -52,13 +53,49 @@ static void barrier_wait(pthread_barrier_t *b)
 static void *thread_main(void *p)
 {
 	struct thread_slot *s = p;
+	s->life.running = hx_now();
 	barrier_wait(&s->team->start);
 	my_start = &s->t0;
 	s->t0 = hx_now();
 	s->team->fn(s->worker, s->team->arg);
-	s->t1 = hx_now();
+	s->life.ended = hx_now();
 	my_start = NULL;
 	return NULL;
+}
+
+/* ---- creation and teardown (team.h) ------------------------------------------------ */
+void px_life_stamp(double *at)
+{
+	*at = hx_now();
+}
+
+void px_life_add(struct px_lifesum *sum, const struct px_life *l)
+{
+	sum->creation += l->running - l->created;
+	sum->teardown += l->reaped - (l->ended > l->waited ? l->ended : l->waited);
+	sum->n++;
+}
+
+/* The team's start and end, and the per-worker means, from the px_life of each worker
+ * (lives[w] at `stride` bytes apart). */
+static void life_times(const char *lives, size_t stride, int n, struct px_times *tm)
+{
+	const struct px_life *l = (const struct px_life *)lives;
+	double created = l->created, running = l->running, ended = l->ended, reaped = l->reaped;
+	struct px_lifesum sum = { 0 };
+
+	for (int w = 0; w < n; w++) {
+		l = (const struct px_life *)(lives + (size_t)w * stride);
+		created = l->created < created ? l->created : created;
+		running = l->running > running ? l->running : running;
+		ended = l->ended > ended ? l->ended : ended;
+		reaped = l->reaped > reaped ? l->reaped : reaped;
+		px_life_add(&sum, l);
+	}
+	tm->start = running - created;
+	tm->end = reaped - ended;
+	tm->creation = sum.creation / n;
+	tm->teardown = sum.teardown / n;
 }
 
 /* first start to last end */
@@ -76,7 +113,7 @@ static double span(const double *t0, const double *t1, size_t stride, int n)
 	return hi - lo;
 }
 
-double px_threads_run(int workers, px_work_fn fn, void *arg)
+static double threads_run(int workers, px_work_fn fn, void *arg, struct px_times *tm)
 {
 	struct thread_team team = { .fn = fn, .arg = arg };
 	pthread_t *tid = hx_calloc((size_t)workers, sizeof *tid);
@@ -86,15 +123,26 @@ double px_threads_run(int workers, px_work_fn fn, void *arg)
 	px_barrier_init(&team.start, (unsigned)workers, 0);
 	for (int w = 0; w < workers; w++) {
 		slot[w] = (struct thread_slot){ .team = &team, .worker = w };
+		slot[w].life.created = hx_now();
 		HX_CHECK_PT(pthread_create(&tid[w], NULL, thread_main, &slot[w]));
 	}
-	for (int w = 0; w < workers; w++)
+	for (int w = 0; w < workers; w++) {
+		slot[w].life.waited = hx_now();
 		HX_CHECK_PT(pthread_join(tid[w], NULL));
+		slot[w].life.reaped = hx_now();
+	}
 	HX_CHECK_PT(pthread_barrier_destroy(&team.start));
-	seconds = span(&slot[0].t0, &slot[0].t1, sizeof *slot, workers);
+	seconds = span(&slot[0].t0, &slot[0].life.ended, sizeof *slot, workers);
+	if (tm != NULL)
+		life_times((const char *)&slot[0].life, sizeof *slot, workers, tm);
 	free(tid);
 	free(slot);
 	return seconds;
+}
+
+double px_threads_run(int workers, px_work_fn fn, void *arg)
+{
+	return threads_run(workers, fn, arg, NULL);
 }
 
 #define PX_POLL_MAX 1024 /* workers reaped through pidfds at most; more nap */
@@ -104,7 +152,12 @@ double px_threads_run(int workers, px_work_fn fn, void *arg)
  * So the start is a pair of pipes (a dead child closes its ends, which the parent
  * sees as EOF), and each child stamps its own start and end (CLOCK_MONOTONIC is one
  * clock for the whole machine), read after waitpid: first start to last end, as for
- * threads. */
+ * threads. The stamps, the px_life of each worker too, lie in a shared mapping. */
+struct proc_stamp {
+	double t0;
+	struct px_life life; /* life.ended: the end of its work */
+};
+
 static void close_fd(int fd)
 {
 	HX_CHECK_SYS(close(fd));
@@ -187,11 +240,13 @@ static void wait_any(const pid_t *pid, const int *pfd, int workers, uint64_t *na
  * process-shared barrier say, and would never finish); exit 3. Between rounds of
  * waitpid(WNOHANG) the parent blocks (wait_any). A worker that never ends (stopped, or
  * in a deadlock) is the watchdog's (harness/watchdog.c). pfd: the workers' pidfds
- * (-1: none), closed as they are reaped. */
-static void reap(pid_t *pid, int *pfd, int workers)
+ * (-1: none), closed as they are reaped. Each reaped worker's life gets `waited` (the
+ * reaping began, or the worker before was reaped) and `reaped` (its waitpid returned). */
+static void reap(pid_t *pid, int *pfd, int workers, struct proc_stamp *stamp)
 {
 	int left = workers;
 	uint64_t nap = 50000;
+	double free_since = hx_now();
 
 	while (left > 0) {
 		int reaped = 0, bad = -1, bad_st = 0;
@@ -208,6 +263,8 @@ static void reap(pid_t *pid, int *pfd, int workers)
 				hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
 			if (r == 0)
 				continue;
+			stamp[w].life.waited = free_since;
+			stamp[w].life.reaped = free_since = hx_now();
 			pid[w] = 0;
 			if (pfd[w] >= 0)
 				close_fd(pfd[w]);
@@ -235,12 +292,12 @@ static void reap(pid_t *pid, int *pfd, int workers)
 	}
 }
 
-double px_procs_run(int workers, px_work_fn fn, void *arg)
+static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *tm)
 {
 	int ready[2], go[2];
 	pid_t *pid = hx_calloc((size_t)workers, sizeof *pid);
 	int *pfd = hx_calloc((size_t)workers, sizeof *pfd);
-	double *stamp = px_shared_alloc(2 * (size_t)workers * sizeof *stamp); /* start, end */
+	struct proc_stamp *stamp = px_shared_alloc((size_t)workers * sizeof *stamp);
 	char *buf = hx_calloc((size_t)workers, 1);
 	double seconds;
 	size_t got;
@@ -248,6 +305,7 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	HX_CHECK_SYS(pipe(ready));
 	HX_CHECK_SYS(pipe(go));
 	for (int w = 0; w < workers; w++) {
+		stamp[w].life.created = hx_now();
 		pid[w] = hx_fork();
 		if (pid[w] > 0) {
 			hx_child_name((int)pid[w], w);
@@ -255,16 +313,17 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 		}
 		if (pid[w] == 0) {
 			char b = 'r';
+			stamp[w].life.running = hx_now();
 			close_fd(ready[0]);
 			close_fd(go[1]);
 			write_all(ready[1], &b, 1); /* I am here */
 			close_fd(ready[1]);
 			if (read_all(go[0], &b, 1) != 1) /* EOF: the parent gave up */
 				_exit(HX_EXIT_SYSTEM);
-			my_start = &stamp[2 * w];
-			stamp[2 * w] = hx_now();
+			my_start = &stamp[w].t0;
+			stamp[w].t0 = hx_now();
 			fn(w, arg);
-			stamp[2 * w + 1] = hx_now();
+			stamp[w].life.ended = hx_now();
 			_exit(0);
 		}
 	}
@@ -274,25 +333,40 @@ double px_procs_run(int workers, px_work_fn fn, void *arg)
 	close_fd(ready[0]);
 	if (got != (size_t)workers) { /* a child died before it was ready */
 		close_fd(go[1]);
-		reap(pid, pfd, workers);
+		reap(pid, pfd, workers, stamp);
 		hx_die(__FILE__, __LINE__, "px_procs_run", "a worker process died before the start");
 	}
 	memset(buf, 'g', (size_t)workers);
 	write_all(go[1], buf, (size_t)workers);
 	close_fd(go[1]);
-	reap(pid, pfd, workers);
-	seconds = span(&stamp[0], &stamp[1], 2 * sizeof *stamp, workers);
-	px_shared_free(stamp, 2 * (size_t)workers * sizeof *stamp);
+	reap(pid, pfd, workers, stamp);
+	seconds = span(&stamp[0].t0, &stamp[0].life.ended, sizeof *stamp, workers);
+	if (tm != NULL)
+		life_times((const char *)&stamp[0].life, sizeof *stamp, workers, tm);
+	px_shared_free(stamp, (size_t)workers * sizeof *stamp);
 	free(pid);
 	free(pfd);
 	free(buf);
 	return seconds;
 }
 
-double px_team_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times)
+double px_procs_run(int workers, px_work_fn fn, void *arg)
+{
+	return procs_run(workers, fn, arg, NULL);
+}
+
+double px_threads_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times)
 {
 	double t0 = hx_now();
-	times->work = px_team_run(workers, fn, arg);
+	times->work = threads_run(workers, fn, arg, times);
+	times->outer = hx_now() - t0;
+	return times->work;
+}
+
+double px_procs_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times)
+{
+	double t0 = hx_now();
+	times->work = procs_run(workers, fn, arg, times);
 	times->outer = hx_now() - t0;
 	return times->work;
 }

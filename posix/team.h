@@ -60,14 +60,50 @@ void px_barrier_init(pthread_barrier_t *b, unsigned count, int pshared);
 void *px_team_alloc(size_t len);
 void px_team_free(void *p, size_t len);
 
+/* ---- creation and teardown, stamped where they happen -----------------------------
+ * One method for every worker posix/ starts (px_team_run here, one at a time in
+ * spawn.h): five stamps on CLOCK_MONOTONIC (hx_now: one clock for every process of the
+ * machine), kept in memory the worker shares with its parent (px_team_alloc):
+ *   created  the parent, just before pthread_create / fork
+ *   running  the worker, its first instruction (a thread's start routine, the child's
+ *            return from fork)
+ *   ended    the worker, its last (after its work, before it returns / _exits)
+ *   waited   the parent, the moment it was free to wait for this worker (pthread_join or
+ *            the reaping began, or it had just reaped the one before)
+ *   reaped   the parent, pthread_join / waitpid returned for it
+ * creation = running - created: the create call, and the wait for a core to run on;
+ * teardown = reaped - max(ended, waited): the exit, and the parent's wake-up and join
+ * or waitpid (its own delay, busy with another worker, is not this worker's). */
+struct px_life {
+	double created, running, ended, waited, reaped;
+};
+void px_life_stamp(double *at); /* *at = now, seconds */
+/* Sums over workers of creation and teardown (seconds) and how many were added. */
+struct px_lifesum {
+	double creation, teardown;
+	long n;
+};
+void px_life_add(struct px_lifesum *sum, const struct px_life *l);
+
 /* ---- what a timing needs beyond px_team_run ---------------------------------------- */
 struct px_times {
 	double work;  /* first start to last end: what px_team_run returns */
 	double outer; /* from before the first worker is created to after the last one is
-		       * joined or reaped: work, plus starting and ending the team */
+		       * joined or reaped: work, plus starting and ending the team, plus the
+		       * release of the workers in between */
+	double start; /* the first `created` to the last `running`: creating the team */
+	double end;   /* the last `ended` to the last `reaped`: ending it */
+	double creation, teardown; /* per worker: the means over the team (px_life) */
 };
-/* px_team_run, also timed from outside. Fills *times; returns times->work. */
-double px_team_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times);
+/* px_threads_run / px_procs_run, also timed from outside, with each worker's px_life.
+ * Fills *times; returns times->work. px_team_run_times: the one of this backend. */
+double px_threads_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times);
+double px_procs_run_times(int workers, px_work_fn fn, void *arg, struct px_times *times);
+#if PX_PROCS
+#define px_team_run_times px_procs_run_times
+#else
+#define px_team_run_times px_threads_run_times
+#endif
 
 /* Called by a worker inside fn: its start is stamped again, now. For a region that
  * begins after a prologue each worker runs untimed (sync's round 0, after which the

@@ -77,8 +77,8 @@ static void validates(void **state) { validates_on(*state); }
 static void explicit_split(void **state)
 {
 	static const char *const one_c[] = { "-C", "2", "-n", "999", "-r", "1", "-x", "0", NULL };
-	static const char *const both[] = { "--csv", "-q", "-P", "2", "-C", "1", "-n", "999", "-r",
-					    "1", "-x", "0", NULL };
+	static const char *const both[] = { "--csv", "-q", "--all-records", "-P", "2", "-C", "1",
+					    "-n", "999", "-r", "1", "-x", "0", NULL };
 	(void)state;
 	for (int b = 0; b < 4; b++) {
 		struct tx_csv t;
@@ -104,7 +104,8 @@ static void explicit_split(void **state)
 /* mpirun -np 3 without -w: the one case P + C = 2 ranks (the third parks) */
 static void mpi_default_case(void **state)
 {
-	static const char *const args[] = { "--csv", "-q", "-n", "500", "-r", "1", "-x", "0", NULL };
+	static const char *const args[] = { "--csv", "-q", "--all-records", "-n", "500", "-r", "1",
+					    "-x", "0", NULL };
 	struct tx_result r;
 	struct tx_csv t;
 	(void)state;

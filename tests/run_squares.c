@@ -44,6 +44,13 @@ static void validates_on(const char *backend)
 			assert_true(tx_passed(verdict));
 			assert_non_null(strstr(note, "validated=200"));
 			assert_non_null(strstr(note, "total_ms="));
+			/* posix stamps each worker's creation and teardown; the others create none */
+			if (has_spawn(backend)) {
+				assert_true(tx_note(note, "create_us_per_worker") > 0);
+				assert_true(tx_note(note, "reap_us_per_worker") > 0);
+			} else {
+				assert_null(strstr(note, "create_us_per_worker"));
+			}
 			if (strcmp(ph, "work") == 0)
 				assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 			else if (strcmp(v, "spawn") == 0 || /* every creation is work */

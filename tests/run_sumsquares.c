@@ -1,7 +1,7 @@
 /* run_sumsquares.c: integration tests of `sumsquares`: every backend, every variant, at
  * 1 to 4 workers (MPI: -np 1 to 4), read back from the CSV records (every element was
- * validated against the closed form; speedup and efficiency against serial); the
- * baseline measured on the spot when serial was not asked for; the serial time
+ * validated against the closed form; speedup and efficiency against the serial map
+ * timed in the same repetitions, its own `serial` phase); the serial time
  * growing as N*N (the kernel is a loop under every compiler); bad input refused with
  * exit 2 on every backend. */
 #include "support.h"
@@ -36,14 +36,24 @@ static void validates_on(const char *backend)
 	for (int w = 1; w <= tx_top(backend, 4); w++) {
 		struct tx_csv t;
 		int pass = 0, na = 0;
-		tx_expect_records(&t, backend, "sumsquares", w, args, "pass,n/a", 5);
-		assert_int_equal(t.nrows, 5);
+		tx_expect_records(&t, backend, "sumsquares", w, args, "pass,n/a", 10);
+		assert_int_equal(t.nrows, 10); /* 5 variants, phases run and serial */
 		for (int row = 0; row < t.nrows; row++) {
 			const char *v = tx_csv_get(&t, row, "variant");
 			const char *verdict = tx_csv_get(&t, row, "verdict");
 			const char *note = tx_csv_get(&t, row, "note");
 			int expect_na = (strcmp(v, "serial") == 0 && w > 1) ||
 					(strcmp(v, "guided") == 0 && mpi);
+			if (strcmp(tx_csv_get(&t, row, "phase"), "serial") == 0) {
+				/* the baseline: timed in every repetition of a parallel case;
+				 * the serial variant is its own (empty, never 0) */
+				int timed = !expect_na && strcmp(v, "serial") != 0;
+				assert_int_equal(atof(tx_csv_get(&t, row, "median_s")) > 0, timed);
+				if (!timed)
+					assert_string_equal(tx_csv_get(&t, row, "median_s"), "");
+				continue;
+			}
+			assert_string_equal(tx_csv_get(&t, row, "phase"), "run");
 			if (expect_na) {
 				assert_string_equal(verdict, "n/a");
 				assert_true(strlen(note_str(note, "reason")) > 10);
@@ -63,9 +73,7 @@ static void validates_on(const char *backend)
 				assert_true(atof(note_str(note, "serial_s")) > 0);
 				/* efficiency = speedup / W, both printed to 3 decimals */
 				assert_true(fabs(e * w - s) <= 0.0006 * w);
-				/* serial ran first at W=1 only: at W>1 it was n/a, so measured */
-				assert_non_null(strstr(note, w == 1 ? "baseline=serial"
-								    : "baseline=measured"));
+				assert_non_null(strstr(note, "baseline=interleaved"));
 			}
 			assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 			pass++;
@@ -78,29 +86,13 @@ static void validates_on(const char *backend)
 
 static void validates(void **state) { validates_on(*state); }
 
-/* only dynamic asked for: the serial baseline is measured by the program itself */
-static void baseline_without_serial(void **state)
-{
-	static const char *const args[] = { "--variant", "dynamic", "-n", "3000", "-r", "1",
-					    "-x", "0", NULL };
-	(void)state;
-	for (int b = 0; b < 4; b++) {
-		struct tx_csv t;
-		tx_expect_records(&t, tx_backends[b], "sumsquares", 2, args, "pass", 1);
-		assert_int_equal(t.nrows, 1);
-		assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "baseline=measured"));
-		assert_true(atof(note_str(tx_csv_get(&t, 0, "note"), "serial_s")) > 0);
-		tx_csv_free(&t);
-	}
-}
-
 /* The cases run in one order whatever the order of the options (variants as --help
- * lists them, worker counts ascending): serial at 1 worker comes first, so every
- * dynamic case is against it. */
+ * lists them, worker counts ascending). */
 static void order_of_options_does_not_matter(void **state)
 {
-	static const char *const args[] = { "--csv", "-q", "--variant", "dynamic,serial", "-w",
-					    "2,1", "-n", "2000", "-r", "1", "-x", "0", NULL };
+	static const char *const args[] = { "--csv", "-q", "--all-records", "--variant",
+					    "dynamic,serial", "-w", "2,1", "-n", "2000", "-r", "1",
+					    "-x", "0", NULL };
 	static const char *const want[][2] = {
 		{ "serial", "1" }, { "serial", "2" }, { "dynamic", "1" }, { "dynamic", "2" }
 	};
@@ -108,15 +100,15 @@ static void order_of_options_does_not_matter(void **state)
 	struct tx_csv t;
 	(void)state;
 	tx_launch(&r, "pthreads", "sumsquares", 0, args);
-	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 4) {
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 8) {
 		tx_dump("sumsquares with the options out of order", &r);
 		fail();
 	}
-	for (int row = 0; row < 4; row++) {
-		assert_string_equal(tx_csv_get(&t, row, "variant"), want[row][0]);
-		assert_string_equal(tx_csv_get(&t, row, "workers"), want[row][1]);
-		if (row >= 2)
-			assert_non_null(strstr(tx_csv_get(&t, row, "note"), "baseline=serial"));
+	for (int row = 0; row < 8; row += 2) { /* phases run, serial */
+		assert_string_equal(tx_csv_get(&t, row, "variant"), want[row / 2][0]);
+		assert_string_equal(tx_csv_get(&t, row, "workers"), want[row / 2][1]);
+		assert_string_equal(tx_csv_get(&t, row, "phase"), "run");
+		assert_string_equal(tx_csv_get(&t, row + 1, "phase"), "serial");
 	}
 	tx_csv_free(&t);
 	tx_result_free(&r);
@@ -130,6 +122,7 @@ static double serial_min_s(const char *n)
 	struct tx_csv t;
 	double s;
 	tx_expect_records(&t, "pthreads", "sumsquares", 1, args, "pass", 1);
+	assert_string_equal(tx_csv_get(&t, 0, "phase"), "run");
 	s = atof(tx_csv_get(&t, 0, "min_s"));
 	tx_csv_free(&t);
 	assert_true(s > 0);
@@ -184,7 +177,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TX_ON_ALL(validates),
-		cmocka_unit_test(baseline_without_serial),
 		cmocka_unit_test(order_of_options_does_not_matter),
 		cmocka_unit_test(serial_time_grows_as_the_work),
 		TX_ON_ALL(refuses_bad_input),

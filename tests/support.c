@@ -340,6 +340,7 @@ void tx_expect_records(struct tx_csv *t, const char *backend, const char *ex, in
 
 	all[n++] = "--csv";
 	all[n++] = "-q";
+	all[n++] = "--all-records"; /* the n/a cases too, with their reasons */
 	if (strcmp(backend, "mpi") == 0) { /* -np W, and the case at W ranks only */
 		snprintf(wbuf, sizeof wbuf, "%d", workers);
 		all[n++] = "-w";

@@ -4,6 +4,8 @@
  *     (a time of 0; a speedup past 1.1 x the workers), and the program still exits 0;
  *   - a phase the backend cannot time has empty figures, never 0;
  *   - the cases run in one order whatever the order of the options;
+ *   - a case that is not applicable is one line of the table, and a record only when
+ *     asked (--all-records);
  *   - calibration (a made-up exercise whose "time" is its size, not the clock): without
  *     -n the size doubles until a sample lasts --target-ms, bounded by size_max; with -n
  *     the size is kept and a short sample noted; timed samples short of the target make
@@ -18,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { V_FINE, V_ZERO, V_FAST, V_UNTIMED };
+enum { V_FINE, V_ZERO, V_FAST, V_UNTIMED, V_ABSENT };
 
 static void fake_run(struct hx_case *c)
 {
@@ -27,6 +29,11 @@ static void fake_run(struct hx_case *c)
 }
 
 static void fake_check(struct hx_case *c) { c->verdict = HX_PASS; }
+
+static const char *fake_na(const struct hx_case *c)
+{
+	return c->variant == V_ABSENT ? "this backend has no such thing" : NULL;
+}
 
 /* fast claims a speedup of 2 W, past what W workers can give */
 static void fake_finish(struct hx_case *c, const struct hx_stats *st)
@@ -37,7 +44,8 @@ static void fake_finish(struct hx_case *c, const struct hx_stats *st)
 }
 
 static const struct hx_variant fake_variants[] = {
-	{ "fine", "" }, { "zero", "" }, { "fast", "" }, { "untimed", "" }, { NULL, NULL },
+	{ "fine", "" }, { "zero", "" }, { "fast", "" }, { "untimed", "" }, { "absent", "" },
+	{ NULL, NULL },
 };
 static const char *const fake_phases[] = { "work", "start", NULL };
 
@@ -45,7 +53,7 @@ static const struct hx_exercise fake = {
 	.name = "fake", .summary = "a made-up exercise", .variants = fake_variants,
 	.size_name = "nothing", .size_def = 1, .size_min = 1, .size_max = 1, .op_name = "op",
 	.phases = fake_phases, .reps_def = 3, .warmup_def = 0,
-	.run = fake_run, .check = fake_check, .finish = fake_finish,
+	.not_applicable = fake_na, .run = fake_run, .check = fake_check, .finish = fake_finish,
 };
 
 /* The calibrated exercise: a repetition "lasts" 1 us per inner repetition (c->size), its
@@ -81,12 +89,11 @@ static const struct hx_exercise calib = {
 
 static const struct hx_exercise *under_test = &fake;
 
-/* hx_main(argv) on *under_test in a child; its stdout into *t (NULL: not parsed); returns
- * its exit status */
-static int run_fake(char *const argv[], struct tx_csv *t)
+/* hx_main(argv) on *under_test in a child; its stdout into buf (len bytes at most);
+ * returns its exit status */
+static int run_fake_text(char *const argv[], char *buf, size_t len)
 {
 	int fd[2], st, argc = 0;
-	char buf[65536];
 	size_t got = 0;
 	ssize_t k;
 	pid_t pid;
@@ -103,14 +110,31 @@ static int run_fake(char *const argv[], struct tx_csv *t)
 		_exit(hx_main(under_test, argc, (char **)argv));
 	}
 	close(fd[1]);
-	while ((k = read(fd[0], buf + got, sizeof buf - 1 - got)) > 0)
+	while ((k = read(fd[0], buf + got, len - 1 - got)) > 0)
 		got += (size_t)k;
 	buf[got] = '\0';
 	close(fd[0]);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* the same, its CSV records into *t (NULL: not parsed) */
+static int run_fake(char *const argv[], struct tx_csv *t)
+{
+	static char buf[65536];
+	int rc = run_fake_text(argv, buf, sizeof buf);
 	if (t != NULL)
 		assert_int_equal(tx_csv_parse(buf, t), 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return rc;
+}
+
+static int count_lines_with(const char *text, const char *word)
+{
+	int n = 0;
+	for (const char *p = text; (p = strstr(p, word)) != NULL; p += strlen(word))
+		if (p == text || p[-1] == '\n')
+			n++;
+	return n;
 }
 
 static const char *row_of(const struct tx_csv *t, const char *variant, const char *w,
@@ -167,6 +191,31 @@ static void cases_in_one_order(void **state)
 		assert_string_equal(tx_csv_get(&t, 2 * i, "workers"), want[i][1]);
 	}
 	tx_csv_free(&t);
+}
+
+static void not_applicable_only_when_asked(void **state)
+{
+	char *const csv[] = { "fake", "--csv", "-q", "-w", "1", "--variant", "fine,absent", NULL };
+	char *const all[] = { "fake", "--csv", "-q", "-w", "1", "--variant", "fine,absent",
+			      "--all-records", NULL };
+	char *const table[] = { "fake", "-q", "-w", "1", "--variant", "fine,absent", NULL };
+	static char text[65536];
+	struct tx_csv t;
+	(void)state;
+	assert_int_equal(run_fake(csv, &t), 0);
+	assert_int_equal(t.nrows, 2); /* fine's two phases; nothing of absent */
+	for (int r = 0; r < t.nrows; r++)
+		assert_string_equal(tx_csv_get(&t, r, "variant"), "fine");
+	tx_csv_free(&t);
+	assert_int_equal(run_fake(all, &t), 0);
+	assert_int_equal(t.nrows, 4);
+	assert_string_equal(row_of(&t, "absent", "1", "start", "verdict"), "n/a");
+	assert_non_null(strstr(row_of(&t, "absent", "1", "work", "note"), "no such thing"));
+	assert_string_equal(row_of(&t, "absent", "1", "work", "median_s"), "");
+	tx_csv_free(&t);
+	assert_int_equal(run_fake_text(table, text, sizeof text), 0);
+	assert_int_equal(count_lines_with(text, "absent "), 1);
+	assert_int_equal(count_lines_with(text, "fine "), 2);
 }
 
 static void calibration_reaches_the_target(void **state)
@@ -273,6 +322,7 @@ int main(void)
 		cmocka_unit_test(suspect_figures_are_flagged),
 		cmocka_unit_test(untimed_phase_is_empty),
 		cmocka_unit_test(cases_in_one_order),
+		cmocka_unit_test(not_applicable_only_when_asked),
 		cmocka_unit_test(calibration_reaches_the_target),
 		cmocka_unit_test(fooled_calibration_runs_again),
 		cmocka_unit_test(given_size_is_kept),

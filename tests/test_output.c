@@ -48,6 +48,10 @@ static void provenance(void **state)
 	assert_int_equal(strlen(p.time_utc), 20); /* 2026-01-01T00:00:00Z */
 	assert_int_equal(p.time_utc[19], 'Z');
 	assert_non_null(strstr(p.command, "-w 1,2"));
+	/* hwloc's view: at least one core and one hardware thread, or "unknown" */
+	assert_true(strstr(p.topology, "hardware thread") != NULL || strcmp(p.topology, "unknown") == 0);
+	assert_true(strlen(p.binding) > 0);
+	assert_non_null(strstr(p.binding, p.affinity)); /* pthreads: the process's CPUs */
 }
 
 static void csv(void **state)
@@ -63,7 +67,7 @@ static void csv(void **state)
 	assert_true(hx_record_write(text + n, sizeof text - (size_t)n, HX_FMT_CSV, &r, &p) > 0);
 	assert_int_equal(tx_csv_parse(text, &t), 0);
 	assert_int_equal(t.nrows, 1);
-	assert_int_equal(t.ncols, 41);
+	assert_int_equal(t.ncols, 43);
 	assert_string_equal(t.head[0], "exercise");
 	assert_string_equal(tx_csv_get(&t, 0, "exercise"), "race");
 	assert_string_equal(tx_csv_get(&t, 0, "backend"), "pthreads");

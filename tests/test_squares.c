@@ -23,7 +23,7 @@ const char *squares_na(enum sq_variant v)
 	return NULL;
 }
 
-void squares_run(const struct sq_args *a, long *result, double t[3])
+void squares_run(const struct sq_args *a, long *result, double t[3], double life[2])
 {
 	for (long i = 0; i < a->items; i++)
 		if (!(fault == F_MISSING && i == a->items - 1))
@@ -38,6 +38,7 @@ void squares_run(const struct sq_args *a, long *result, double t[3])
 	t[0] = 1e-6;
 	t[1] = 2e-6;
 	t[2] = 1e-6;
+	life[0] = life[1] = HX_NOT_MEASURED;
 }
 
 static enum hx_verdict run_case(int workers, long items, char *note)

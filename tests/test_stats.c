@@ -227,6 +227,27 @@ static void deadlines_and_timer(void **state)
 	assert_true(t >= 0.002 && t < 60);
 }
 
+/* two groups a gap of 3x or more apart, 2 or more in each: both modes, not one median */
+static void two_modes(void **state)
+{
+	const double two[] = { 1.0, 11.0, 0.9, 10.0, 1.1, 1.0 };     /* 4 near 1, 2 near 10 */
+	const double spread[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }; /* no gap of 3x */
+	const double lone[] = { 1, 1.1, 1.2, 1.0, 100 };            /* one outlier: no mode */
+	struct hx_stats st;
+	(void)state;
+	assert_int_equal(hx_stats_compute(two, 6, &st), 0);
+	assert_true(st.bimodal);
+	assert_int_equal(st.n_lo, 4);
+	assert_true(fabs(st.mode_lo - 1.0) < 1e-12);
+	assert_true(fabs(st.mode_hi - 10.5) < 1e-12);
+	assert_int_equal(hx_stats_compute(spread, 10, &st), 0);
+	assert_false(st.bimodal);
+	assert_int_equal(hx_stats_compute(lone, 5, &st), 0);
+	assert_false(st.bimodal);
+	assert_int_equal(hx_stats_compute(two, 3, &st), 0); /* too few for two groups */
+	assert_false(st.bimodal);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +258,7 @@ int main(void)
 		cmocka_unit_test(interval_at_df_35), cmocka_unit_test(even_count_median_unsorted),
 		cmocka_unit_test(tukey_fences), cmocka_unit_test(median_and_quantile),
 		cmocka_unit_test(deadlines_and_timer), cmocka_unit_test(median_interval),
+		cmocka_unit_test(two_modes),
 	};
 	return cmocka_run_group_tests_name("harness statistics", tests, NULL, NULL);
 }

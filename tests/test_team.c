@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -96,6 +97,35 @@ static void times_the_slowest_worker(void **state)
 	px_shared_free(shared, WORKERS * sizeof *shared);
 }
 
+/* Creation and teardown, stamped where they happen (px_life): on both kinds of worker,
+ * every figure is positive, and creating the team, its work and ending it follow one
+ * another inside the time seen from outside (no order of magnitude: this machine is
+ * noisy, make bench compares them with fork + waitpid and pthread_create + join). */
+static void check_life(const struct px_times *t)
+{
+	assert_true(t->creation > 0 && t->teardown > 0);
+	assert_true(t->start >= t->creation); /* the team's from the first create call */
+	assert_true(t->end > 0);
+	assert_true(t->outer >= t->start + t->work + t->end);
+}
+
+static void creation_and_teardown_are_stamped(void **state)
+{
+	long *shared = px_shared_alloc(WORKERS * sizeof *shared);
+	struct px_times t;
+	(void)state;
+	memset(&t, 0, sizeof t);
+	px_threads_run_times(WORKERS, write_slot, shared, &t);
+	check_slots(shared);
+	check_life(&t);
+	memset(&t, 0, sizeof t);
+	memset(shared, 0, WORKERS * sizeof *shared);
+	px_procs_run_times(WORKERS, write_slot, shared, &t);
+	check_slots(shared);
+	check_life(&t);
+	px_shared_free(shared, WORKERS * sizeof *shared);
+}
+
 /* 200 ms of prologue, then the timed part: 5 ms */
 static void prologue_then_work(int w, void *arg)
 {
@@ -135,6 +165,7 @@ int main(void)
 		cmocka_unit_test(threads_share),
 		cmocka_unit_test(shared_mapping_crosses_fork),
 		cmocka_unit_test(times_the_slowest_worker),
+		cmocka_unit_test(creation_and_teardown_are_stamped),
 		cmocka_unit_test(mark_start_leaves_the_prologue_out),
 		cmocka_unit_test(phases_one_after_the_other),
 	};

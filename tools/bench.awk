@@ -18,6 +18,18 @@ NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 	if (ex == "factorial" && v == "small") pertask[b] = f[col["ns_per_op"]] + 0
 	if (ex == "ipc" && ph == "latency") { lat[v] = note(nt, "one_way_us") + 0; latb[v] = b }
 	if (ex == "workload" && v == "io" && ph == "work" && w == 8) io[b] = note(nt, "speedup") + 0
+	# bench.sh's creation runs: workload -n 1 -w 1, squares --variant spawn -w 1
+	if (ph == "work" && w == 1 && note(nt, "create_us_per_worker") != "" &&
+	    ((ex == "workload" && f[col["size"]] == 1) || (ex == "squares" && v == "spawn"))) {
+		mk[ex, b, "create"] = note(nt, "create_us_per_worker") + 0
+		mk[ex, b, "reap"] = note(nt, "reap_us_per_worker") + 0
+	}
+}
+# spawnref's "fork_wait_us=A create_join_us=B", twice: the mean of each key
+function refmean(key,    i, n, kv, s, k) {
+	n = split(spawnref, kv, " ")
+	for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) { s += substr(kv[i], length(key) + 2); k++ }
+	return k ? s / k : -1
 }
 END {
 	if (where == "")
@@ -39,5 +51,24 @@ END {
 	for (b in io)
 		printf "%-52s %12.2f %12s  %s\n", "workload io speedup, 8 workers vs 1, " b, io[b],
 			">= 6", (io[b] >= 6 ? "yes" : "NO")
+	ref["procs"] = refmean("fork_wait_us"); ref["pthreads"] = refmean("create_join_us")
+	refname["procs"] = "fork+waitpid"; refname["pthreads"] = "create+join"
+	for (i = 1; i <= 2; i++) {
+		b = i == 1 ? "pthreads" : "procs"
+		if (!(("workload", b, "create") in mk) || !(("squares", b, "create") in mk) || ref[b] <= 0)
+			continue
+		wc = mk["workload", b, "create"]; sc = mk["squares", b, "create"]
+		wl = wc + mk["workload", b, "reap"]
+		printf "%-52s %12s %12s\n", "worker create, workload / squares spawn, " b,
+			sprintf("%.0f/%.0f us", wc, sc), ""
+		r = wc > sc ? wc / (sc > 0 ? sc : 1e-9) : sc / (wc > 0 ? wc : 1e-9)
+		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 1.5",
+			(r <= 1.5 ? "yes" : "NO")
+		printf "%-52s %12s %12s\n", "create+reap, workload / " refname[b] ", " b,
+			sprintf("%.0f/%.0f us", wl, ref[b]), ""
+		r = wl > ref[b] ? wl / ref[b] : ref[b] / (wl > 0 ? wl : 1e-9)
+		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 3",
+			(r <= 3 ? "yes" : "NO")
+	}
 	if (bad != "") printf "FAILED validation:%s\n", bad
 }

@@ -2,6 +2,7 @@
 # bench.sh: the suite's performance targets, measured in one run (make bench).
 # Not a test: this machine's timings are noisy, so the figures are printed, with the
 # target beside each, and the records kept in BUILD/results/bench.csv.
+# Last, MPI start-up at 1, 2 and 4 ranks (tools/mpistart.sh, records in mpi-startup.csv).
 #   tools/bench.sh [-b BUILD] [-q]      (-q: shorter runs)
 set -euo pipefail
 build=build quick=0
@@ -55,6 +56,31 @@ for b in openmp pthreads procs; do run "$b" workload --variant io -w 1,8 -n 16 -
 "$mpilaunch" 8 "$build/mpi/workload" -q --csv --save "$out" --variant io -w 1,8 \
 	-n 16 --sleep-us 2000 -r 5 -x 1 >/dev/null
 
-awk -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+echo "bench: MPI start-up at -np 1, 2, 4 (the launcher and MPI_Init apart)" >&2
+startup=$(mktemp)
+trap 'rm -f "$startup"' EXIT
+startup_reps=5
+[ $quick = 1 ] && startup_reps=3
+"$(dirname "$0")/mpistart.sh" -b "$build" -r "$startup_reps" 1 2 4 >"$startup"
+# Memory per MPI rank as a slope over ranks: one launch has one rank count, so two
+# launches (-np 1 and -np 64, oversubscribed; about 20-30 s here)
+echo "bench: workload memory per MPI rank, -np 1 and -np 64" >&2
+mpimem=$("$(dirname "$0")/mpimem.sh" -b "$build" -n 64)
+
+# Creating and ending one worker, stamped where it happens (posix/team.h's px_life):
+# workload's team and squares' one worker per item, one at a time (W = 1, like the
+# reference), beside bench/spawnref's fork + waitpid and pthread_create + join with
+# nothing of the suite around them, timed before and after (their mean is the reference).
+echo "bench: creating and ending a worker: workload, squares --variant spawn, spawnref" >&2
+spawnref=$("$build/bench/spawnref" -n 200)
+for b in pthreads procs; do
+	run "$b" workload --variant io -n 1 -w 1 --sleep-us 0 -r 9 -x 1
+	run "$b" squares --variant spawn -n 100 --work 0 -w 1 -r 9 -x 1
+done
+spawnref="$spawnref $("$build/bench/spawnref" -n 200)"
+
+awk -v spawnref="$spawnref" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$out"
+echo "$mpimem"
 [ -s "$pinned" ] && awk -v where=", one core" -f "$(dirname "$0")/csv.awk" -f "$(dirname "$0")/bench.awk" "$pinned"
-echo "records: $out $pinned"
+grep -v '^records:' "$startup"
+echo "records: $out $pinned $build/results/mpi-startup.csv"

@@ -72,20 +72,20 @@ END {
 
 	# 4. threads use less memory
 	t = nt("workload", "pthreads", "cpu", 4, "work"); p = nt("workload", "procs", "cpu", 4, "work")
-	if (have(note(t, "rss_kib_per_worker")) && have(note(p, "rss_kib_per_worker")))
+	if (have(note(t, "thread_kib_per_worker")) && have(note(p, "process_kib_per_worker")))
 		claim(4, "threads use less memory than processes",
-		      "per worker: a thread " (note(t, "rss_kib_per_worker") + 0 < 1 ? "under 1" : note(t, "rss_kib_per_worker")) " KiB resident; a process " note(p, "rss_kib_per_worker") " KiB resident, " note(p, "pss_kib_per_worker") " KiB once the pages it shares with its parent are split (PSS)",
+		      "per worker: a thread " note(t, "thread_kib_per_worker") " KiB (" note(t, "uss_kib_per_worker") " of stack and TLS, " note(t, "kernel_kib_per_worker") " of kernel stack and page tables); a process " note(p, "process_kib_per_worker") " KiB (USS " note(p, "uss_kib_per_worker") ", PSS " note(p, "pss_kib_per_worker") ", kernel " note(p, "kernel_kib_per_worker") ")",
 		      "backed, though a fork()ed process shares most of its pages until it writes them")
 	else missing(4, "threads use less memory", "workload memory notes")
 
 	# 5. creating a process costs more than creating a thread
-	a = note(nt("workload", "pthreads", "cpu", 4, "work"), "start_us_per_worker")
-	b = note(nt("workload", "procs", "cpu", 4, "work"), "start_us_per_worker")
+	t = nt("workload", "pthreads", "cpu", 4, "work"); p = nt("workload", "procs", "cpu", 4, "work")
+	a = note(t, "create_us_per_worker"); b = note(p, "create_us_per_worker")
 	if (have(a) && have(b))
 		claim(5, "creating a process costs more than creating a thread",
-		      "start and reap, per worker: " a " us a thread, " b " us a process",
+		      "per worker, create call to running, then end to reaped: " a " + " note(t, "reap_us_per_worker") " us a thread, " b " + " note(p, "reap_us_per_worker") " us a process",
 		      (b + 0 > a + 0) ? sprintf("backed: %.1fx", b / (a > 0 ? a : 1)) : "refuted here")
-	else missing(5, "creating a process costs more", "workload start notes")
+	else missing(5, "creating a process costs more", "workload create notes")
 
 	# 6. processes are needed for CPU-bound work
 	for (i = 1; i <= 2; i++) {
