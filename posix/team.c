@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -292,12 +293,35 @@ static void reap(pid_t *pid, int *pfd, int workers, struct proc_stamp *stamp)
 	}
 }
 
+/* The go byte wakes the children one at a time, each as the scheduler gets to it (tens
+ * of microseconds apart here, more on a busy machine): a worker could be done before
+ * the next one runs, and two workers that never overlap show no contention at all
+ * (race --variant none lost no update in half its repetitions on procs). So after the
+ * go each child counts itself in and waits, spinning, until all are in: the workers
+ * start within the time a store takes to cross the cores, as threads do after their
+ * barrier. Past a few thousand spins it yields, so a worker waiting for a core (more
+ * workers than cores) gets it. A child that dies meanwhile is the parent's to report
+ * (reap), which kills the others. Untimed: each stamps its start after it. */
+static void line_up(unsigned *arrived, unsigned workers)
+{
+	unsigned spins = 0;
+	__atomic_add_fetch(arrived, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(arrived, __ATOMIC_SEQ_CST) < workers)
+		if (++spins > 4096)
+			sched_yield();
+#if defined(__x86_64__) || defined(__i386__)
+		else
+			__builtin_ia32_pause();
+#endif
+}
+
 static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *tm)
 {
 	int ready[2], go[2];
 	pid_t *pid = hx_calloc((size_t)workers, sizeof *pid);
 	int *pfd = hx_calloc((size_t)workers, sizeof *pfd);
 	struct proc_stamp *stamp = px_shared_alloc((size_t)workers * sizeof *stamp);
+	unsigned *arrived = px_shared_alloc(sizeof *arrived); /* after the go, see line_up */
 	char *buf = hx_calloc((size_t)workers, 1);
 	double seconds;
 	size_t got;
@@ -320,6 +344,7 @@ static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *
 			close_fd(ready[1]);
 			if (read_all(go[0], &b, 1) != 1) /* EOF: the parent gave up */
 				_exit(HX_EXIT_SYSTEM);
+			line_up(arrived, (unsigned)workers);
 			my_start = &stamp[w].t0;
 			stamp[w].t0 = hx_now();
 			fn(w, arg);
@@ -344,6 +369,7 @@ static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *
 	if (tm != NULL)
 		life_times((const char *)&stamp[0].life, sizeof *stamp, workers, tm);
 	px_shared_free(stamp, (size_t)workers * sizeof *stamp);
+	px_shared_free(arrived, sizeof *arrived);
 	free(pid);
 	free(pfd);
 	free(buf);
