@@ -6,7 +6,7 @@
  * The baseline rule: speedup and efficiency of a case are against a serial map timed in
  * the same repetitions, alternating with the parallel one: each repetition first times
  * the serial map (the `serial` phase: hx_time, by the case's first worker alone while
- * the others wait asleep, ss_alone: on MPI the other ranks of the case sleep in a
+ * the others wait asleep, hx_alone: on MPI the other ranks of the case sleep in a
  * barrier, the ranks outside it in the harness's, so an oversubscribed rank 0 does not
  * share its core with busy-polling ranks), then the parallel one (the `run` phase).
  * Speedup = median serial / median run: a machine whose speed drifts over minutes (a
@@ -159,7 +159,7 @@ static void ss_run_case(struct hx_case *c)
 		struct baseline_job b = { s->serial_out, s->args.n, &c->t[SS_PHASE_SERIAL] };
 		for (long i = 0; i < s->args.n; i++)
 			s->serial_out[i] = SS_POISON;
-		ss_alone(baseline_measure, &b); /* the baseline, then the parallel map */
+		hx_alone(baseline_measure, &b); /* the baseline, then the parallel map */
 		ss_run(&s->args, s->out, &c->t[SS_PHASE_RUN]);
 	}
 }
@@ -250,11 +250,11 @@ const struct hx_exercise sumsquares_exercise = {
 	.summary = "map sum_square(n) = sum of i*i for i < n over n = 0..N-1; speedup against serial",
 	.variants = ss_variants,
 	.size_name = "elements N (the work grows as N*N/2)",
-	.size_def = 20000,
+	.size_def = 10000,
 	.size_min = 1,
 	.size_max = 1000000000, /* the work budget SS_MAX_N is checked with a clearer message */
 	.op_name = "element",
-	.reps_def = 5,
+	.reps_def = 10,
 	.warmup_def = 1,
 	.phases = ss_phases,
 	.xopts = ss_xopts,

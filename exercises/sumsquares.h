@@ -65,10 +65,5 @@ const char *ss_na(enum ss_variant v);
 /* Map over 0..n-1 with the variant's schedule; fills out[] (on MPI: on rank 0) and the
  * timed region's seconds. */
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds);
-/* Runs fn(arg) on the first worker of the case while the case's other workers wait
- * asleep (MPI: the other ranks of the case communicator, in an MPI_Ibarrier polled with
- * a sleep, so an oversubscribed rank 0 has its core; elsewhere: fn(arg), no one else
- * is running). Every rank of the case calls it. For the measured serial baseline. */
-void ss_alone(void (*fn)(void *), void *arg);
 
 #endif

@@ -361,7 +361,7 @@ const struct hx_exercise sync_exercise = {
 	 * so this is already a minute per repetition; more is a typo, not a benchmark */
 	.size_max = 1000000,
 	.op_name = "op",
-	.reps_def = 5,
+	.reps_def = 10,
 	.warmup_def = 1,
 	/* without -n: from 100 rounds up, doubling, until a sample lasts --target-ms */
 	.calibrate = 1,

@@ -261,6 +261,7 @@ struct wl_state {
 	uint64_t *result, *expected; /* expected: the serial reference, computed once */
 	struct wl_report rep;
 	struct wl_mem mem;           /* from the first repetition (it alone measures it) */
+	uint64_t *serial_result;     /* the serial baseline's results (rank 0) */
 	double *life_rep[2];         /* create_s, reap_s of each timed repetition that */
 	int nlife[2];                /* measured them, and how many did */
 };
@@ -279,23 +280,52 @@ static int wl_setup(struct hx_case *c)
 	s->args.mem_workers = (int)hx_opt(c->opts, X_MEM_WORKERS);
 	s->done = hx_calloc((size_t)s->args.tasks, sizeof *s->done);
 	s->result = hx_calloc((size_t)s->args.tasks, sizeof *s->result);
+	s->serial_result = hx_calloc((size_t)s->args.tasks, sizeof *s->serial_result);
 	s->life_rep[0] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[0]);
 	s->life_rep[1] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[1]);
 	c->ops = (double)s->args.tasks;
 	return 0;
 }
 
+enum { WL_PHASE_WORK, WL_PHASE_START, WL_PHASE_END, WL_PHASE_SERIAL };
+
+/* The serial baseline: every task in a row on the case's first worker alone (hx_alone) */
+struct serial_job {
+	const struct wl_args *a;
+	uint64_t *result;
+	double *seconds;
+};
+
+static void serial_tasks(void *arg)
+{
+	const struct serial_job *j = arg;
+	for (long i = 0; i < j->a->tasks; i++)
+		j->result[i] = wl_run_task(j->a, i);
+}
+
+static void serial_timed(void *arg)
+{
+	const struct serial_job *j = arg;
+	*j->seconds = hx_time(serial_tasks, arg);
+}
+
+/* One repetition: the serial baseline, then the team (speedup: wl_finish) */
 static void wl_run_case(struct hx_case *c)
 {
 	struct wl_state *s = c->state;
+	struct serial_job j = { &s->args, s->serial_result, &c->t[WL_PHASE_SERIAL] };
+
+	c->t[WL_PHASE_SERIAL] = HX_NOT_MEASURED; /* but on the rank that times it */
+	memset(s->serial_result, 0, (size_t)s->args.tasks * sizeof *s->serial_result);
+	hx_alone(serial_timed, &j);
 	memset(s->done, 0, (size_t)s->args.tasks * sizeof *s->done);
 	memset(s->result, 0, (size_t)s->args.tasks * sizeof *s->result);
 	memset(&s->rep, 0, sizeof s->rep);
 	s->args.measure_mem = c->rep == 0; /* the same on every rank */
 	wl_run(&s->args, s->done, s->result, &s->rep);
-	c->t[0] = s->rep.work_s;
-	c->t[1] = s->rep.start_s;
-	c->t[2] = s->rep.end_s;
+	c->t[WL_PHASE_WORK] = s->rep.work_s;
+	c->t[WL_PHASE_START] = s->rep.start_s;
+	c->t[WL_PHASE_END] = s->rep.end_s;
 }
 
 /* The serial reference, outside every timed region: each cpu task recomputed by the
@@ -377,8 +407,8 @@ static void wl_check(struct hx_case *c)
 			missed++;
 		else if (s->done[i] > 1)
 			twice++;
-		else if (s->result[i] != s->expected[i])
-			wrong++;
+		else if (s->result[i] != s->expected[i] || s->serial_result[i] != s->expected[i])
+			wrong++; /* by the team, or by the serial baseline */
 		else
 			bad = 0;
 		if (bad && first_bad < 0)
@@ -417,18 +447,22 @@ static void wl_teardown(struct hx_case *c)
 		hx_note(c, "reap_us_per_worker", "%.1f", hx_median(s->life_rep[1], (size_t)s->nlife[1]) * 1e6);
 	free(s->done);
 	free(s->result);
+	free(s->serial_result);
 	free(s->expected);
 	free(s->life_rep[0]);
 	free(s->life_rep[1]);
 }
 
 /* Speedup against the same kind at one worker (when that case ran in this program). */
-static void wl_finish(struct hx_case *c, const struct hx_stats *st)
+/* Speedup against the serial baseline timed in the same repetitions, just before the
+ * team: median serial / median work. */
+static void wl_finish(struct hx_case *c, const struct hx_stats *phase)
 {
-	double one = hx_result_median(c, c->variant_name, 1);
-	if (!isnan(one) && st->median > 0) {
-		c->speedup = one / st->median; /* the harness doubts one past 1.1 x W */
+	double serial = phase[WL_PHASE_SERIAL].median, work = phase[WL_PHASE_WORK].median;
+	if (phase[WL_PHASE_SERIAL].n > 0 && serial > 0 && work > 0) {
+		c->speedup = serial / work; /* the harness doubts one past 1.1 x W */
 		hx_note(c, "speedup", "%.2f", c->speedup);
+		hx_note(c, "baseline", "interleaved");
 	}
 }
 
@@ -515,7 +549,10 @@ static const struct hx_optdef wl_opts[] = {
 };
 
 /* work: the timed region; start: creating the team; end: ending it (joined / reaped) */
-static const char *const wl_phases[] = { "work", "start", "end", NULL };
+/* work: the team's tasks; start, end: creating and ending the team; serial: every task
+ * in a row on one worker, timed before the team in each repetition (the baseline) */
+static const char *const wl_phases[] = { [WL_PHASE_WORK] = "work", [WL_PHASE_START] = "start",
+					 [WL_PHASE_END] = "end", [WL_PHASE_SERIAL] = "serial", NULL };
 static const int wl_workers_def[] = { 1, 2, 4, 8, 0 };
 
 const struct hx_exercise workload_exercise = {
@@ -529,7 +566,7 @@ const struct hx_exercise workload_exercise = {
 	.op_name = "task",
 	.phases = wl_phases,
 	.workers_def = wl_workers_def,
-	.reps_def = 5,
+	.reps_def = 10,
 	.warmup_def = 1,
 	.xopts = wl_opts,
 	.check_opts = wl_check_opts,

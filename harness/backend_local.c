@@ -200,6 +200,11 @@ void hx_backend_leave(void)
 {
 }
 
+void hx_alone(void (*fn)(void *arg), void *arg)
+{
+	fn(arg); /* between teams (OpenMP: outside any region): no worker has work */
+}
+
 int hx_backend_case_worst(int v)
 {
 	return v;

@@ -614,7 +614,7 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 			.workers = c->workers,
 			.size = c->size, .reps = timed[ph] ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
-			.load1 = load1, .steal_pct = steal,
+			.load1 = load1, .steal_pct = steal, .idle_pct = hx_idle_pct(&k->cpu0, &cpu1),
 			.loaded = hx_machine_busy(k->prov.load_start, steal, k->prov.cores) ||
 				  hx_machine_busy(load1, NAN, k->prov.cores),
 			.st = st[ph],

@@ -292,6 +292,7 @@ struct hx_record {
 	const char *exercise, *variant, *backend, *phase;
 	double load1;      /* the 1-minute load average when the case ended */
 	double steal_pct;  /* CPU time stolen by a hypervisor since the program started, % */
+	double idle_pct;   /* CPU time left idle since the program started, % of all CPUs' */
 	int loaded;        /* 1: the machine was busy (see hx_machine_busy) */
 	int workers;
 	long long size;
@@ -328,6 +329,7 @@ struct hx_cpu_times {
 double hx_loadavg(void);                       /* 1-minute load average */
 int hx_cpu_times(struct hx_cpu_times *t);      /* 0, or -1 (all 0) */
 double hx_steal_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b);
+double hx_idle_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b);
 void hx_machine_fill(struct hx_provenance *p); /* cpu_model, kernel, load_start, env,
 						 * topology */
 /* The CPUs the calling thread may run on, as a list ("0-1", "0,2"); "unknown". */
@@ -379,6 +381,13 @@ void hx_backend_max(double *v, size_t n);               /* element-wise max onto
  * hx_backend_leave (sleeping, so they do not steal cores from the measurement). */
 int hx_backend_enter(int workers);
 void hx_backend_leave(void);
+/* Runs fn(arg) on the first worker of the current case while its other workers wait
+ * asleep, outside any team: a serial baseline timed in the case's own repetitions
+ * (sumsquares, workload). MPI: rank 0 of the case runs it, the case's other ranks wait
+ * in an MPI_Ibarrier polled with a sleep, so an oversubscribed rank 0 has its core;
+ * elsewhere fn(arg) on the calling thread (no worker is alive between teams). Every
+ * rank of the case calls it. */
+void hx_alone(void (*fn)(void *arg), void *arg);
 /* The worst verdict over the ranks of the current case (MPI; elsewhere `v` itself):
  * after every repetition, so all ranks stop together when one has failed. */
 int hx_backend_case_worst(int v);

@@ -75,6 +75,13 @@ int hx_cpu_times(struct hx_cpu_times *t)
 	return 0;
 }
 
+double hx_idle_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b)
+{
+	if (b->total <= a->total)
+		return NAN;
+	return 100.0 * (double)(b->idle - a->idle) / (double)(b->total - a->total);
+}
+
 double hx_steal_pct(const struct hx_cpu_times *a, const struct hx_cpu_times *b)
 {
 	if (b->total <= a->total)

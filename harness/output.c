@@ -265,6 +265,7 @@ TEXT(binding, x->p->binding)
 static void get_load_start(const struct row *x, struct cell *c) { figure(c, x->p->load_start); }
 static void get_load1(const struct row *x, struct cell *c) { figure(c, x->r->load1); }
 static void get_steal_pct(const struct row *x, struct cell *c) { figure(c, x->r->steal_pct); }
+static void get_idle_pct(const struct row *x, struct cell *c) { figure(c, x->r->idle_pct); }
 NUMBER(loaded, "%d", x->r->loaded)
 #undef TEXT
 #undef NUMBER
@@ -355,6 +356,7 @@ static const struct column columns[] = {
 	{ "load_start", get_load_start, 0, NULL, 0, NULL, NULL },
 	{ "load1", get_load1, 0, NULL, 0, NULL, NULL },
 	{ "steal_pct", get_steal_pct, 0, NULL, 0, NULL, NULL },
+	{ "idle_pct", get_idle_pct, 0, NULL, 0, NULL, NULL },
 	{ "loaded", get_loaded, 0, NULL, 0, NULL, NULL },
 	{ "compiler", get_compiler, 0, NULL, 0, NULL, NULL },
 	{ "mpi", get_mpi, 0, NULL, 0, NULL, NULL },

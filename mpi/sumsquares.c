@@ -88,19 +88,6 @@ static void run_dynamic(MPI_Comm comm, int rank, struct map *b)
 		ss_merge_chunks(b->out, a->n, chunk, b->allstarts, nstarts, b->all);
 }
 
-void ss_alone(void (*fn)(void *), void *arg)
-{
-	MPI_Comm comm = hx_mpi_comm();
-	int rank;
-
-	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
-	if (rank == 0)
-		fn(arg);
-	/* rank 0 arrives when it is done; the others sleep meanwhile instead of MPI's busy
-	 * poll, so they leave the cores to it */
-	hx_mpi_sleeping_barrier(comm);
-}
-
 static void run_map(MPI_Comm comm, int rank, void *arg)
 {
 	struct map *m = arg;

@@ -62,7 +62,3 @@ void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 	*seconds = om_team_run(a->workers, body, &jb, NULL);
 }
 
-void ss_alone(void (*fn)(void *), void *arg)
-{
-	fn(arg); /* outside any parallel region: no other thread has work */
-}

@@ -70,11 +70,6 @@ static void worker(int w, void *arg)
 	}
 }
 
-void ss_alone(void (*fn)(void *), void *arg)
-{
-	fn(arg); /* between teams: no worker is alive */
-}
-
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 {
 	size_t bytes = sizeof(struct shared) + (size_t)a->n * sizeof(uint64_t);

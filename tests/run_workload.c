@@ -43,7 +43,7 @@ static void validates_on(const char *backend)
 		struct tx_csv t;
 		int seen[4] = { 0 };
 		tx_expect_records(&t, backend, "workload", w, args, "pass", 12);
-		assert_int_equal(t.nrows, 12); /* 4 kinds x 3 phases */
+		assert_int_equal(t.nrows, 16); /* 4 kinds x 4 phases */
 		for (int row = 0; row < t.nrows; row++) {
 			const char *v = tx_csv_get(&t, row, "variant");
 			const char *note = tx_csv_get(&t, row, "note");
@@ -70,9 +70,12 @@ static void validates_on(const char *backend)
 				else
 					assert_null(strstr(note, "reap_us_per_worker"));
 			}
-			if (w == 1)
-				assert_true(tx_note(note, "speedup") == 1.0);
-			if (strcmp(phase, "work") == 0) {
+			/* against the serial baseline of the same repetitions */
+			assert_true(tx_note(note, "speedup") > 0);
+			assert_non_null(strstr(note, "baseline=interleaved"));
+			if (strcmp(phase, "serial") == 0) {
+				assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
+			} else if (strcmp(phase, "work") == 0) {
 				assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 				seen[strcmp(v, "cpu") == 0 ? 0 : strcmp(v, "io") == 0 ? 1
 								  : strcmp(v, "file") == 0 ? 2 : 3]++;
@@ -253,12 +256,13 @@ static void mpi_start_is_never_zero(void **state)
 	struct tx_csv t;
 	(void)state;
 	tx_launch(&r, "mpi", "workload", np, args);
-	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 3 * (np > 2 ? 3 : 2)) {
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows != 4 * (np > 2 ? 3 : 2)) {
 		tx_dump("workload on MPI", &r);
 		fail();
 	}
 	for (int row = 0; row < t.nrows; row++)
-		if (strcmp(tx_csv_get(&t, row, "phase"), "work") != 0) {
+		if (strcmp(tx_csv_get(&t, row, "phase"), "start") == 0 ||
+		    strcmp(tx_csv_get(&t, row, "phase"), "end") == 0) {
 			assert_string_equal(tx_csv_get(&t, row, "median_s"), "");
 			assert_true(tx_passed(tx_csv_get(&t, row, "verdict")));
 		}

@@ -67,7 +67,7 @@ static void csv(void **state)
 	assert_true(hx_record_write(text + n, sizeof text - (size_t)n, HX_FMT_CSV, &r, &p) > 0);
 	assert_int_equal(tx_csv_parse(text, &t), 0);
 	assert_int_equal(t.nrows, 1);
-	assert_int_equal(t.ncols, 43);
+	assert_int_equal(t.ncols, 44);
 	assert_string_equal(t.head[0], "exercise");
 	assert_string_equal(tx_csv_get(&t, 0, "exercise"), "race");
 	assert_string_equal(tx_csv_get(&t, 0, "backend"), "pthreads");
@@ -204,6 +204,8 @@ static void machine_state(void **state)
 	assert_true(b.total > a.total && b.steal >= a.steal && b.idle >= a.idle);
 	assert_true(hx_steal_pct(&a, &b) >= 0 && hx_steal_pct(&a, &b) <= 100);
 	assert_true(isnan(hx_steal_pct(&b, &b)));
+	assert_true(hx_idle_pct(&a, &b) >= 0 && hx_idle_pct(&a, &b) <= 100);
+	assert_true(isnan(hx_idle_pct(&b, &b)));
 	assert_true(hx_machine_busy(2.5, 0, 2));
 	assert_false(hx_machine_busy(1.5, 0, 2));
 	assert_true(hx_machine_busy(0.1, 6.0, 2));
