@@ -59,12 +59,12 @@ END {
 			continue
 		wc = mk["workload", b, "create"]; sc = mk["squares", b, "create"]
 		wl = wc + mk["workload", b, "reap"]
-		printf "%-52s %12s %12s\n", "worker create, workload / squares spawn, " b,
+		printf "%-52s %12s %12s\n", "worker create, workload / squares spawn, " b where,
 			sprintf("%.0f/%.0f us", wc, sc), ""
 		r = wc > sc ? wc / (sc > 0 ? sc : 1e-9) : sc / (wc > 0 ? wc : 1e-9)
 		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 1.5",
 			(r <= 1.5 ? "yes" : "NO")
-		printf "%-52s %12s %12s\n", "create+reap, workload / " refname[b] ", " b,
+		printf "%-52s %12s %12s\n", "create+reap, workload / " refname[b] ", " b where,
 			sprintf("%.0f/%.0f us", wl, ref[b]), ""
 		r = wl > ref[b] ? wl / ref[b] : ref[b] / (wl > 0 ? wl : 1e-9)
 		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 3",
