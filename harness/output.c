@@ -233,7 +233,12 @@ STAT(min)
 STAT(median)
 STAT(mean)
 STAT(max)
-STAT(sd)
+/* one sample has no spread to estimate: empty, not 0 */
+static void get_sd(const struct row *x, struct cell *c)
+{
+	if (x->r->st.n > 1)
+		stat_cell(x, c, x->r->st.sd);
+}
 STAT(ci95_lo)
 STAT(ci95_hi)
 STAT(med_lo)
