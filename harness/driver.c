@@ -220,6 +220,22 @@ static void save_line(const char *path, FILE *fp, const char *line)
 		output_failed(path, errno);
 }
 
+/* Repetition `rep` of the case (warm-up ones first; -1 a calibration run, neither):
+ * run, then check outside the timing, with the watchdog armed around both; c->t, c->note and c->verdict are this
+ * repetition's. */
+static void one_repetition(struct hx_case *c, int rep)
+{
+	c->rep = rep;
+	c->timed = rep >= c->opts->warmup;
+	memset(c->t, 0, sizeof c->t);
+	c->note[0] = '\0';
+	c->verdict = HX_PASS;
+	hx_watchdog_arm(c);
+	c->ex->run(c);
+	c->ex->check(c);
+	hx_watchdog_disarm();
+}
+
 /* ---- calibration and the reference loop (EPCC's syncbench method) -----------------------
  * An exercise with ex->calibrate: when -n was not given, its inner repetitions start at
  * calib_start (or size_def) and double in untimed (but validated) runs until one run's
@@ -263,13 +279,7 @@ static enum hx_verdict calib_run(struct hx_case *c, double *t0, double *ops)
 	if (ex->setup != NULL && ex->setup(c) == HX_NA)
 		v = HX_NA;
 	if (v != HX_NA) {
-		c->rep = -1; /* before the warm-up: neither warm-up nor timed */
-		c->timed = 0;
-		memset(c->t, 0, sizeof c->t);
-		hx_watchdog_arm(c);
-		ex->run(c);
-		ex->check(c);
-		hx_watchdog_disarm();
+		one_repetition(c, -1); /* before the warm-up: neither warm-up nor timed */
 		for (int ph = 0; ph < nphases(ex); ph++)
 			if (c->t[ph] >= 0 && (*t0 < 0 || c->t[ph] < *t0))
 				*t0 = c->t[ph];
@@ -359,15 +369,7 @@ static void reference_loop(struct hx_case *c)
 	memcpy(note, c->note, sizeof note);
 	c->refloop = 1;
 	for (int rep = 0; rep < o->warmup + o->reps; rep++) {
-		c->rep = rep;
-		c->timed = rep >= o->warmup;
-		memset(c->t, 0, sizeof c->t);
-		c->note[0] = '\0';
-		c->verdict = HX_PASS;
-		hx_watchdog_arm(c);
-		c->ex->run(c);
-		c->ex->check(c);
-		hx_watchdog_disarm();
+		one_repetition(c, rep);
 		if (c->timed && c->t[0] >= 0)
 			t[n++] = c->t[0];
 	}
@@ -470,15 +472,7 @@ static enum hx_verdict run_case(struct hx_case *c, double *samples, int *done)
 		worst = HX_PASS;
 		*done = 0;
 		for (int rep = 0; rep < total; rep++) {
-			c->rep = rep;
-			c->timed = rep >= o->warmup;
-			memset(c->t, 0, sizeof c->t);
-			c->note[0] = '\0';
-			c->verdict = HX_PASS;
-			hx_watchdog_arm(c);
-			ex->run(c);
-			ex->check(c);
-			hx_watchdog_disarm();
+			one_repetition(c, rep);
 			if (c->timed) {
 				for (int ph = 0; ph < np; ph++)
 					samples[ph * o->reps + (rep - o->warmup)] = c->t[ph];
