@@ -221,8 +221,8 @@ static void save_line(const char *path, FILE *fp, const char *line)
 }
 
 /* Repetition `rep` of the case (warm-up ones first; -1 a calibration run, neither):
- * run, then check outside the timing, with the watchdog armed around both; c->t, c->note and c->verdict are this
- * repetition's. */
+ * run, then check outside the timing, with the watchdog armed around both; c->t, c->note
+ * and c->verdict are this repetition's. */
 static void one_repetition(struct hx_case *c, int rep)
 {
 	c->rep = rep;
@@ -390,10 +390,6 @@ static int phase_measured_at(const double *t, int n)
 	return 1;
 }
 
-/* The record's word on calibration: the inner repetitions it chose (or calibrated=0 with
- * -n given), and the shortest timed sample (this rank's, of any phase) when it is shorter
- * than the target, calibrated or not (a calibration run slowed by another program can
- * reach the target when the timed ones do not). */
 /* the shortest timed sample of any phase (this rank's), NAN when none */
 static double shortest_sample(const struct hx_case *c, const double *samples, int done)
 {
@@ -421,17 +417,21 @@ static int calib_again(const struct hx_case *c, const double *samples, int done,
 	return hx_backend_case_worst(again);
 }
 
+/* The record's word on calibration: the inner repetitions it chose (or calibrated=0 with
+ * -n given), and the shortest timed sample (this rank's, of any phase) when it is shorter
+ * than the target, calibrated or not (a calibration run slowed by another program can
+ * reach the target when the timed ones do not). */
 static void calib_note(struct hx_case *c, int calibrated, const double *samples, int done)
 {
-	double med = shortest_sample(c, samples, done);
-	int short_sample = !isnan(med) && med >= 0 && med < c->opts->target_ms * 1e-3;
+	double least = shortest_sample(c, samples, done);
+	int short_sample = !isnan(least) && least >= 0 && least < c->opts->target_ms * 1e-3;
 	if (calibrated)
 		hx_note(c, "calibrated", "1 target_ms=%d inner=%lld", c->opts->target_ms,
 			inner_reps(c));
 	else if (short_sample)
 		hx_note(c, "calibrated", "0 target_ms=%d", c->opts->target_ms);
 	if (short_sample)
-		hx_note(c, "sample_ms", "%.3g", med * 1e3);
+		hx_note(c, "sample_ms", "%.3g", least * 1e3);
 }
 
 /* Runs one case on this rank; returns its verdict, and in *done how many timed
@@ -562,10 +562,11 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 	int reps = k->o->reps, measured = v != HX_NA && done > 0, timed[HX_MAX_PHASES], timed_any;
 	struct hx_stats st[HX_MAX_PHASES];
 	struct hx_cpu_times cpu1;
-	double load1 = hx_loadavg(), steal;
+	double load1 = hx_loadavg(), steal, idle;
 
 	hx_cpu_times(&cpu1);
 	steal = hx_steal_pct(&k->cpu0, &cpu1);
+	idle = hx_idle_pct(&k->cpu0, &cpu1);
 	if (!k->steal_warned && hx_machine_busy(NAN, steal, k->prov.cores)) {
 		fprintf(stderr, "%s: warning: a hypervisor took %.1f%% of the CPU time since the "
 			"start: the figures may be noisy (records: loaded=1)\n", ex->name, steal);
@@ -608,7 +609,7 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 			.workers = c->workers,
 			.size = c->size, .reps = timed[ph] ? done : 0, .warmup = k->o->warmup,
 			.ops = c->ops, .op_name = ex->op_name, .verdict = v, .note = c->note,
-			.load1 = load1, .steal_pct = steal, .idle_pct = hx_idle_pct(&k->cpu0, &cpu1),
+			.load1 = load1, .steal_pct = steal, .idle_pct = idle,
 			.loaded = hx_machine_busy(k->prov.load_start, steal, k->prov.cores) ||
 				  hx_machine_busy(load1, NAN, k->prov.cores),
 			.st = st[ph],
