@@ -33,11 +33,28 @@ void errors_crash(void)
 	abort(); /* not reached: SIGSEGV's default action ends the process */
 }
 
+void errors_exit(void)
+{
+	/* exit(), not _exit(): what a C worker that gives up calls; its atexit handlers run,
+	 * and the process ends with every thread in it */
+	exit(ERRORS_EXIT_STATUS);
+}
+
+int errors_ends_process(const struct errors_args *a)
+{
+	return a->variant == ERR_CRASH || a->variant == ERR_EXIT;
+}
+
+#define ERRORS_STR_(x) #x
+#define ERRORS_STR(x) ERRORS_STR_(x)
+
 const char *errors_expected_reason(const struct errors_args *a)
 {
 	switch (a->variant) {
 	case ERR_CRASH:
 		return "signal 11";
+	case ERR_EXIT:
+		return "worker exited with status " ERRORS_STR(ERRORS_EXIT_STATUS);
 	case ERR_LOCKDEATH:
 		return ERRORS_LOCK_REASON;
 	default:
@@ -71,14 +88,18 @@ void errors_sandbox(void (*fn)(void *), void *arg, const struct errors_task *tas
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			hx_die_errno(__FILE__, __LINE__, "waitpid", errno);
-	hx_runtime_forget((int)pid); /* it left through _exit or a crash */
-	/* the crash the variant causes is SIGSEGV; any other signal came from outside (a
-	 * SIGKILL, say): a fault, exit 3, not a result of the exercise */
+	hx_runtime_forget((int)pid); /* it left through _exit, exit() or a crash */
+	/* the ends the variants cause are SIGSEGV and exit status ERRORS_EXIT_STATUS; any
+	 * other signal came from outside (a SIGKILL, say), any other status is a failure
+	 * the sandbox reported itself: a fault, exit 3, not a result of the exercise */
 	if (WIFSIGNALED(st) && WTERMSIG(st) != SIGSEGV)
 		hx_child_fault(__FILE__, __LINE__, "the sandbox process", (int)pid, st);
 	if (WIFSIGNALED(st)) {
 		r->whole_process = 1;
 		r->sandbox_signal = WTERMSIG(st);
+	} else if (WEXITSTATUS(st) == ERRORS_EXIT_STATUS) {
+		r->whole_process = 1;
+		r->sandbox_status = WEXITSTATUS(st);
 	} else if (WEXITSTATUS(st) != 0) {
 		hx_child_fault(__FILE__, __LINE__, "the sandbox process", (int)pid, st);
 	}
@@ -118,9 +139,32 @@ int errors_validate(const struct errors_args *a, const struct errors_result *r, 
 		return HX_FAIL;
 	}
 	if (r->whole_process) {
-		/* threads: the crash took the sandbox process down, as it must */
-		if (a->variant != ERR_CRASH || r->sandbox_signal != SIGSEGV) {
-			snprintf(why, len, "the sandbox died by signal %d", r->sandbox_signal);
+		/* threads: the crash or the exit took the sandbox process down, as it must;
+		 * what was done before it is right, and task 5 is not among it */
+		int done = 0;
+		if (!(a->variant == ERR_CRASH && r->sandbox_signal == SIGSEGV &&
+		      r->sandbox_status == 0) &&
+		    !(a->variant == ERR_EXIT && r->sandbox_status == ERRORS_EXIT_STATUS &&
+		      r->sandbox_signal == 0)) {
+			snprintf(why, len, "the sandbox ended by signal %d, exit status %d",
+				 r->sandbox_signal, r->sandbox_status);
+			return HX_FAIL;
+		}
+		for (int i = 0; i < a->ntasks; i++) {
+			const struct errors_task *t = &r->task[i];
+			if (t->state != TASK_DONE)
+				continue;
+			if (i == ERRORS_BAD_TASK || t->value != (long)i * i) {
+				snprintf(why, len, "task %d done with value %ld before the sandbox ended "
+					 "(expected %s)", i, t->value,
+					 i == ERRORS_BAD_TASK ? "not done" : "i*i");
+				return HX_FAIL;
+			}
+			done++;
+		}
+		if (done != r->done_before_crash) {
+			snprintf(why, len, "%d results done before the sandbox ended, %d counted",
+				 done, r->done_before_crash);
 			return HX_FAIL;
 		}
 		return HX_UNSAFE;
@@ -242,10 +286,14 @@ static void errors_check(struct hx_case *c)
 		cancelled += r->task[i].state == TASK_CANCELLED;
 	}
 	c->verdict = (enum hx_verdict)errors_validate(&s->args, r, why, sizeof why);
-	if (r->whole_process) {
+	if (r->whole_process && r->sandbox_signal != 0) {
 		hx_note(c, "crash", "a thread crash took the whole (sandbox) process down: signal %d "
 			"(%s), %d results done before it lost with it; parent alive",
 			r->sandbox_signal, strsignal(r->sandbox_signal), r->done_before_crash);
+	} else if (r->whole_process) {
+		hx_note(c, "exit", "a thread's exit() ended the whole (sandbox) process, every "
+			"thread with it: exit status %d, %d results done before it lost with it; "
+			"parent alive", r->sandbox_status, r->done_before_crash);
 	} else {
 		hx_note(c, "failed_task", "%d", ERRORS_BAD_TASK);
 		hx_note(c, "reason", "'%s'", r->task[ERRORS_BAD_TASK].reason);
@@ -274,6 +322,10 @@ static const struct hx_variant errors_variants[] = {
 	{ "crash", "task 5 dies by SIGSEGV: contained in a process; a thread takes its process\n"
 		   "             down (shown in a forked sandbox: verdict unsafe, exit 0)" },
 	{ "lockdeath", "task 5 dies holding a robust mutex: EOWNERDEAD, repaired, go on" },
+	{ "exit", "task 5 does not handle its error: exit(" ERRORS_STR(ERRORS_EXIT_STATUS)
+		  "); a process ends alone, its parent\n"
+		  "             reads the status; a thread ends its whole process (sandbox:\n"
+		  "             verdict unsafe, exit 0); MPI: n/a" },
 	{ NULL, NULL },
 };
 
@@ -291,8 +343,9 @@ const struct hx_exercise errors_exercise = {
 	.summary = "tasks 0..N-1, task 5 fails with \"bad value\"; the failure must be named, every\n"
 		   "other result right, the parent alive, no lock held. Exit 0 when the failure\n"
 		   "was handled as designed and reported (pass), or shown uncontainable as\n"
-		   "designed (unsafe: a crashing thread); 1 when the handling itself went wrong\n"
-		   "(a lost error, a wrong result, a lock left held, a child left behind)",
+		   "designed (unsafe: a thread that crashes or exits); 1 when the handling\n"
+		   "itself went wrong (a lost error, a wrong result, a lock left held, a child\n"
+		   "left behind)",
 	.variants = errors_variants,
 	.size_name = "tasks (task 5 fails)",
 	.size_def = 12,

@@ -4,7 +4,8 @@
  *              (shown once: a send to a rank that does not exist returns an error)
  *   callback   an error handler (MPI_Comm_create_errhandler) on a duplicate of the
  *              communicator, called with MPI_Comm_call_errhandler and an error class
- *              of our own, "bad value"; crash, lockdeath: not applicable (errors_na)
+ *              of our own, "bad value"; crash, lockdeath, exit: not applicable
+ *              (errors_na)
  * The ranks agree on the failed task (MPI_Allreduce) before anyone leaves; on cancel,
  * on the error flag after each round. MPI_Abort, which ends every rank, is not run.
  * Run: mpirun -np 4 build/mpi/errors --variant callback --on-error cancel */
@@ -34,6 +35,8 @@ const char *errors_na(const struct errors_args *a)
 		return ERRORS_NA_MPI_CRASH;
 	if (a->variant == ERR_LOCKDEATH) /* ranks share no mutex */
 		return ERRORS_NA_MPI_LOCKDEATH;
+	if (a->variant == ERR_EXIT) /* a rank's exit() ends the job */
+		return ERRORS_NA_MPI_EXIT;
 	return NULL;
 }
 

@@ -7,6 +7,8 @@
  *   callback   the failing thread calls the error callback (in a critical section)
  *   crash      an OpenMP thread's crash ends the whole process: shown in a forked
  *              sandbox (errors_sandbox), lockdeath is not applicable (see errors_na)
+ *   exit       the failing thread calls exit() on its error: the whole process ends,
+ *              every thread of the team with it; shown in the sandbox as crash
  * Run: OMP_CANCELLATION=true build/openmp/errors --variant return --on-error cancel -w 2 */
 #include "errors.h"
 #include "hx.h"
@@ -16,6 +18,7 @@
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -51,6 +54,8 @@ static void body(int tid, void *arg)
 		if (t == ERRORS_BAD_TASK && a->variant == ERR_CRASH)
 			errors_crash(); /* SIGSEGV: this thread's, and so its process's, death */
 		if (errors_task(t, &v, &reason) < 0) {
+			if (a->variant == ERR_EXIT) /* not handled: the thread gives up */
+				errors_exit();
 			snprintf(j->task[t].reason, sizeof j->task[t].reason, "%s", reason);
 			j->task[t].state = TASK_FAILED; /* return: the future holds the error */
 			if (a->variant == ERR_CALLBACK) {
@@ -62,7 +67,8 @@ static void body(int tid, void *arg)
 			continue;
 		}
 		j->task[t].value = v;
-		j->task[t].state = TASK_DONE;
+		/* after its value: a sandbox ending at any moment leaves no DONE without it */
+		__atomic_store_n(&j->task[t].state, TASK_DONE, __ATOMIC_RELEASE);
 		omp_set_lock(&j->lock);
 		j->log_n++;
 		j->log_sum += v;
@@ -81,10 +87,22 @@ static void *sandbox_main(void *p)
 	return NULL;
 }
 
+/* exit variant, in the sandbox: the harness's exit guard (harness/backend_local.c)
+ * takes an exit() it did not make for the OpenMP runtime's own failure and turns it
+ * into exit 3; registered after it, this handler runs first and ends the sandbox with
+ * the status the thread gave exit(), which errors_sandbox reads */
+static void exit_as_given(int status, void *arg)
+{
+	(void)arg;
+	hx_exit_now(status);
+}
+
 /* in the sandbox (errors_sandbox's child) */
 static void sandbox_run(void *p)
 {
 	pthread_t tid;
+	if (on_exit(exit_as_given, NULL) != 0)
+		hx_die(__FILE__, __LINE__, "on_exit", "cannot register the sandbox's exit handler");
 	HX_CHECK_PT(pthread_create(&tid, NULL, sandbox_main, p));
 	HX_CHECK_PT(pthread_join(tid, NULL));
 }
@@ -94,7 +112,7 @@ static void sandbox_run(void *p)
 static void run(void *p)
 {
 	struct job *j = p;
-	if (j->a->variant == ERR_CRASH)
+	if (errors_ends_process(j->a))
 		errors_sandbox(sandbox_run, j, j->task, j->a->ntasks, j->r);
 	else
 		om_team_run(j->a->workers, body, j, NULL);
@@ -138,7 +156,7 @@ void errors_run(const struct errors_args *a, struct errors_result *r, double *se
 	snprintf(r->how, sizeof r->how, "%s%s",
 		 a->variant == ERR_RETURN ? "the task's slot (a future)"
 		 : a->variant == ERR_CALLBACK ? "a callback in the thread"
-		 : "a forked sandbox",
+		 : "a forked sandbox", /* crash, exit */
 		 a->mode != ERR_CANCEL ? ""
 		 : omp_get_cancellation() ? ", omp cancel for"
 		 : ", the error flag (omp cancel off: set OMP_CANCELLATION=true)");

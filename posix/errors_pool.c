@@ -112,6 +112,8 @@ enum errors_step errors_pool_step(struct errors_pool *p, int w, int t, const cha
 		return ERRORS_STEP_DIE;
 	}
 	if (errors_task(t, &v, reason) < 0) {
+		if (p->a.variant == ERR_EXIT) /* not handled: the worker gives up */
+			errors_exit();
 		if (p->a.variant != ERR_RETURN)
 			return ERRORS_STEP_CALLBACK;
 		/* the error is the worker's result: it stops here, like an exception leaving
@@ -121,7 +123,9 @@ enum errors_step errors_pool_step(struct errors_pool *p, int w, int t, const cha
 		return ERRORS_STEP_RETURN;
 	}
 	p->task[t].value = v;
-	p->task[t].state = TASK_DONE;
+	/* released after its value: a sandbox that ends at any moment leaves no DONE slot
+	 * without its value (errors_validate checks those values) */
+	__atomic_store_n(&p->task[t].state, TASK_DONE, __ATOMIC_RELEASE);
 	log_add(p, v);
 	return ERRORS_STEP_DONE;
 }
@@ -141,8 +145,10 @@ void errors_pool_check_exit(const struct errors_pool *p, int w, int pid, int sta
 	int task5 = p->slot[w].cur == ERRORS_BAD_TASK;
 	int expected = (task5 && p->a.variant == ERR_CRASH && sig == SIGSEGV) ||
 		       (task5 && p->a.variant == ERR_LOCKDEATH && sig == SIGKILL);
+	int gave_up = task5 && p->a.variant == ERR_EXIT && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == ERRORS_EXIT_STATUS;
 	int own_status = WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-			 WEXITSTATUS(status) != ERRORS_EXIT_FAILED;
+			 WEXITSTATUS(status) != ERRORS_EXIT_FAILED && !gave_up;
 	char who[32];
 
 	if (!own_status && (sig == 0 || expected))
@@ -151,13 +157,16 @@ void errors_pool_check_exit(const struct errors_pool *p, int w, int pid, int sta
 	hx_child_fault(__FILE__, __LINE__, who, pid, status);
 }
 
-/* task t failed with its worker, which died by signal `died` (-1: pthread_exit) */
-static void death_reason(struct errors_pool *p, int t, int died)
+/* task t failed with its worker, which died by signal `died` (-1: pthread_exit), or
+ * whose process exited with `status` */
+static void death_reason(struct errors_pool *p, int t, int died, int status)
 {
 	char *why = p->task[t].reason;
 	size_t used = strlen(why), room = sizeof p->task[t].reason;
 
-	if (p->a.variant == ERR_CRASH)
+	if (died == 0) /* exit: the status its process ended with, as waitpid gave it */
+		snprintf(why, room, "worker exited with status %d", status);
+	else if (p->a.variant == ERR_CRASH)
 		snprintf(why, room, "worker killed by signal %d (%s)", died, strsignal(died));
 	else if (died > 0) /* lockdeath: the worker's last words, and how it ended */
 		snprintf(why + used, room - used, " (killed by signal %d)", died);
@@ -165,15 +174,15 @@ static void death_reason(struct errors_pool *p, int t, int died)
 		snprintf(why + used, room - used, " (thread exited)");
 }
 
-int errors_pool_ended(struct errors_pool *p, int w, int died)
+int errors_pool_ended(struct errors_pool *p, int w, int died, int status)
 {
 	struct errors_slot *sl = &p->slot[w];
 	int t = -1, W = p->a.workers;
 
-	if (died != 0) { /* mid-task: that task failed with the worker */
+	if (died != 0 || status != 0) { /* mid-task: that task failed with the worker */
 		t = sl->cur;
 		p->task[t].state = TASK_FAILED;
-		death_reason(p, t, died);
+		death_reason(p, t, died, status);
 	} else if (sl->failed >= 0) { /* return: the worker's result is the error */
 		t = sl->failed;
 		p->task[t].state = TASK_FAILED;
@@ -223,13 +232,15 @@ static int children_left(void)
 
 void errors_pool_collect(struct errors_pool *p, struct errors_result *r, int procs)
 {
-	static const char *const how[2][4] = {
+	static const char *const how[2][5] = {
 		{ "pthread_join's return value", "a callback in the worker thread",
-		  "a forked sandbox", "EOWNERDEAD, rollback, pthread_mutex_consistent" },
+		  "a forked sandbox", "EOWNERDEAD, rollback, pthread_mutex_consistent",
+		  "a forked sandbox" },
 		{ "exit status 1 and the task's shared slot",
 		  "a pipe to the parent, which calls the callback",
 		  "waitpid: WIFSIGNALED, WTERMSIG",
-		  "EOWNERDEAD, rollback, pthread_mutex_consistent" },
+		  "EOWNERDEAD, rollback, pthread_mutex_consistent",
+		  "waitpid: WIFEXITED, WEXITSTATUS" },
 	};
 
 	/* a sandbox that died took its locks with it: they are not looked at again */

@@ -41,7 +41,8 @@ int errors_pool_cancelled(struct errors_pool *p);
  * entered in the log; RETURN (return variant), it failed: its reason is in its slot,
  * the worker must stop, t its result; CALLBACK, it failed: (t, *reason) must reach
  * errors_pool_report; DIE (lockdeath, task ERRORS_BAD_TASK), the lock is held and the
- * log half updated: the worker must die now. Crash dies here, by SIGSEGV. */
+ * log half updated: the worker must die now. Crash dies here, by SIGSEGV; exit ends
+ * its process here, by exit(ERRORS_EXIT_STATUS) (errors_exit). */
 enum errors_step { ERRORS_STEP_DONE, ERRORS_STEP_RETURN, ERRORS_STEP_CALLBACK,
 		   ERRORS_STEP_CANCELLED, ERRORS_STEP_DIE };
 enum errors_step errors_pool_step(struct errors_pool *p, int w, int t, const char **reason);
@@ -53,18 +54,20 @@ void errors_pool_report(struct errors_pool *p, int t, const char *reason);
 /* A worker process's "my task failed" (return variant): its exit status. */
 #define ERRORS_EXIT_FAILED 1
 /* The wait status of worker w's process, pid: a fault unless it exited 0 or
- * ERRORS_EXIT_FAILED, or died the death its variant causes on purpose in task
- * ERRORS_BAD_TASK (crash: SIGSEGV, lockdeath: SIGKILL). A status of its own is a system
+ * ERRORS_EXIT_FAILED, or ended the way its variant ends it on purpose in task
+ * ERRORS_BAD_TASK (crash: SIGSEGV, lockdeath: SIGKILL, exit: exit status
+ * ERRORS_EXIT_STATUS, and no other). A status of its own is a system
  * failure it reported itself; another signal came from outside. A fault is named
  * ("worker 2 (pid 1234) was killed by signal 9 (Killed)"), the other workers are
  * killed and reaped, and the program ends with exit 3 (hx_child_fault). */
 void errors_pool_check_exit(const struct errors_pool *p, int w, int pid, int status);
 
 /* The monitor: worker w ended, died = its signal, -1 a thread's pthread_exit, 0 it
- * returned (slot.failed: the task it failed on). Names the failed task, raises the
- * flag on cancel; returns 1 when a replacement must run the rest of w's tasks (from
- * slot.first), else 0 (none left, or they are marked cancelled). */
-int errors_pool_ended(struct errors_pool *p, int w, int died);
+ * returned (slot.failed: the task it failed on) or, status non-zero, its process
+ * exited with that status in the middle of a task (exit). Names the failed task,
+ * raises the flag on cancel; returns 1 when a replacement must run the rest of w's
+ * tasks (from slot.first), else 0 (none left, or they are marked cancelled). */
+int errors_pool_ended(struct errors_pool *p, int w, int died, int status);
 
 /* Fills r from the pool after the run: tasks, tallies, how the error travelled (procs:
  * 0 threads, 1 processes); whether the lock is free (the parent takes it once more,

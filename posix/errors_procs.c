@@ -5,6 +5,9 @@
  *   callback   the child writes the error into a pipe, the parent calls the callback
  *   crash      the child dies by SIGSEGV: the parent sees WIFSIGNALED and lives on
  *   lockdeath  the child dies by SIGKILL holding the robust, process-shared lock
+ *   exit       the child does not handle its error: exit(ERRORS_EXIT_STATUS) ends it
+ *              alone; the parent sees WIFEXITED with that status (any other is a fault)
+ *              and names the task with it
  * Any other death is a fault (errors_pool_check_exit): named, the others reaped, exit 3.
  * Run: build/procs/errors --variant crash -w 2 --on-error continue */
 #include "errors_pool.h"
@@ -107,7 +110,11 @@ static void pool(void *arg)
 			tm->pid[w] = 0;
 			live--;
 			errors_pool_check_exit(tm->p, w, (int)pid, st); /* a fault: exit 3 */
-			if (errors_pool_ended(tm->p, w, WIFSIGNALED(st) ? WTERMSIG(st) : 0)) {
+			/* a status other than 0 and ERRORS_EXIT_FAILED got here only as the exit
+			 * variant's ERRORS_EXIT_STATUS in task 5 (errors_pool_check_exit) */
+			if (errors_pool_ended(tm->p, w, WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+					      WIFEXITED(st) && WEXITSTATUS(st) != ERRORS_EXIT_FAILED
+						      ? WEXITSTATUS(st) : 0)) {
 				start(tm, w);
 				live++;
 			}

@@ -7,6 +7,8 @@
  *              sandbox (errors_sandbox) and the parent reports the sandbox's signal
  *   lockdeath  the worker dies by pthread_exit holding the robust lock; the next
  *              locker gets EOWNERDEAD, rolls the half update back and goes on
+ *   exit       the worker calls exit() on its error: that ends the whole process, every
+ *              thread with it; shown in the sandbox as crash, which reports the status
  * Run: build/pthreads/errors --variant lockdeath -w 2 --on-error continue */
 #include "errors_pool.h"
 #include "hx.h"
@@ -106,7 +108,7 @@ static void pool(void *arg)
 		HX_CHECK_PT(pthread_join(tm->wk[w].tid, &ret));
 		if (ret != NULL && ret != PTHREAD_CANCELED)
 			tm->p->slot[w].failed = (int)(intptr_t)ret - 1;
-		if (errors_pool_ended(tm->p, w, ret == NULL && tm->p->slot[w].cur >= 0 ? -1 : 0)) {
+		if (errors_pool_ended(tm->p, w, ret == NULL && tm->p->slot[w].cur >= 0 ? -1 : 0, 0)) {
 			start(tm, w);
 			live++;
 		}
@@ -117,8 +119,8 @@ static void pool(void *arg)
 static void monitor(void *arg)
 {
 	struct team *tm = arg;
-	if (tm->p->a.variant == ERR_CRASH)
-		/* a thread's crash ends its process: let it end a forked copy of this one */
+	if (errors_ends_process(&tm->p->a))
+		/* a thread's crash or exit ends its process: let it end a forked copy of this one */
 		errors_sandbox(pool, tm, tm->p->task, tm->p->a.ntasks, tm->r);
 	else
 		pool(tm);

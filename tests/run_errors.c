@@ -1,8 +1,9 @@
 /* run_errors.c: integration tests of `errors`: every backend, every variant, both
  * --on-error modes, at 1 to 4 workers (MPI: -np 1 to 4), read back from the CSV
  * records: task 5 named with its reason, every other result there (or cancelled),
- * no lock held; a process crash contained with its signal, a thread crash reported
- * from its sandbox with exit 0 (verdict unsafe); the robust mutex recovered with no
+ * no lock held; a process crash contained with its signal, a process's exit() with
+ * its status, a thread's crash or exit() reported from its sandbox with exit 0
+ * (verdict unsafe: the signal, or the status); the robust mutex recovered with no
  * shared-memory object or process left behind; bad input refused with exit 2. */
 #include "support.h"
 
@@ -30,8 +31,8 @@ static const char *expected(const char *backend, const char *variant)
 		return "pass";
 	if (strcmp(backend, "mpi") == 0)
 		return "n/a";
-	if (strcmp(variant, "crash") == 0)
-		return "unsafe"; /* threads: the crash takes the (sandbox) process down */
+	if (strcmp(variant, "crash") == 0 || strcmp(variant, "exit") == 0)
+		return "unsafe"; /* threads: the crash or exit takes the (sandbox) process down */
 	return strcmp(backend, "pthreads") == 0 ? "pass" : "n/a"; /* lockdeath */
 }
 
@@ -55,7 +56,11 @@ static void check_rows(const struct tx_csv *t, const char *backend, const char *
 			continue;
 		}
 		if (strcmp(verdict, "unsafe") == 0) {
-			assert_non_null(strstr(note, "signal 11"));
+			if (strcmp(v, "exit") == 0)
+				assert_non_null(strstr(note, "ended the whole (sandbox) process, every "
+						       "thread with it: exit status 7, "));
+			else
+				assert_non_null(strstr(note, "signal 11"));
 			assert_non_null(strstr(note, "parent alive"));
 			continue;
 		}
@@ -63,6 +68,8 @@ static void check_rows(const struct tx_csv *t, const char *backend, const char *
 		assert_non_null(strstr(note, "lock=free"));
 		if (strcmp(v, "crash") == 0)
 			assert_non_null(strstr(note, "reason='worker killed by signal 11"));
+		else if (strcmp(v, "exit") == 0)
+			assert_non_null(strstr(note, "reason='worker exited with status 7'"));
 		else if (strcmp(v, "lockdeath") == 0) {
 			assert_non_null(strstr(note, "reason='worker died holding the lock"));
 			assert_non_null(strstr(note, "eownerdead=1 recovered=1"));
@@ -92,8 +99,8 @@ static void validates_on(const char *backend)
 		for (int w = 1; w <= tx_top(backend, 4); w++) {
 			const char *args[] = { "-n", "12", "-r", "1", "-x", "0", "--on-error", modes[m], NULL };
 			struct tx_csv t;
-			tx_expect_records(&t, backend, "errors", w, args, "pass,unsafe,n/a", 4);
-			assert_int_equal(t.nrows, 4);
+			tx_expect_records(&t, backend, "errors", w, args, "pass,unsafe,n/a", 5);
+			assert_int_equal(t.nrows, 5);
 			check_rows(&t, backend, modes[m], w);
 			tx_csv_free(&t);
 		}
@@ -196,9 +203,9 @@ static void nothing_left_behind(void **state)
 	for (int b = 0; b < 2; b++) {
 		for (int w = 2; w <= 3; w++) {
 			const char *args[] = { "-n", "12", "-r", "3", "-x", "0", "--variant",
-					       "lockdeath,crash", NULL };
+					       "lockdeath,crash,exit", NULL };
 			struct tx_csv t;
-			tx_expect_records(&t, backends[b], "errors", w, args, "pass,unsafe", 2);
+			tx_expect_records(&t, backends[b], "errors", w, args, "pass,unsafe", 3);
 			check_rows(&t, backends[b], "continue", w);
 			tx_csv_free(&t);
 		}
