@@ -5,8 +5,8 @@
 #   make run             run every backend, then one side-by-side table per exercise
 #   make run-openmp | run-mpi | run-posix      (NP ranks for MPI: 4, one a core under MPICH)
 #   make test            build and run the unit and integration tests
-#   make report          the seeds' claims, each beside what make run measured
-#   make plots           pictures of make run's records (gnuplot)
+#   make evidence        the experiment each of the seeds' claims needs, 3 rounds (QUICK=1)
+#   make report          each claim's test on the records: build/report/index.html
 #   make bench           the performance targets, measured, each beside its goal
 #   make mpi-startup     MPI start-up at -np 1, 2, 4: the launcher and MPI_Init apart
 #   make test-slurm      the job scripts on a private local Slurm cluster (as root)

@@ -4,7 +4,7 @@
 # Makefile: the one matching MPICC unless given).
 .PHONY: test
 test: all tests
-	@TX_EXERCISES="$(EXERCISES)" tests/run-tests.sh $(BUILD) $(TESTS)
+	@TX_EXERCISES="$(EXERCISES)" tests/run-tests.sh $(BUILD) $(TESTS) test_report
 
 # make test-mutants: tests/mutate.sh applies each deliberate bug of tests/mutants.txt to
 # a scratch copy of the tree and checks that a test catches it ("N caught, 0 missed").

@@ -3,7 +3,7 @@
 # Uses sudo when not root. Extra packages: DEPS_EXTRA="clang libomp-dev mpich" tools/deps.sh
 set -euo pipefail
 pkgs=(gcc make pkg-config libc6-dev libopenmpi-dev openmpi-bin libcmocka-dev libgmp-dev
-	libhwloc-dev gnuplot-nox procps git shellcheck)
+	libhwloc-dev gnuplot-nox procps git shellcheck python3)
 # shellcheck disable=SC2206  # word splitting of the list is intended
 pkgs+=(${DEPS_EXTRA:-})
 missing=()
