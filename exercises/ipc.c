@@ -1,6 +1,7 @@
 /* ipc.c: what every backend shares about `ipc`: payloads, stamps and digests, the
- * ping-pong/stream protocol, the spin ring and its two-way ends (ipc_duplex), a
- * direction's figures packed for sending, the validator and the hooks (a size sweep:
+ * ping-pong/stream protocol, the spin ring and its two-way ends (ipc_duplex), the
+ * pointer hand-off (ipc_lend: the ring's slots carrying pointers), a direction's
+ * figures packed for sending, the validator and the hooks (a size sweep:
  * one record per message size). The channels are in openmp/ipc.c, mpi/ipc.c (+
  * ipc_rma.c), posix/ipc.c (+ ipc_kernel.c).
  * Run: build/procs/ipc -w 2 -m 8:4M --variant pipe,shm */
@@ -127,7 +128,9 @@ void ipc_expected(const struct ipc_args *a, int dir, uint64_t *digest, long *cou
  *             short acknowledgement; side 0 reads t2 when it arrives
  *   verify    IPC_VERIFY round trips, untimed, every byte checked (side 1 sent the
  *             acknowledgement first, so none of this is inside t2 - t1)
- * While the clock runs a receiver only compares stamps (take() with full = 0). */
+ * While the clock runs a receiver only compares stamps (take() with full = 0). A channel
+ * that lends its sender's buffer (recv_ref: pointer) is read in place, and given back
+ * (release) only once take() is done with it. */
 struct rx {
 	int dir;
 	uint64_t next; /* the sequence number due */
@@ -145,14 +148,40 @@ static inline void take(struct rx *x, const unsigned char *buf, size_t n, int fu
 	x->count++;
 }
 
-static void round_trip(const struct ipc_ops *ops, const unsigned char *sbuf, unsigned char *rbuf,
-		       size_t n)
+/* The next message: copied into buf, or where it lies when the channel lends it
+ * (recv_ref), to be given back with give_back() once taken. */
+static const unsigned char *next_msg(const struct ipc_ops *ops, unsigned char *buf, size_t n)
+{
+	if (ops->recv_ref != NULL)
+		return ops->recv_ref(ops->ctx, n);
+	ops->recv(ops->ctx, buf, n);
+	return buf;
+}
+
+static void give_back(const struct ipc_ops *ops)
+{
+	if (ops->recv_ref != NULL)
+		ops->release(ops->ctx);
+}
+
+/* receives the next message and takes it */
+static void recv_take(const struct ipc_ops *ops, struct rx *x, unsigned char *buf, size_t n,
+		      int full)
+{
+	take(x, next_msg(ops, buf, n), n, full);
+	give_back(ops);
+}
+
+/* side 0: sends sbuf, takes the answer */
+static void round_trip(const struct ipc_ops *ops, struct rx *x, const unsigned char *sbuf,
+		       unsigned char *rbuf, size_t n, int full)
 {
 	if (ops->exchange != NULL) {
 		ops->exchange(ops->ctx, sbuf, rbuf, n);
+		take(x, rbuf, n, full);
 	} else {
 		ops->send(ops->ctx, sbuf, n);
-		ops->recv(ops->ctx, rbuf, n);
+		recv_take(ops, x, rbuf, n, full);
 	}
 }
 
@@ -163,11 +192,13 @@ int ipc_window(size_t n)
 }
 
 /* The stream's buffers: one per message of a batch (the caller's own buffer when the
- * channel takes one message at a time), filled here, before any clock is read. */
+ * channel takes one message at a time), filled here, before any clock is read; none
+ * for a receiver that reads lent buffers in place (`lent`). */
 static unsigned char **batch_bufs(const struct ipc_ops *ops, int *win, unsigned char *own,
-				  size_t n)
+				  size_t n, int lent)
 {
-	int windowed = ops->send_many != NULL && ops->recv_many != NULL && ops->window > 1;
+	int windowed = ops->send_many != NULL &&
+		       (ops->recv_many != NULL || ops->recv_ref != NULL) && ops->window > 1;
 	unsigned char **b;
 	*win = windowed ? ops->window : 1;
 	b = hx_calloc((size_t)*win, sizeof *b);
@@ -175,6 +206,8 @@ static unsigned char **batch_bufs(const struct ipc_ops *ops, int *win, unsigned 
 		b[0] = own;
 		return b;
 	}
+	if (lent)
+		return b; /* NULLs: free_batch frees nothing */
 	for (int j = 0; j < *win; j++) {
 		b[j] = hx_alloc(n ? n : 1);
 		ipc_fill(b[j], n, 0);
@@ -200,7 +233,8 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 	int win;
 
 	ipc_fill(sbuf, n, side);
-	batch = batch_bufs(ops, &win, side == 0 ? sbuf : rbuf, n);
+	batch = batch_bufs(ops, &win, side == 0 ? sbuf : rbuf, n,
+			   side == 1 && ops->recv_ref != NULL);
 	if (side == 0) {
 		/* side 0 stamps its own figures (hx_stamp_ns): the round trips after the
 		 * warm-up, then the stream up to its acknowledgement */
@@ -209,8 +243,7 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 			if (k == IPC_WARMUP)
 				t0 = hx_stamp_ns();
 			ipc_stamp(sbuf, n, 0, seq++);
-			round_trip(ops, sbuf, rbuf, n);
-			take(&x, rbuf, n, k < IPC_VERIFY);
+			round_trip(ops, &x, sbuf, rbuf, n, k < IPC_VERIFY);
 		}
 		t1 = hx_stamp_ns();
 		for (long k = 0; k < total; k += win) {
@@ -222,25 +255,31 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 			else
 				ops->send(ops->ctx, batch[0], n);
 		}
-		ops->recv(ops->ctx, rbuf, ack);
-		t2 = hx_stamp_ns();
-		take(&x, rbuf, ack, 1);
+		{
+			const unsigned char *m = next_msg(ops, rbuf, ack);
+			t2 = hx_stamp_ns();
+			take(&x, m, ack, 1);
+			give_back(ops);
+		}
 		for (int k = 0; k < IPC_VERIFY; k++) {
 			ipc_stamp(sbuf, n, 0, seq++);
-			round_trip(ops, sbuf, rbuf, n);
-			take(&x, rbuf, n, 1);
+			round_trip(ops, &x, sbuf, rbuf, n, 1);
 		}
 		r->lat_s = (double)(t1 - t0) * 1e-9;
 		r->stream_s = (double)(t2 - t1) * 1e-9;
 	} else {
 		for (long k = 0; k < IPC_WARMUP + a->iters; k++) {
-			ops->recv(ops->ctx, rbuf, n);
-			take(&x, rbuf, n, k < IPC_VERIFY);
+			recv_take(ops, &x, rbuf, n, k < IPC_VERIFY);
 			ipc_stamp(sbuf, n, 1, seq++);
 			ops->send(ops->ctx, sbuf, n);
 		}
 		for (long k = 0; k < total; k += win) {
 			int m = (int)(total - k < win ? total - k : win);
+			if (ops->recv_ref != NULL) { /* in place, one at a time */
+				for (int j = 0; j < m; j++)
+					recv_take(ops, &x, NULL, n, 0);
+				continue;
+			}
 			if (win > 1)
 				ops->recv_many(ops->ctx, batch, m, n);
 			else
@@ -251,8 +290,7 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 		ipc_stamp(sbuf, ack, 1, seq++);
 		ops->send(ops->ctx, sbuf, ack);
 		for (int k = 0; k < IPC_VERIFY; k++) {
-			ops->recv(ops->ctx, rbuf, n);
-			take(&x, rbuf, n, 1);
+			recv_take(ops, &x, rbuf, n, 1);
 			ipc_stamp(sbuf, n, 1, seq++);
 			ops->send(ops->ctx, sbuf, n);
 		}
@@ -359,6 +397,66 @@ void ipc_duplex_recv(void *ctx, unsigned char *buf, size_t n)
 	ipc_ring_recv(d->ring[1 - d->side], d->slots[1 - d->side], d->slot, buf, n);
 }
 
+/* ---- pointer: the ring's slots carry the sender's buffers, lent ------------------------
+ * The sender waits for a free pointer slot (head - tail < IPC_SLOTS), stores its
+ * buffer's address there and publishes it (head + 1); the receiver waits for head >
+ * tail, reads the message where the pointer says and, done with it, moves tail on. The
+ * sender touches a lent buffer again only once tail has passed it: send waits for it,
+ * send_many for every buffer of its batch. The stores and loads of head and tail are
+ * sequentially consistent, so the receiver's reads come before the sender's next
+ * writes. */
+static void lend(struct ipc_handoff *h, const unsigned char *buf)
+{
+	uint64_t hd = __atomic_load_n(&h->ring.head, __ATOMIC_RELAXED);
+	ring_wait(&h->ring.tail, &h->ring.tail_sleepers, hd, 0);
+	h->ptr[hd % IPC_SLOTS] = buf;
+	ring_publish(&h->ring.head, &h->ring.head_sleepers, hd + 1);
+}
+
+/* Until the receiver has given back everything lent on h (tail = head): ring_wait's
+ * free-slot test (blocked while seen - tail >= IPC_SLOTS) with seen = head +
+ * IPC_SLOTS - 1 blocks exactly while tail < head. */
+static void wait_returned(struct ipc_handoff *h)
+{
+	uint64_t hd = __atomic_load_n(&h->ring.head, __ATOMIC_RELAXED);
+	ring_wait(&h->ring.tail, &h->ring.tail_sleepers, hd + IPC_SLOTS - 1, 0);
+}
+
+void ipc_lend_send(void *ctx, const unsigned char *buf, size_t n)
+{
+	struct ipc_lend *e = ctx;
+	(void)n; /* the receiver knows the size it expects */
+	lend(e->h[e->side], buf);
+	wait_returned(e->h[e->side]);
+}
+
+void ipc_lend_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
+{
+	struct ipc_lend *e = ctx;
+	(void)n;
+	for (int j = 0; j < m; j++)
+		lend(e->h[e->side], bufs[j]);
+	wait_returned(e->h[e->side]);
+}
+
+const unsigned char *ipc_lend_recv(void *ctx, size_t n)
+{
+	struct ipc_lend *e = ctx;
+	struct ipc_handoff *h = e->h[1 - e->side];
+	uint64_t t = __atomic_load_n(&h->ring.tail, __ATOMIC_RELAXED);
+	(void)n;
+	ring_wait(&h->ring.head, &h->ring.head_sleepers, t, 1);
+	return h->ptr[t % IPC_SLOTS];
+}
+
+void ipc_lend_release(void *ctx)
+{
+	struct ipc_lend *e = ctx;
+	struct ipc_handoff *h = e->h[1 - e->side];
+	uint64_t t = __atomic_load_n(&h->ring.tail, __ATOMIC_RELAXED);
+	ring_publish(&h->ring.tail, &h->ring.tail_sleepers, t + 1);
+}
+
 /* ---- a direction's figures in words: digest, count, misstamped, first bad ------------ */
 void ipc_pack(const struct ipc_result *r, int dir, int64_t out[IPC_PACKED])
 {
@@ -399,7 +497,9 @@ static int ipc_setup(struct hx_case *c)
 
 	s->args.ch = (enum ipc_channel)c->variant;
 	s->args.bytes = (size_t)c->size;
-	s->args.iters = ipc_iters(c->opts->size, s->args.bytes);
+	/* pointer copies nothing: -n round trips at every size (the cap bounds copies) */
+	s->args.iters = s->args.ch == IPC_POINTER ? c->opts->size
+						  : ipc_iters(c->opts->size, s->args.bytes);
 	for (int d = 0; d < 2; d++)
 		ipc_expected(&s->args, d, &s->want_digest[d], &s->want_count[d]);
 	c->ops = 2.0 * (double)s->args.iters; /* one-way messages per phase */
@@ -497,11 +597,12 @@ static int ipc_check_opts(const struct hx_opts *o, char *err, size_t len)
 }
 
 static const struct hx_variant ipc_variants[] = {
-	[IPC_CONDVAR] = { "condvar", "threads: a shared buffer, a mutex and a condition variable" },
+	[IPC_CONDVAR] = { "condvar", "threads, processes: a shared buffer, a mutex and a condition variable (process-shared between processes)" },
 	[IPC_SPIN] = { "spin", "threads: a ring of slots in shared memory, spinning on an atomic flag" },
-	[IPC_PIPE] = { "pipe", "processes: a pipe each way" },
-	[IPC_SOCKETPAIR] = { "socketpair", "processes: a Unix stream socket pair" },
-	[IPC_MQUEUE] = { "mqueue", "processes: a POSIX message queue each way (chunks of msgsize_max)" },
+	[IPC_POINTER] = { "pointer", "threads: zero copy, the sender lends its own buffer through a ring of pointers (bandwidth: the hand-off's cost, nothing is copied)" },
+	[IPC_PIPE] = { "pipe", "threads, processes: a pipe each way" },
+	[IPC_SOCKETPAIR] = { "socketpair", "threads, processes: a Unix stream socket pair" },
+	[IPC_MQUEUE] = { "mqueue", "threads, processes: a POSIX message queue each way (chunks of msgsize_max)" },
 	[IPC_SHM] = { "shm", "processes: the spin ring in a MAP_SHARED mapping" },
 	[IPC_SENDRECV] = { "sendrecv", "MPI: MPI_Send / MPI_Recv" },
 	[IPC_NONBLOCKING] = { "nonblocking", "MPI: MPI_Isend / MPI_Irecv (a window of them when streaming)" },

@@ -6,11 +6,15 @@
  *   latency  ping-pong: worker 0 sends, worker 1 answers; one-way = round trip / 2
  *   stream   worker 0 sends 2*iters messages back to back, worker 1 acknowledges the
  *            last one with a short message; bandwidth = bytes moved / time
- * Channels (variants): threads: condvar (a shared buffer and a condition variable),
- * spin (a ring of slots and an atomic flag); processes: pipe, socketpair, mqueue (POSIX
- * message queue), shm (the spin ring in a MAP_SHARED mapping); MPI: sendrecv,
- * nonblocking, rma (put + flush, a ring in the peer's window), shmwin (the spin ring in
- * an MPI-3 shared-memory window); OpenMP: spin.
+ * Channels (variants): threads and processes alike (the same mechanism on both sides,
+ * so a report compares like with like): condvar (a mailbox, a mutex and a condition
+ * variable; process-shared between processes), pipe, socketpair, mqueue (POSIX message
+ * queue); the ring: spin (threads, in the heap) and shm (processes, the same ring in a
+ * MAP_SHARED mapping); threads only: pointer (zero copy: the sender lends the receiver
+ * its own buffer, a pointer through a ring; nothing is copied, so its bandwidth is the
+ * cost of the hand-off); MPI: sendrecv, nonblocking, rma (put + flush, a ring in the
+ * peer's window), shmwin (the spin ring in an MPI-3 shared-memory window); OpenMP: spin,
+ * pointer.
  *
  * Every message is checked, and nothing costly happens while the clock runs. A message
  * is a pattern of its size and direction with its sequence number stamped into its
@@ -28,13 +32,13 @@
 #include <stdint.h>
 
 enum ipc_channel {
-	IPC_CONDVAR, IPC_SPIN, IPC_PIPE, IPC_SOCKETPAIR, IPC_MQUEUE, IPC_SHM,
+	IPC_CONDVAR, IPC_SPIN, IPC_POINTER, IPC_PIPE, IPC_SOCKETPAIR, IPC_MQUEUE, IPC_SHM,
 	IPC_SENDRECV, IPC_NONBLOCKING, IPC_RMA, IPC_SHMWIN,
 };
 
 #define IPC_WARMUP 16 /* untimed round trips before the clock starts, in every repetition */
 #define IPC_VERIFY 4  /* messages each way checked byte by byte, before and after the clock */
-#define IPC_SLOTS 4   /* slots of a ring (spin, shm, shmwin, rma) */
+#define IPC_SLOTS 4   /* slots of a ring (spin, shm, shmwin, rma; pointer: of pointers) */
 
 struct ipc_args {
 	enum ipc_channel ch;
@@ -91,6 +95,11 @@ struct ipc_ops {
 	void (*send_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
 	void (*recv_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
 	int window; /* with send_many/recv_many: messages per batch (ipc_window()) */
+	/* Optional (zero copy, pointer; recv unused then): the receiver is lent the sender's
+	 * buffer holding the next n-byte message, reads it in place, and gives it back with
+	 * release; with recv_ref, send_many alone makes the batches. */
+	const unsigned char *(*recv_ref)(void *ctx, size_t n);
+	void (*release)(void *ctx);
 };
 /* A window for batches of n-byte messages: up to 64 of them, ~8 MiB in flight. */
 int ipc_window(size_t n);
@@ -130,6 +139,28 @@ struct ipc_duplex {
 };
 void ipc_duplex_send(void *ctx, const unsigned char *buf, size_t n);
 void ipc_duplex_recv(void *ctx, unsigned char *buf, size_t n);
+
+/* ---- pointer: zero copy between threads of one address space ---------------------------
+ * Per direction a ring of IPC_SLOTS pointers (the ring above, its slots holding the
+ * address of the sender's buffer instead of a copy of it): head counts the messages lent,
+ * tail those the receiver has given back. The sender publishes a pointer to its own
+ * filled buffer and does not touch that buffer again until tail has passed it (send
+ * returns then; send_many once every buffer of its batch is back); the receiver reads
+ * the message in place (stamps, and in full where ipc_side checks in full) and only
+ * then moves tail on. The same spin-then-futex waits as the ring. */
+struct ipc_handoff {
+	struct ipc_ring ring;
+	const unsigned char *ptr[IPC_SLOTS];
+};
+/* A side's ends, the ctx of the operations: it lends on h[side], borrows from h[1 - side]. */
+struct ipc_lend {
+	struct ipc_handoff *h[2];
+	int side;
+};
+void ipc_lend_send(void *ctx, const unsigned char *buf, size_t n);
+void ipc_lend_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n);
+const unsigned char *ipc_lend_recv(void *ctx, size_t n);
+void ipc_lend_release(void *ctx);
 
 /* ---- one direction's figures as plain words, for a worker that must send them to the
  * one that judges (MPI: rank 1 sees direction 0, rank 0 judges) ------------------------ */

@@ -28,6 +28,9 @@ const char *ipc_na(enum ipc_channel ch)
 		return ipc_same_node(hx_mpi_comm()) ? NULL
 						    : "the two ranks are on different nodes: no "
 						      "shared memory between them";
+	case IPC_POINTER:
+		return "a pointer means nothing in another address space: ranks copy (sendrecv, "
+		       "rma) or map (shmwin)";
 	default:
 		return "MPI ranks share no memory and have no pipes or queues of their own; this "
 		       "backend has sendrecv, nonblocking, rma and shmwin";

@@ -1,9 +1,14 @@
-/* ipc.c: `ipc` on POSIX threads (build/pthreads/ipc: condvar, spin) and fork()ed
- * processes (build/procs/ipc, PX_PROCS=1: pipe, socketpair, mqueue, shm). Workers 0 and
- * 1 run ipc_side() (exercises/ipc.c) over a channel made before the team starts:
- *   condvar     a mailbox per direction, a mutex and a condition variable: ipc_box.c
+/* ipc.c: `ipc` on POSIX threads (build/pthreads/ipc: condvar, spin, pointer, pipe,
+ * socketpair, mqueue) and fork()ed processes (build/procs/ipc, PX_PROCS=1: condvar,
+ * pipe, socketpair, mqueue, shm): condvar and the kernel channels are the same code on
+ * both, so threads and processes compare with the same mechanism. Workers 0 and 1 run
+ * ipc_side() (exercises/ipc.c) over a channel made before the team starts:
+ *   condvar     a mailbox per direction, a mutex and a condition variable (process-
+ *               shared for processes, PX_PSHARED) in team memory: ipc_box.c
  *   spin, shm   the ring of exercises/ipc.c per direction, in team memory: the heap for
- *               threads, a MAP_SHARED mapping (px_team_alloc) for processes
+ *               threads (spin), a MAP_SHARED mapping (px_team_alloc) for processes (shm)
+ *   pointer     threads: zero copy, a ring of pointers per direction (ipc_lend,
+ *               exercises/ipc.c): the receiver reads the sender's own buffer in place
  *   pipe, socketpair, mqueue   through the kernel: ipc_kernel.c
  * The results and buffers of a process team lie in shared memory; every buffer is
  * touched before the start, so no page fault lands in the timed region.
@@ -18,15 +23,27 @@
 
 const char *ipc_na(enum ipc_channel ch)
 {
-	if (ch == IPC_CONDVAR || ch == IPC_SPIN)
-		return PX_PROCS ? "a threads channel (the pthreads backend); processes here use "
-				  "pipe, socketpair, mqueue or shm"
+	switch (ch) {
+	case IPC_CONDVAR:
+	case IPC_PIPE:
+	case IPC_SOCKETPAIR:
+	case IPC_MQUEUE:
+		return NULL;
+	case IPC_SPIN:
+		return PX_PROCS ? "the threads' ring in the heap; processes have the same ring in a "
+				  "MAP_SHARED mapping: shm"
 				: NULL;
-	if (ch == IPC_PIPE || ch == IPC_SOCKETPAIR || ch == IPC_MQUEUE || ch == IPC_SHM)
+	case IPC_POINTER:
+		return PX_PROCS ? "a pointer means nothing in another address space: processes "
+				  "copy (pipe, shm) or map"
+				: NULL;
+	case IPC_SHM:
 		return PX_PROCS ? NULL
-				: "a processes channel (the procs backend); threads here use "
-				  "condvar or spin";
-	return "an MPI channel (the mpi backend)";
+				: "the processes' ring in a MAP_SHARED mapping; threads have the same "
+				  "ring in the heap: spin";
+	default:
+		return "an MPI channel (the mpi backend)";
+	}
 }
 
 /* ---- the channel: everything both workers use; all in team memory -------------------- */
@@ -38,12 +55,15 @@ struct chan {
 	struct ipc_mailbox box[2];  /* condvar: box[d] carries direction d */
 	struct ipc_ring ring[2];    /* spin, shm: ring[d] carries direction d */
 	unsigned char *slots[2];
+	struct ipc_handoff lend[2]; /* pointer: lend[d] carries direction d */
 	struct ipc_kchan k;         /* pipe, socketpair, mqueue */
 };
 
 static const struct ipc_ops channel_ops[] = {
 	[IPC_CONDVAR] = { .send = ipc_box_send, .recv = ipc_box_recv },
 	[IPC_SPIN] = { .send = ipc_duplex_send, .recv = ipc_duplex_recv },
+	[IPC_POINTER] = { .send = ipc_lend_send, .send_many = ipc_lend_send_many,
+			  .recv_ref = ipc_lend_recv, .release = ipc_lend_release },
 	[IPC_PIPE] = { .send = ipc_stream_send, .recv = ipc_stream_recv },
 	[IPC_SOCKETPAIR] = { .send = ipc_stream_send, .recv = ipc_stream_recv },
 	[IPC_MQUEUE] = { .send = ipc_mq_send, .recv = ipc_mq_recv },
@@ -51,19 +71,24 @@ static const struct ipc_ops channel_ops[] = {
 };
 
 /* Worker w sends in direction w and receives in direction 1 - w, through an end of the
- * channel's kind: a pair of mailboxes, a pair of rings, or the kernel channel. */
+ * channel's kind: a pair of mailboxes, a pair of rings (of slots or of pointers), or the
+ * kernel channel. */
 static void worker(int w, void *arg)
 {
 	struct chan *c = arg;
 	struct ipc_box_end box = { &c->box[w], &c->box[1 - w] };
 	struct ipc_duplex ring = { { &c->ring[0], &c->ring[1] }, { c->slots[0], c->slots[1] },
 				   c->a.bytes, w };
+	struct ipc_lend lend = { { &c->lend[0], &c->lend[1] }, w };
 	struct ipc_kend kern = { &c->k, w };
-	void *end[] = { [IPC_CONDVAR] = &box, [IPC_SPIN] = &ring, [IPC_PIPE] = &kern,
-			[IPC_SOCKETPAIR] = &kern, [IPC_MQUEUE] = &kern, [IPC_SHM] = &ring };
+	void *end[] = { [IPC_CONDVAR] = &box, [IPC_SPIN] = &ring, [IPC_POINTER] = &lend,
+			[IPC_PIPE] = &kern, [IPC_SOCKETPAIR] = &kern, [IPC_MQUEUE] = &kern,
+			[IPC_SHM] = &ring };
 	struct ipc_ops ops = channel_ops[c->a.ch];
 
 	ops.ctx = end[c->a.ch];
+	if (c->a.ch == IPC_POINTER)
+		ops.window = ipc_window(c->a.bytes); /* a batch of buffers lent at once */
 	if (w < 2) /* the team is two */
 		ipc_side(w, &c->a, &ops, c->buf[w][0], c->buf[w][1], &c->res);
 }
