@@ -848,13 +848,13 @@ class Plot:
             return None
         svg = os.path.join(self.outdir, "figures", f"{self.name}.svg")
         n = len(panels)
-        w, hgt = (560 * n if n > 1 else 760), 460
+        w, hgt = (560 * n if n > 1 else 760), 560
         gp = [f'set terminal svg size {w},{hgt} dynamic font "sans,11" background "#ffffff"',
               f'set output "{svg}"', "set encoding utf8", "set grid lc rgb '#dddddd'",
-              "set key top left noenhanced box opaque", "set termoption noenhanced"]
+              "set termoption noenhanced"]
         gp.append(f'set multiplot layout 1,{n} title "{gp_str(self.title)}"')
         for p in panels:
-            gp.append("reset session" if False else "unset logscale; unset arrow; set xtics autofreq; set autoscale; set key top left noenhanced")
+            gp.append("unset logscale; unset arrow; set xtics autofreq; set autoscale; set key outside bottom center horizontal maxcols 2 noenhanced")
             gp.append(f'set title "{gp_str(p["title"])}"; set xlabel "{gp_str(p["xlabel"])}"; set ylabel "{gp_str(p["ylabel"])}"')
             if p["logx"]:
                 gp.append("set logscale x 2")
@@ -898,8 +898,10 @@ def draw(c, h, outdir, gnuplot):
             p.line(bpan, "ideal", [(w, w) for w in ws])
     elif kind == "claim2":
         _, lat, bw = c.figure
-        a = p.panel("one-way latency", "message size (bytes)", "microseconds", logx=True, logy=True, coremark=False)
-        bpan = p.panel("bandwidth (pointer: nothing is copied)", "message size (bytes)", "GB/s", logx=True, logy=True, coremark=False)
+        sizes = sorted({s for d in bw.values() for s in d} | {s for d in lat.values() for s in d})
+        tics = "set xtics (" + ", ".join(f'"{human_bytes(s).replace(" ", "")}" {int(s)}' for s in sizes) + ")\n"
+        a = p.panel("one-way latency", "message size", "microseconds", logx=True, logy=True, coremark=False, extra=tics)
+        bpan = p.panel("bandwidth (pointer: nothing is copied)", "message size", "GB/s", logx=True, logy=True, coremark=False, extra=tics)
         for i, ((b, v), d) in enumerate(sorted(lat.items(), key=lambda kv: (BACKENDS.index(kv[0][0]), kv[0][1]))):
             dt = {"pointer": 1, "spin": 2, "shm": 2, "shmwin": 2, "condvar": 4, "pipe": 3, "sendrecv": 5}.get(v, 1)
             p.series(a, b, f"{b} {v}", sorted(d.items()), dash=dt)
