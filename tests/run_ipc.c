@@ -1,8 +1,10 @@
 /* run_ipc.c: integration tests of `ipc`: every backend, every channel, at exactly 2
  * workers (MPI: -np 2, and -np 3 using the first 2), message sizes 8 B to 4 KiB and
  * 1 MiB to 4 MiB; every payload checksum verified; the channels a backend lacks are
- * "not applicable" with the reason; the latency/bandwidth table printed per channel;
- * other worker counts refused with exit 2 (MPI -np 1 too); bad input refused. */
+ * "not applicable" with the reason (pointer: why, in one line); condvar, pipe,
+ * socketpair and mqueue on both pthreads and procs, pointer on the threads; the
+ * latency/bandwidth table printed per channel; other worker counts refused with exit 2
+ * (MPI -np 1 too); bad input refused. */
 #include "support.h"
 
 #include <setjmp.h>
@@ -15,22 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const channels[] = { "condvar", "spin", "pipe", "socketpair", "mqueue", "shm",
-					"sendrecv", "nonblocking", "rma", "shmwin" };
-#define NCH 10
+static const char *const channels[] = { "condvar", "spin", "pointer", "pipe", "socketpair",
+					"mqueue", "shm", "sendrecv", "nonblocking", "rma", "shmwin" };
+#define NCH 11
 
 /* the channels each backend has */
 static int has(const char *backend, const char *ch)
 {
-	static const char *const list[4][5] = {
-		{ "spin" },                                          /* openmp */
-		{ "sendrecv", "nonblocking", "rma", "shmwin" },      /* mpi */
-		{ "condvar", "spin" },                               /* pthreads */
-		{ "pipe", "socketpair", "mqueue", "shm" },           /* procs */
+	static const char *const list[4][7] = {
+		{ "spin", "pointer" },                                            /* openmp */
+		{ "sendrecv", "nonblocking", "rma", "shmwin" },                   /* mpi */
+		{ "condvar", "spin", "pointer", "pipe", "socketpair", "mqueue" }, /* pthreads */
+		{ "condvar", "pipe", "socketpair", "mqueue", "shm" },             /* procs */
 	};
 	for (int b = 0; b < 4; b++)
 		if (strcmp(tx_backends[b], backend) == 0)
-			for (int i = 0; i < 5 && list[b][i] != NULL; i++)
+			for (int i = 0; i < 7 && list[b][i] != NULL; i++)
 				if (strcmp(list[b][i], ch) == 0)
 					return 1;
 	return 0;
@@ -83,6 +85,34 @@ static void validates_on(const char *backend)
 }
 
 static void validates(void **state) { validates_on(*state); }
+
+/* pointer where a pointer means nothing (procs, MPI): n/a, the reason one line naming
+ * the address space */
+static void pointer_na_on(const char *backend)
+{
+	static const char *const args[] = { "--csv", "-q", "--all-records", "-m", "8:16", "-n", "4",
+					    "-r", "1", "-x", "0", "--variant", "pointer", NULL };
+	struct tx_result r;
+	struct tx_csv t;
+	if (has(backend, "pointer"))
+		return;
+	tx_launch(&r, backend, "ipc", 2, args);
+	if (r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0) {
+		tx_dump("ipc --variant pointer", &r);
+		fail();
+	}
+	assert_int_equal(t.nrows, 2 * 2); /* 8 and 16 bytes, two phases */
+	for (int row = 0; row < t.nrows; row++) {
+		const char *note = tx_csv_get(&t, row, "note");
+		assert_string_equal(tx_csv_get(&t, row, "verdict"), "n/a");
+		assert_non_null(strstr(note, "a pointer means nothing in another address space"));
+		assert_null(strchr(note, '\n'));
+	}
+	tx_csv_free(&t);
+	tx_result_free(&r);
+}
+
+static void pointer_na(void **state) { pointer_na_on(*state); }
 
 /* -np 3: the case uses ranks 0 and 1, rank 2 waits; a 1-byte message too */
 static void mpi_three_ranks_uses_two(void **state)
@@ -160,6 +190,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TX_ON_ALL(validates),
+		TX_ON_ALL(pointer_na),
 		cmocka_unit_test(mpi_three_ranks_uses_two),
 		cmocka_unit_test(other_worker_counts_refused),
 		cmocka_unit_test(mpi_one_rank_refused),

@@ -1,9 +1,12 @@
 /* test_ipc.c: the ipc validator (exercises/ipc.c) against a fake backend: two threads
- * run the real protocol over the spin ring, and can corrupt what travels: a byte in
+ * run the real protocol over the spin ring, or over the pointer hand-off (ipc_lend: the
+ * receiver reads the sender's buffer in place), and can corrupt what travels: a byte in
  * the middle of a message checked in full (in the warm-up, after the stream), the last
  * byte of a timed message, two streamed messages swapped, two words of a message
  * swapped; or the result: a message counted twice, a digest off by one. Each
- * corruption must fail validation; the honest run must pass. Also the stamps and
+ * corruption must fail validation; the honest run must pass. Pointer with a receiver
+ * that dawdles over each lent buffer must pass too: the sender waits for it (a sender
+ * that reused its buffers early would have restamped them under the reader). Also the stamps and
  * digests themselves, and that the batch (window) path of ipc_side() validates. */
 #include "ipc.h"
 
@@ -19,12 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct hx_exercise ipc_exercise;
 
 enum corruption {
 	HONEST, FLIP_WARMUP, FLIP_AFTER, FLIP_TIMED_EDGE, SWAP_STREAMED, SWAP_WORDS, COUNTED_TWICE,
-	DIGEST_OFF,
+	DIGEST_OFF, SLOW_READER,
 };
 static enum corruption corrupt;
 static int windowed; /* the fake channel offers send_many / recv_many */
@@ -34,6 +38,7 @@ struct fake {
 	struct ipc_result *r;
 	struct ipc_ring ring[2];
 	unsigned char *slots[2];
+	struct ipc_handoff lend[2]; /* pointer */
 	long sent0;           /* messages worker 0 has sent */
 	unsigned char *held;  /* SWAP_STREAMED: the message held back */
 };
@@ -41,11 +46,16 @@ struct fake {
 struct end {
 	struct fake *f;
 	int side;
+	struct ipc_lend lend; /* pointer: this side's ends of f->lend */
 };
 
+/* spin: a copy into the ring; pointer: buf lent, back when this returns */
 static void put(struct end *e, const unsigned char *buf, size_t n)
 {
-	ipc_ring_send(&e->f->ring[e->side], e->f->slots[e->side], e->f->a->bytes, buf, n);
+	if (e->f->a->ch == IPC_POINTER)
+		ipc_lend_send(&e->lend, buf, n);
+	else
+		ipc_ring_send(&e->f->ring[e->side], e->f->slots[e->side], e->f->a->bytes, buf, n);
 }
 
 /* Worker 0's messages in order: IPC_WARMUP + iters round trips, 2 * iters streamed,
@@ -88,8 +98,29 @@ static void fake_recv(void *ctx, unsigned char *buf, size_t n)
 	ipc_ring_recv(&e->f->ring[1 - e->side], e->f->slots[1 - e->side], e->f->a->bytes, buf, n);
 }
 
+static const unsigned char *fake_recv_ref(void *ctx, size_t n)
+{
+	const unsigned char *m = ipc_lend_recv(&((struct end *)ctx)->lend, n);
+	if (corrupt == SLOW_READER) { /* the sender has time to touch what it lent */
+		struct timespec t = { 0, 100000 };
+		nanosleep(&t, NULL);
+	}
+	return m;
+}
+
+static void fake_release(void *ctx)
+{
+	ipc_lend_release(&((struct end *)ctx)->lend);
+}
+
 static void fake_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 {
+	struct end *e = ctx;
+	if (corrupt == SLOW_READER && e->f->a->ch == IPC_POINTER) { /* the batch lent as is */
+		ipc_lend_send_many(&e->lend, bufs, m, n);
+		e->f->sent0 += e->side == 0 ? m : 0;
+		return;
+	}
 	for (int j = 0; j < m; j++)
 		fake_send(ctx, bufs[j], n);
 }
@@ -110,6 +141,12 @@ static void *side_main(void *p)
 		ops.recv_many = fake_recv_many;
 		ops.window = 7; /* 2 * iters is not a multiple: a short last batch */
 	}
+	if (e->f->a->ch == IPC_POINTER) { /* read in place, no recv / recv_many */
+		ops.recv = NULL;
+		ops.recv_many = NULL;
+		ops.recv_ref = fake_recv_ref;
+		ops.release = fake_release;
+	}
 	ipc_side(e->side, e->f->a, &ops, s, r, e->f->r);
 	free(s);
 	free(r);
@@ -118,13 +155,14 @@ static void *side_main(void *p)
 
 const char *ipc_na(enum ipc_channel ch)
 {
-	return ch == IPC_SPIN ? NULL : "the fake backend has spin only";
+	return ch == IPC_SPIN || ch == IPC_POINTER ? NULL : "the fake backend has spin and pointer only";
 }
 
 void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
 	struct fake f;
-	struct end e[2] = { { &f, 0 }, { &f, 1 } };
+	struct end e[2] = { { &f, 0, { { &f.lend[0], &f.lend[1] }, 0 } },
+			    { &f, 1, { { &f.lend[0], &f.lend[1] }, 1 } } };
 	pthread_t t;
 
 	memset(&f, 0, sizeof f);
@@ -156,34 +194,43 @@ static enum hx_verdict run_one(const char *variant, long long bytes, enum corrup
 	return v;
 }
 
+/* the fake's channels: a copy through the ring, a pointer lent */
+static const char *const fake_channels[] = { "spin", "pointer" };
+
 static void honest_passes(void **state)
 {
 	static const long long sizes[] = { 1, 3, 8, 13, 16, 17, 4096, 65536 };
 	char note[HX_NOTE_LEN];
 	(void)state;
-	for (windowed = 0; windowed < 2; windowed++)
-		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-			assert_int_equal(run_one("spin", sizes[i], HONEST, note, sizeof note), HX_PASS);
-			assert_non_null(strstr(note, "checksums=ok"));
-			assert_non_null(strstr(note, "one_way_us="));
-			assert_non_null(strstr(note, "gb_per_s="));
-		}
+	for (int ch = 0; ch < 2; ch++)
+		for (windowed = 0; windowed < 2; windowed++)
+			for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+				assert_int_equal(run_one(fake_channels[ch], sizes[i], HONEST, note,
+							 sizeof note),
+						 HX_PASS);
+				assert_non_null(strstr(note, "checksums=ok"));
+				assert_non_null(strstr(note, "one_way_us="));
+				assert_non_null(strstr(note, "gb_per_s="));
+			}
 	windowed = 0;
 }
 
-/* a corruption of worker 0's messages fails, and says direction 0 */
+/* a corruption of worker 0's messages fails, and says direction 0, on either channel */
 static void fails_dir0(enum corruption how, const long long *sizes, size_t nsizes,
 		       const char *what)
 {
 	char note[HX_NOTE_LEN];
-	for (windowed = 0; windowed < 2; windowed++)
-		for (size_t i = 0; i < nsizes; i++) {
-			if (run_one("spin", sizes[i], how, note, sizeof note) != HX_FAIL ||
-			    strstr(note, "checksums=BAD") == NULL || strstr(note, what) == NULL) {
-				print_message("size %lld windowed %d: %s\n", sizes[i], windowed, note);
-				fail();
+	for (int ch = 0; ch < 2; ch++)
+		for (windowed = 0; windowed < 2; windowed++)
+			for (size_t i = 0; i < nsizes; i++) {
+				if (run_one(fake_channels[ch], sizes[i], how, note, sizeof note) !=
+					    HX_FAIL ||
+				    strstr(note, "checksums=BAD") == NULL || strstr(note, what) == NULL) {
+					print_message("%s size %lld windowed %d: %s\n",
+						      fake_channels[ch], sizes[i], windowed, note);
+					fail();
+				}
 			}
-		}
 	windowed = 0;
 }
 
@@ -220,19 +267,39 @@ static void reordered_words_fail(void **state)
 	fails_dir0(SWAP_WORDS, sizes, 3, "digest_BAD");
 }
 
+/* pointer: the receiver reads each lent buffer slowly; honest senders wait for it */
+static void pointer_sender_waits(void **state)
+{
+	static const long long sizes[] = { 8, 4096 };
+	char note[HX_NOTE_LEN];
+	(void)state;
+	for (windowed = 0; windowed < 2; windowed++)
+		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+			if (run_one("pointer", sizes[i], SLOW_READER, note, sizeof note) != HX_PASS) {
+				print_message("size %lld windowed %d: %s\n", sizes[i], windowed, note);
+				fail();
+			}
+	windowed = 0;
+}
+
 static void counted_twice_fails(void **state)
 {
 	char note[HX_NOTE_LEN];
 	(void)state;
-	assert_int_equal(run_one("spin", 64, COUNTED_TWICE, note, sizeof note), HX_FAIL);
+	for (int ch = 0; ch < 2; ch++)
+		assert_int_equal(run_one(fake_channels[ch], 64, COUNTED_TWICE, note, sizeof note),
+				 HX_FAIL);
 }
 
 static void digest_off_fails(void **state)
 {
 	char note[HX_NOTE_LEN];
 	(void)state;
-	assert_int_equal(run_one("spin", 64, DIGEST_OFF, note, sizeof note), HX_FAIL);
-	assert_non_null(strstr(note, "dir1="));
+	for (int ch = 0; ch < 2; ch++) {
+		assert_int_equal(run_one(fake_channels[ch], 64, DIGEST_OFF, note, sizeof note),
+				 HX_FAIL);
+		assert_non_null(strstr(note, "dir1="));
+	}
 }
 
 /* stamps: the sequence number and direction at both ends, nothing else */
@@ -375,6 +442,7 @@ int main(void)
 		cmocka_unit_test(corrupted_timed_edge_fails),
 		cmocka_unit_test(reordered_messages_fail),
 		cmocka_unit_test(reordered_words_fail),
+		cmocka_unit_test(pointer_sender_waits),
 		cmocka_unit_test(counted_twice_fails),
 		cmocka_unit_test(digest_off_fails),
 		cmocka_unit_test(lacking_channel_is_na),
