@@ -89,7 +89,7 @@ class Golden(unittest.TestCase):
             if m:
                 i = self.proc.stdout.splitlines().index(line)
                 self.assertRegex(self.proc.stdout.splitlines()[i + 1], r"^\s+test: .* (>=|<=) .* -> ", line)
-        self.assertIn("test: processes' / threads' efficiency at W = 2, static >= 1.25: 1.00", self.proc.stdout)
+        self.assertIn("test: processes' (procs) / threads' (pthreads) efficiency at W = 2, static >= 1.25: 1.00", self.proc.stdout)
         self.assertIn("-> inconclusive (interval straddles the threshold)", self.proc.stdout)
 
     def test_one_section_per_host_with_its_cores(self):

@@ -5,7 +5,8 @@
 # so that a slow minute of the machine lands in one round of every figure, not in every
 # round of one. All records go to one file; `make report` turns them into verdicts.
 #   tools/evidence.sh [-b BUILD] [-o FILE] [-r ROUNDS] [-q]
-# -q (QUICK=1): fewer worker counts, sizes and repetitions: the same claims in ~1 minute.
+# -q (QUICK=1): fewer worker counts (to 4 x cores), message sizes (to 1 MiB), items (300)
+# and repetitions: the same claims in about a minute.
 #
 #   claim  experiment
 #   1      workload io, 64 waits of 1 ms, W = 1, 2, 4 ... 16 x cores: speedup, and the
@@ -55,13 +56,15 @@ pow2() { # pow2 MAX: 1,2,4,... up to MAX, and MAX itself
 if [ $quick = 1 ]; then
 	reps=(-r 3 -x 1)
 	io_w=$(pow2 $((4 * cores)))
-	ipc_sizes=(8 64K 4M)
+	ipc_sizes=(8 64K 1M)
 	mpi_np=$((4 * cores))
+	spawn_n=300
 else
 	reps=(-r 5 -x 1)
 	io_w=$(pow2 $((16 * cores)))
 	ipc_sizes=(8 512 32K 1M 4M)
 	mpi_np=$((16 * cores))
+	spawn_n=1000
 fi
 cores_w=$(pow2 "$cores")
 [ "$cores" -ge 2 ] || cores_w=1,2
@@ -114,9 +117,9 @@ experiments() {
 	# claims 8, 9: a pool against a worker per item; the pool's size
 	for b in pthreads procs; do
 		run $b 0 squares -- --variant pool -n 10 -w 1,2,4,8 "${reps[@]}"
-		run $b 0 squares -- --variant pool -n 1000 -w 1,2,4,8 "${reps[@]}"
+		run $b 0 squares -- --variant pool -n "$spawn_n" -w 1,2,4,8 "${reps[@]}"
 		run $b 0 squares -- --variant spawn -n 10 -w "$cores" "${reps[@]}"
-		run $b 0 squares -- --variant spawn -n 1000 -w "$cores" -r 3 -x 0
+		run $b 0 squares -- --variant spawn -n "$spawn_n" -w "$cores" -r 3 -x 0
 	done
 	# claim 10: lost updates, exact, without a lock (a million updates a worker, so the
 	# workers overlap even when one starts late) and with each kind of one (calibrated)
