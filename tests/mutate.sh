@@ -136,6 +136,14 @@ run_sel() {
 	local sel=$1 prog filter rc
 	prog=$(sel_prog "$sel")
 	filter=$(sel_filter "$sel")
+	if [ -x "tests/$prog.py" ]; then # a Python unittest program (test_report): -k PATTERN
+		timeout --kill-after=10 "$timeout_s" "tests/$prog.py" ${filter:+-k "$filter"} >"$out" 2>&1
+		rc=$?
+		[ $rc -eq 124 ] || [ $rc -eq 137 ] && return 2
+		grep -q '^Ran [1-9][0-9]* test' "$out" || return 3
+		[ $rc -eq 0 ] && return 0
+		return 1
+	fi
 	[ -x "$build/tests/$prog" ] || { echo "no test program $build/tests/$prog" >"$out"; return 3; }
 	HX_BUILD=$build TX_FILTER=$filter timeout --kill-after=10 "$timeout_s" "$build/tests/$prog" >"$out" 2>&1
 	rc=$?
@@ -157,6 +165,7 @@ split_sels() { # "a; b:c d" -> one selection a line
 targets_of() {
 	local prog e
 	prog=$(sel_prog "$1")
+	[ -x "tests/$prog.py" ] && return 0 # nothing to build
 	printf '%s\n' "$build/tests/$prog"
 	case $prog in run_*)
 		if e=$(exercise_of "$1"); then

@@ -173,21 +173,21 @@ class BadInput(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("no such file", p.stderr)
 
-    def test_not_records(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write("hello,world\n1,2\n")
+    def bad_file(self, suffix, content):
+        with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False) as f:
+            f.write(content)
         p, out = run_report([f.name])
         os.unlink(f.name)
         shutil.rmtree(out, ignore_errors=True)
+        return p
+
+    def test_not_records(self):
+        p = self.bad_file(".csv", "hello,world\n1,2\n")
         self.assertEqual(p.returncode, 1)
         self.assertIn("no CSV header", p.stderr)
 
     def test_bad_json(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
-            f.write('{"exercise": "race"}\n{oops\n')
-        p, out = run_report([f.name])
-        os.unlink(f.name)
-        shutil.rmtree(out, ignore_errors=True)
+        p = self.bad_file(".jsonl", '{"exercise": "race"}\n{oops\n')
         self.assertEqual(p.returncode, 1)
         self.assertIn(":2: not a JSON record", p.stderr)
 

@@ -860,7 +860,7 @@ class Plot:
             path = self.dat([(i, f.value, f.lo, f.hi)])
             col = STYLE.get(b, (b, "", "#555555", 1))[2]
             panel["plots"].append(f'"{path}" using 1:2 with boxes fs solid 0.6 lc rgb "{col}" notitle, '
-                                  f'"{path}" using 1:2:3:4 with yerrorbars lc rgb "#222222" pt 0 notitle')
+                                  f'"{path}" using 1:2:3:4 with yerrorbars lc rgb "#222222" pt 7 ps 0 notitle')
         tics = ", ".join(f'"{lab}" {i}' for i, (lab, _, _) in enumerate(items))
         panel["extra"] += f"set xtics ({tics}) rotate by -20; set xrange [-0.6:{len(items) - 0.4}]; set boxwidth 0.6; set yrange [0:*]\n"
         panel["coremark"] = False
@@ -1165,6 +1165,7 @@ def main(argv=None):
                     figs[(name, c.n)] = f
         sections.append((h, cl, provenance(hosts[name])))
     write_pages(sections, a.out, figs, a.files)
+    print(f"report: {len(recs)} records from {', '.join(a.files)}")
     print(summary_text(sections))
     print(f"report: {os.path.join(a.out, 'index.html')} and {os.path.join(a.out, 'report.md')} ({len(figs)} figures)")
     return 0
