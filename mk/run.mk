@@ -1,7 +1,7 @@
 # mk/run.mk: make run, run-openmp, run-mpi, run-posix. tools/run.sh runs each exercise
 # with the arguments in exercises/<e>.run, prints its table, writes its records to
 # $(BUILD)/results/run.csv (make run) or run-<model>.csv, and tools/summary.awk ends
-# with the side-by-side tables. make report and make plots read run.csv. MPI programs
+# with the side-by-side tables; make report reads them too (or make evidence's). MPI programs
 # start through tools/mpilaunch with the launcher MPIRUN (make run-mpi MPICC=mpicc.mpich
 # uses MPICH's mpiexec.mpich; MPIRUN=... chooses another).
 RESULTS_DIR := $(BUILD)/results
