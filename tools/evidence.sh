@@ -106,7 +106,7 @@ experiments() {
 	done
 	# claim 3: a switch on one core, the same mechanism on both sides
 	for b in pthreads procs; do
-		run $b 0 ipc taskset -c 0 -- --variant condvar,pipe -m 8:8 -r 7 -x 1
+		run $b 0 ipc taskset -c 0 -- --variant condvar,pipe -m 8:8 -r 9 -x 1 --target-ms 10
 	done
 	# claim 6: CPU-bound scaling, every schedule, the serial baseline in each repetition
 	for b in pthreads procs openmp; do run $b 0 sumsquares -- -n 8000 -w "$cores_w" "${reps[@]}"; done
