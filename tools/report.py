@@ -37,13 +37,11 @@ import csv
 import html
 import io
 import json
-import math
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 
 MIN_ROUNDS = 3
 
@@ -636,16 +634,11 @@ def host_cores(h):
     return f"{h.cores} cores" if h.cores else "cores unknown"
 
 
-def errors_case(h, b, v):
-    recs = h.find("errors", b, v, phase="run")
-    return recs
-
-
-def claim7_11(h, n, variant, text, good_procs):
+def claim7_11(h, n, variant, text):
     c = Claim(n, text)
     res = {}
     for b in ("pthreads", "openmp", "procs", "mpi"):
-        recs = errors_case(h, b, variant)
+        recs = h.find("errors", b, variant, phase="run")
         if recs:
             kept = []
             for r in recs:
@@ -803,9 +796,9 @@ def claim10(h):
 
 def claims(h):
     return [claim1(h), claim2(h), claim3(h), claim4(h), claim5(h), claim6(h),
-            claim7_11(h, 7, "crash", "processes contain crashes", True),
+            claim7_11(h, 7, "crash", "processes contain crashes"),
             claim8(h), claim9(h), claim10(h),
-            claim7_11(h, 11, "exit", "an unhandled error in one worker can take down the program", False)]
+            claim7_11(h, 11, "exit", "an unhandled error in one worker can take down the program")]
 
 
 # ---- figures (gnuplot, SVG) ------------------------------------------------------------------
@@ -1023,9 +1016,6 @@ def provenance(recs):
         "load": (min(loads), max(loads)) if loads else None,
         "loaded": loaded,
     }
-
-
-VERDICT_MARK = {"backed": "backed", "refuted": "refuted", "inconclusive": "inconclusive", "suspect": "suspect"}
 
 
 def summary_text(sections):
