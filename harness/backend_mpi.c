@@ -5,10 +5,13 @@
  * left waiting). Times: each rank times its own region between barriers the exercise
  * places; the driver takes the maximum over ranks (PRK). Worker sweeps in one mpirun:
  * a case of W workers runs on the first W ranks, the others park in a sleeping
- * wait so they do not steal cores from the measurement. */
+ * wait so they do not steal cores from the measurement. MPI is initialised at
+ * HX_MPI_THREAD_LEVEL (harness/hx_mpi.h: MPI_THREAD_SINGLE), checked, and only the main
+ * thread calls MPI. */
 #include "hx_mpi.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,10 @@ static int world_rank, world_size;
 /* rank 0: where each rank may run, as its launcher bound it (hx_backend_info) */
 static char binding[512];
 static MPI_Comm case_comm = MPI_COMM_NULL;
+/* the thread level MPI_Init_thread provided; the thread that called it, the only one
+ * that calls MPI */
+static int thread_level = -1;
+static pthread_t main_thread;
 
 _Noreturn void hx_die_mpi(const char *file, int line, const char *what, int code)
 {
@@ -62,6 +69,22 @@ static int mpi_library(char *out, size_t size)
 		n--;
 	out[n] = '\0';
 	return n > 0 ? 0 : -1;
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case MPI_THREAD_SINGLE:
+		return "MPI_THREAD_SINGLE";
+	case MPI_THREAD_FUNNELED:
+		return "MPI_THREAD_FUNNELED";
+	case MPI_THREAD_SERIALIZED:
+		return "MPI_THREAD_SERIALIZED";
+	case MPI_THREAD_MULTIPLE:
+		return "MPI_THREAD_MULTIPLE";
+	default:
+		return "an unknown thread level";
+	}
 }
 
 /* The processes the launcher started, as its environment says, and this one's place
@@ -165,11 +188,29 @@ static void gather_binding(void)
 
 void hx_backend_init(int *argc, char ***argv)
 {
-	int provided;
-	HX_CHECK_MPI(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+	int provided = -1;
+
+	main_thread = pthread_self();
+	HX_CHECK_MPI(MPI_Init_thread(argc, argv, HX_MPI_THREAD_LEVEL, &provided));
 	HX_CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
 	HX_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank));
 	HX_CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world_size));
+	/* The levels are ordered: SINGLE < FUNNELED < SERIALIZED < MULTIPLE. Every rank
+	 * learns the lowest level provided, so all leave together, one line from rank 0,
+	 * and no MPI_Abort from several ranks at once. */
+	HX_CHECK_MPI(MPI_Allreduce(&provided, &thread_level, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+	if (thread_level < HX_MPI_THREAD_LEVEL) {
+		char lib[96] = "this MPI";
+		(void)mpi_library(lib, sizeof lib);
+		if (world_rank == 0) {
+			fprintf(stderr, "%s:%d: MPI_Init_thread: %s provides %s, this program needs %s\n",
+				__FILE__, __LINE__, lib, level_name(thread_level),
+				level_name(HX_MPI_THREAD_LEVEL));
+			fflush(stderr);
+		}
+		HX_CHECK_MPI(MPI_Finalize());
+		exit(HX_EXIT_SYSTEM);
+	}
 	check_one_job(*argc > 0 && (*argv)[0] != NULL ? (*argv)[0] : "mpi");
 	gather_binding();
 }
@@ -277,9 +318,11 @@ MPI_Comm hx_mpi_comm(void)
 
 void hx_backend_info(struct hx_provenance *p)
 {
-	char lib[sizeof p->mpi];
-	if (mpi_library(lib, sizeof lib) == 0) /* one line: no tab, newline or trailing blank */
-		memcpy(p->mpi, lib, sizeof lib);
+	char lib[sizeof p->mpi - 32];
+	/* one line: no tab, newline or trailing blank; the thread level MPI_Init_thread
+	 * provided in brackets: "Open MPI v4.1.4 (MPI_THREAD_SINGLE)" */
+	if (mpi_library(lib, sizeof lib) == 0)
+		snprintf(p->mpi, sizeof p->mpi, "%s (%s)", lib, level_name(thread_level));
 	/* the compiler that built this file: the Makefile makes the MPI wrapper run $(CC) */
 	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER);
 	snprintf(p->binding, sizeof p->binding, "%s", binding);
@@ -287,6 +330,10 @@ void hx_backend_info(struct hx_provenance *p)
 
 _Noreturn void hx_backend_abort(int code)
 {
+	/* a fatal error on another thread (the watchdog's) makes no MPI call: the rank
+	 * leaves, and mpirun ends the others */
+	if (!pthread_equal(pthread_self(), main_thread))
+		hx_exit_now(code);
 	fflush(stdout);
 	MPI_Abort(MPI_COMM_WORLD, code);
 	exit(code); /* MPI_Abort does not return; this satisfies _Noreturn */

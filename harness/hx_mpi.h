@@ -6,6 +6,21 @@
 
 #include <mpi.h>
 
+/* The thread level MPI_Init_thread asks for, the one place that names it. The MPI
+ * programs are pure MPI: the main thread makes every MPI call and no other thread runs
+ * MPI code, so they ask for MPI_THREAD_SINGLE. Above it Open MPI takes its locks inside
+ * every call (opal_using_threads; docs/records.md, "Measuring well", has what that
+ * costs). The harness's watchdog thread (harness/watchdog.c) makes no MPI call:
+ * it only sleeps, and on a hang leaves with _exit; a fatal error on it ends the rank
+ * without MPI (hx_backend_abort). A hybrid backend, MPI ranks of OpenMP threads with MPI
+ * called outside the parallel regions, builds harness/backend_mpi.c with
+ * -DHX_MPI_THREAD_LEVEL=MPI_THREAD_FUNNELED. hx_backend_init leaves with an error when
+ * the library provides less than this level; the records' `mpi` field names the level
+ * provided. */
+#ifndef HX_MPI_THREAD_LEVEL
+#define HX_MPI_THREAD_LEVEL MPI_THREAD_SINGLE
+#endif
+
 /* The communicator of the current case: its first `workers` ranks of MPI_COMM_WORLD.
  * Valid between hx_backend_enter and hx_backend_leave, on the ranks that take part. */
 MPI_Comm hx_mpi_comm(void);

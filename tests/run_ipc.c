@@ -114,7 +114,8 @@ static void pointer_na_on(const char *backend)
 
 static void pointer_na(void **state) { pointer_na_on(*state); }
 
-/* -np 3: the case uses ranks 0 and 1, rank 2 waits; a 1-byte message too */
+/* -np 3: the case uses ranks 0 and 1, rank 2 waits; a 1-byte message too; the records
+ * name the thread level MPI was initialised at (pure MPI: MPI_THREAD_SINGLE) */
 static void mpi_three_ranks_uses_two(void **state)
 {
 	static const char *const args[] = { "--csv", "-q", "-m", "1:8", "-n", "20", "-r", "1", "-x",
@@ -132,6 +133,7 @@ static void mpi_three_ranks_uses_two(void **state)
 		assert_true(tx_passed(tx_csv_get(&t, row, "verdict")));
 		assert_string_equal(tx_csv_get(&t, row, "workers"), "2");
 		assert_non_null(strstr(tx_csv_get(&t, row, "note"), "checksums=ok"));
+		assert_non_null(strstr(tx_csv_get(&t, row, "mpi"), " (MPI_THREAD_SINGLE)"));
 	}
 	tx_csv_free(&t);
 	tx_result_free(&r);
