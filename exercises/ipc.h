@@ -94,14 +94,16 @@ struct ipc_ops {
 	 * at once, each in its own buffer; returns when all are sent / all have arrived. */
 	void (*send_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
 	void (*recv_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
-	int window; /* with send_many/recv_many: messages per batch (ipc_window()) */
+	int window; /* with send_many/recv_many: messages per batch (ipc_window(); MPI
+		     * nonblocking: its own, mpi/ipc.c) */
 	/* Optional (zero copy, pointer; recv unused then): the receiver is lent the sender's
 	 * buffer holding the next n-byte message, reads it in place, and gives it back with
 	 * release; with recv_ref, send_many alone makes the batches. */
 	const unsigned char *(*recv_ref)(void *ctx, size_t n);
 	void (*release)(void *ctx);
 };
-/* A window for batches of n-byte messages: up to 64 of them, ~8 MiB in flight. */
+/* A window for batches of n-byte messages: up to 64 of them, ~8 MiB in flight (the
+ * pointer channels; MPI's nonblocking keeps up to 64 MiB, mpi/ipc.c). */
 int ipc_window(size_t n);
 /* Runs worker `side` (0 or 1) of warm-up, ping-pong, stream and the checks after them.
  * sbuf and rbuf hold a->bytes; sbuf is filled here. Side 0 sets r->lat_s, r->stream_s

@@ -2,8 +2,14 @@
  * channel gives ipc_side() (exercises/ipc.c) its operations; the two-sided ones are here:
  *   sendrecv     MPI_Send / MPI_Recv
  *   nonblocking  MPI_Isend / MPI_Irecv: worker 0 posts its receive before its send in a
- *                round trip (`exchange`); the stream keeps up to 64 messages in flight
- *                (send_many / recv_many over ipc_side()'s batch buffers, one a message)
+ *                round trip (`exchange`); the stream posts its messages in windows of
+ *                NB_WINDOW (64, as osu_bw) in flight at once, each in its own buffer
+ *                (send_many / recv_many over ipc_side()'s batch buffers), so every
+ *                message keeps its own stamps. A window's buffers hold at most
+ *                NB_WINDOW_BYTES (64 MiB): 64 messages up to 1 MiB, 32 at 2 MiB, 16
+ *                at 4 MiB (a 4 MiB stream is at most 16 messages: one window). Each
+ *                rank holds one window's buffers: 64 MiB at most, besides its two
+ *                message buffers.
  * and the one-sided rma and shmwin in mpi/ipc_rma.c. ipc_side() stamps the times on
  * rank 0 (this file reads no clock); rank 1 sends what it saw of direction 0 to rank 0
  * after the protocol, outside every timed region.
@@ -51,6 +57,16 @@ static void mpi_recv(void *ctx, unsigned char *buf, size_t n)
 }
 
 /* ---- nonblocking ------------------------------------------------------------------------ */
+#define NB_WINDOW 64                 /* messages in flight in the stream, as osu_bw */
+#define NB_WINDOW_BYTES (64u << 20) /* their buffers: at most this much on each rank */
+
+/* the stream's window for n-byte messages: NB_WINDOW, fewer above 1 MiB, at least 1 */
+static int nb_window(size_t n)
+{
+	size_t w = NB_WINDOW_BYTES / (n ? n : 1);
+	return w < 1 ? 1 : w > NB_WINDOW ? NB_WINDOW : (int)w;
+}
+
 static void nb_send(void *ctx, const unsigned char *buf, size_t n)
 {
 	struct ipc_chan *c = ctx;
@@ -81,8 +97,8 @@ static void nb_exchange(void *ctx, const unsigned char *sbuf, unsigned char *rbu
 static void nb_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 {
 	struct ipc_chan *c = ctx;
-	MPI_Request q[64];
-	MPI_Status st[64];
+	MPI_Request q[NB_WINDOW];
+	MPI_Status st[NB_WINDOW];
 	for (int j = 0; j < m; j++)
 		HX_CHECK_MPI(MPI_Isend(bufs[j], (int)n, MPI_BYTE, c->peer, IPC_TAG, c->comm, &q[j]));
 	HX_CHECK_MPI(MPI_Waitall(m, q, st));
@@ -91,8 +107,8 @@ static void nb_send_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 static void nb_recv_many(void *ctx, unsigned char *const *bufs, int m, size_t n)
 {
 	struct ipc_chan *c = ctx;
-	MPI_Request q[64];
-	MPI_Status st[64];
+	MPI_Request q[NB_WINDOW];
+	MPI_Status st[NB_WINDOW];
 	for (int j = 0; j < m; j++)
 		HX_CHECK_MPI(MPI_Irecv(bufs[j], (int)n, MPI_BYTE, c->peer, IPC_TAG, c->comm, &q[j]));
 	HX_CHECK_MPI(MPI_Waitall(m, q, st));
@@ -117,7 +133,7 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	c.peer = 1 - c.me;
 	ops.ctx = &c;
 	if (a->ch == IPC_NONBLOCKING)
-		ops.window = ipc_window(a->bytes); /* at most 64: the requests above */
+		ops.window = nb_window(a->bytes); /* at most NB_WINDOW: the requests above */
 	if (a->ch == IPC_RMA)
 		ipc_rma_open(&c);
 	if (a->ch == IPC_SHMWIN) {
