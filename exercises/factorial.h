@@ -10,8 +10,8 @@
  *          costs
  *   large  throughput: task k computes (k+1)!, n = 1..N as in the seed, big integers
  *          of uneven size (the last task is the biggest)
- * Every value is checked against mpz_fac_ui; the completion order must name every
- * task exactly once. */
+ * Every value is checked against n! computed another way (the plain product 2*3*...*n,
+ * see fac_validate); the completion order must name every task exactly once. */
 #ifndef FACTORIAL_H
 #define FACTORIAL_H
 
@@ -39,8 +39,10 @@ static inline unsigned long fac_task_n(enum fac_variant v, long k)
 	return v == FAC_SMALL ? 1UL + (unsigned long)(k % FAC_SMALL_MAX) : (unsigned long)k + 1UL;
 }
 
-/* The kernel, compiled once (exercises/factorial.c): out = n! as a product loop
- * 2*3*...*n (not mpz_fac_ui, which is what the validator uses). */
+/* The kernel, compiled once (exercises/factorial.c): out = n! by GMP's own algorithm
+ * (mpz_fac_ui: a table for small n, else the odd part of n! by Luschny's prime
+ * swing with balanced products, shifted by the power of 2), what a user who wants n!
+ * calls. The validator does not use it. */
 void fac_compute(mpz_t out, unsigned long n);
 
 /* Called by whoever sees task k end as the j-th (0-based): prints it when a->print and
@@ -57,7 +59,9 @@ void fac_serial(const struct fac_args *a, mpz_t *values, long *order);
 size_t fac_max_bytes(const struct fac_args *a);
 
 /* Why the result is wrong (static text), or NULL when values[k] = n_k! for every k and
- * order[0..ntasks-1] names every task exactly once. Sets *bad to the failing index. */
+ * order[0..ntasks-1] names every task exactly once. Sets *bad to the failing index.
+ * Independent of the kernel: each n_k! is the running product 1*2*...*n_k (mpz_mul_ui
+ * one factor at a time, carried from one task to the next), compared exactly. */
 const char *fac_validate(const struct fac_args *a, mpz_t *values, const long *order, long *bad);
 
 /* ---- the parallel part, one per backend (openmp/, mpi/, posix/) ---------------------

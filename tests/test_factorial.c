@@ -1,6 +1,7 @@
 /* test_factorial.c: factorial's kernel and validator against a serial stand-in for the
- * backend, which can also corrupt its result: a wrong value, a task missing from the
- * completion order or named twice must each fail validation. */
+ * backend, which can also corrupt its result: a wrong value, two values swapped, a
+ * broken kernel (every task the factorial of the wrong n, or a double factorial), a
+ * task missing from the completion order or named twice must each fail validation. */
 #include "factorial.h"
 
 #include "cases.h"
@@ -15,7 +16,10 @@
 
 extern const struct hx_exercise factorial_exercise;
 
-enum corruption { NONE, VALUE_OFF, VALUE_LAST_ZERO, ORDER_TWICE, ORDER_MISSING };
+enum corruption {
+	NONE, VALUE_OFF, VALUE_LAST_ZERO, VALUES_SWAPPED, KERNEL_WRONG_N, KERNEL_DOUBLE,
+	ORDER_TWICE, ORDER_MISSING
+};
 static enum corruption corrupt;
 static int opened, closed;
 
@@ -48,6 +52,17 @@ void fac_run(void *ctx, const struct fac_args *a, mpz_t *values, long *order, do
 		break;
 	case VALUE_LAST_ZERO: /* a result that never arrived */
 		mpz_set_ui(values[a->ntasks - 1], 0);
+		break;
+	case VALUES_SWAPPED: /* each a factorial, filed under the wrong task */
+		mpz_swap(values[2], values[3]);
+		break;
+	case KERNEL_WRONG_N: /* a kernel off by one: (n-1)! for every task */
+		for (long k = 0; k < a->ntasks; k++)
+			mpz_fac_ui(values[k], fac_task_n(a->variant, k) - 1);
+		break;
+	case KERNEL_DOUBLE: /* a kernel that skips every other factor: n!! */
+		for (long k = 0; k < a->ntasks; k++)
+			mpz_2fac_ui(values[k], fac_task_n(a->variant, k));
 		break;
 	case ORDER_TWICE:
 		order[0] = order[1];
@@ -94,8 +109,14 @@ static void kernel_is_exact(void **state)
 		mp_get_memory_functions(NULL, NULL, &gmp_free);
 		gmp_free(s, strlen(s) + 1);
 	}
-	mpz_fac_ui(w, 1000);
-	assert_int_equal(mpz_cmp(v, w), 0);
+	/* and against the product 1*2*...*n, which shares nothing with mpz_fac_ui */
+	for (unsigned long n = 0; n <= 1200; n++) {
+		mpz_set_ui(w, 1);
+		for (unsigned long i = 2; i <= n; i++)
+			mpz_mul_ui(w, w, i);
+		fac_compute(v, n);
+		assert_int_equal(mpz_cmp(v, w), 0);
+	}
 	mpz_clear(v);
 	mpz_clear(w);
 }
@@ -127,11 +148,13 @@ static void correct_results_pass(void **state)
 
 static void corrupted_results_fail(void **state)
 {
-	const enum corruption bad[] = { VALUE_OFF, VALUE_LAST_ZERO, ORDER_TWICE, ORDER_MISSING };
-	const char *why[] = { "differs", "differs", "twice", "no task" };
+	const enum corruption bad[] = { VALUE_OFF, VALUE_LAST_ZERO, VALUES_SWAPPED, KERNEL_WRONG_N,
+					KERNEL_DOUBLE, ORDER_TWICE, ORDER_MISSING };
+	const char *why[] = { "differs", "differs", "differs", "differs", "differs", "twice",
+			      "no task" };
 	char note[HX_NOTE_LEN];
 	(void)state;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 7; i++) {
 		corrupt = bad[i];
 		assert_int_equal(run_case("small", 2, 50, note), HX_FAIL);
 		assert_non_null(strstr(note, why[i]));
