@@ -5,10 +5,16 @@
  *
  * The baseline rule: speedup and efficiency of a case are against a serial map timed in
  * the same repetitions, alternating with the parallel one: each repetition first times
- * the serial map (the `serial` phase: hx_time, by the case's first worker alone while
- * the others wait asleep, hx_alone: on MPI the other ranks of the case sleep in a
- * barrier, the ranks outside it in the harness's, so an oversubscribed rank 0 does not
- * share its core with busy-polling ranks), then the parallel one (the `run` phase).
+ * the serial map (the `serial` phase: ss_serial_seconds, ss_map over 0..N-1, the loop a
+ * POSIX worker maps its share with; OpenMP's and MPI's are theirs, the same call of the
+ * kernel per index), then the parallel one (the `run` phase). The
+ * backend's ss_run runs both: the baseline on the case's first worker alone while the
+ * others wait asleep, then the map with every worker woken. OpenMP and MPI through
+ * hx_alone (ss_baseline_alone: the master thread outside any region; rank 0 while the
+ * other ranks of the case sleep in a barrier, the ranks outside it in the harness's,
+ * so an oversubscribed rank 0 does not share its core with busy-polling ranks);
+ * pthreads and procs inside their team, worker 0 while the others sleep at a barrier
+ * (posix/sumsquares.c says why).
  * Speedup = median serial / median run: a machine whose speed drifts over minutes (a
  * core taken by another program, a VM's neighbours) moves both alike. The `serial`
  * variant is the seed's serial loop as a case of its own, on one worker only: at W > 1
@@ -35,9 +41,9 @@ __attribute__((noinline)) uint64_t ss_sum_square(uint64_t n)
 	return sum;
 }
 
-void ss_map(uint64_t *out, long lo, long hi)
+__attribute__((noinline)) void ss_map(uint64_t *out, long lo, long hi, long step)
 {
-	for (long i = lo; i < hi; i++)
+	for (long i = lo; i < hi; i += step)
 		out[i] = ss_sum_square((uint64_t)i);
 }
 
@@ -88,28 +94,25 @@ struct serial_map {
 static void serial_map(void *arg)
 {
 	const struct serial_map *m = arg;
-	ss_map(m->out, 0, m->n);
+	ss_map(m->out, 0, m->n, 1);
 }
 
-/* the serial map on the calling thread, timed (hx_time): the serial case and the
- * baseline */
-static double ss_serial_seconds(uint64_t *out, long n)
+double ss_serial_seconds(uint64_t *out, long n)
 {
 	struct serial_map m = { out, n };
 	return hx_time(serial_map, &m);
 }
 
-/* The serial phase of a parallel case: the map on the case's first worker alone. */
-struct baseline_job {
-	uint64_t *out;
-	long n;
-	double *seconds; /* the case's c->t[SS_PHASE_SERIAL] */
-};
-
 static void baseline_measure(void *arg)
 {
-	const struct baseline_job *b = arg;
-	*b->seconds = ss_serial_seconds(b->out, b->n);
+	const struct ss_args *a = arg;
+	*a->serial_seconds = ss_serial_seconds(a->serial_out, a->n);
+}
+
+void ss_baseline_alone(const struct ss_args *a)
+{
+	if (a->serial_out != NULL)
+		hx_alone(baseline_measure, (void *)a);
 }
 
 struct ss_state {
@@ -155,11 +158,11 @@ static void ss_run_case(struct hx_case *c)
 	c->t[SS_PHASE_SERIAL] = HX_NOT_MEASURED; /* but on the rank that times it */
 	if (s->args.variant == SS_SERIAL) { /* one worker; on MPI that is rank 0 alone */
 		c->t[SS_PHASE_RUN] = ss_serial_seconds(s->out, s->args.n);
-	} else {
-		struct baseline_job b = { s->serial_out, s->args.n, &c->t[SS_PHASE_SERIAL] };
+	} else { /* the baseline, then the parallel map: the backend runs both */
 		for (long i = 0; i < s->args.n; i++)
 			s->serial_out[i] = SS_POISON;
-		hx_alone(baseline_measure, &b); /* the baseline, then the parallel map */
+		s->args.serial_out = s->serial_out;
+		s->args.serial_seconds = &c->t[SS_PHASE_SERIAL];
 		ss_run(&s->args, s->out, &c->t[SS_PHASE_RUN]);
 	}
 }

@@ -28,13 +28,29 @@ struct ss_args {
 	int workers;
 	long n;     /* elements: out[0..n-1] */
 	long chunk; /* dynamic: indices taken per grab; guided: the smallest grab */
+	/* the serial baseline ss_run runs first (NULL: none): its map, its seconds */
+	uint64_t *serial_out;
+	double *serial_seconds;
 };
 
 /* The kernel, compiled once (exercises/sumsquares.c) so every backend runs the same
  * machine code: a loop, never the closed form. */
 uint64_t ss_sum_square(uint64_t n);
-/* out[i] = ss_sum_square(i) for lo <= i < hi, one after the other. */
-void ss_map(uint64_t *out, long lo, long hi);
+/* out[i] = ss_sum_square(i) for i = lo, lo + step, lo + 2*step, ... below hi, one after
+ * the other (step >= 1). Compiled once, like the kernel: the serial baseline is
+ * ss_map(out, 0, n, 1), and a POSIX worker maps its share with it (a block, a chunk,
+ * or every W-th index), so one worker of a team of one runs the very call the
+ * baseline makes. */
+void ss_map(uint64_t *out, long lo, long hi, long step);
+
+/* The serial map ss_map(out, 0, n, 1) on the calling thread, timed (hx_time): the serial
+ * case, and the baseline of a parallel one. */
+double ss_serial_seconds(uint64_t *out, long n);
+/* The baseline as OpenMP and MPI run it: ss_serial_seconds(a->serial_out, a->n) on the
+ * case's first worker (the master thread, rank 0) alone while the others sleep
+ * (hx_alone), its seconds in *a->serial_seconds; nothing when a->serial_out is NULL. On
+ * MPI every rank of the case calls it. */
+void ss_baseline_alone(const struct ss_args *a);
 
 /* The closed form (n-1)n(2n-1)/6, in 128 bits: for the validator only. */
 uint64_t ss_expected(uint64_t n);
@@ -62,8 +78,12 @@ static inline long ss_guided_grab(long remaining, int workers, long chunk)
  * Why `variant` cannot run on this backend, or NULL when it can (serial always can:
  * the exercise runs it itself, the same code on every backend). */
 const char *ss_na(enum ss_variant v);
-/* Map over 0..n-1 with the variant's schedule; fills out[] (on MPI: on rank 0) and the
- * timed region's seconds. */
+/* The serial baseline, then the map over 0..n-1 with the variant's schedule. The
+ * baseline (when a->serial_out is not NULL): ss_serial_seconds(a->serial_out, a->n)
+ * by the case's first worker alone while the others sleep, outside the timed region,
+ * its seconds in *a->serial_seconds (on MPI: on rank 0); the others are woken after it,
+ * as they are at the start of any team. Then the map fills out[] (on MPI: on rank 0)
+ * and *seconds gets the timed region's. */
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds);
 
 #endif

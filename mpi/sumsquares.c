@@ -108,6 +108,8 @@ void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 	long *counter = NULL;
 	int rank;
 
+	/* the baseline on rank 0, the case's other ranks asleep in a barrier */
+	ss_baseline_alone(a);
 	HX_CHECK_MPI(MPI_Comm_rank(comm, &rank));
 	HX_CHECK_MPI(MPI_Comm_size(comm, &m.W));
 	ss_bufs_open(&m, rank, m.W);

@@ -59,6 +59,9 @@ static void body(int tid, void *arg)
 void ss_run(const struct ss_args *a, uint64_t *out, double *seconds)
 {
 	struct job jb = { a, out };
+	/* the baseline on the master thread, outside any region: the pool's threads sleep
+	 * (OMP_WAIT_POLICY=passive) until the region wakes them */
+	ss_baseline_alone(a);
 	*seconds = om_team_run(a->workers, body, &jb, NULL);
 }
 
