@@ -13,13 +13,13 @@
  * The baseline runs inside the team, as on OpenMP and MPI: worker 0 maps 0..n-1 alone
  * (timed, ss_serial_seconds) while the others sleep at a barrier, then every worker
  * stamps its start again (px_team_mark_start) and the timed map begins. It used to run
- * on the main thread before the team was created, which cost both ends: at W = 1 the
- * map ran on another thread than its baseline (0.82 to 0.89 of it on a loaded machine),
- * and at W = 2 the new workers, placed while the main thread still held its core, often
- * started on the same core and, having just run, were not moved at once (a task that
- * ran in the last 0.5 ms is cache-hot to the scheduler): one waited 6 to 90 ms for a
- * core of its own. Workers asleep through the baseline are cold, and woken each goes to
- * an idle core, as OpenMP's pool threads and MPI's ranks do.
+ * on the main thread before the team was created: the baseline and a W = 1 map ran on
+ * different threads, and at W = 2 the new workers, placed while the main thread still
+ * held its core, were seen starting on the same core (sched_getcpu(), on a loaded
+ * machine) and, having just run, were not moved at once (a task that ran in the last
+ * 0.5 ms is cache-hot to the scheduler): one waited 6 to 90 ms for a core of its own.
+ * Workers asleep through the baseline are cold, and woken each goes to an idle core,
+ * as OpenMP's pool threads and MPI's ranks do.
  * Run: build/procs/sumsquares -n 60000 --variant serial,cyclic -w 1,2 */
 #include "sumsquares.h"
 #include "team.h"
