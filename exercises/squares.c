@@ -37,6 +37,27 @@ int sq_validate(const long *result, long items, char *why, unsigned long len)
 	return 0;
 }
 
+int sq_regions_validate(const struct sq_regions *r, int workers, char *why, unsigned long len)
+{
+	long want = (long)workers * r->inner;
+
+	if (r->least == r->inner && r->entered == want && r->red_least == r->inner &&
+	    r->red_entered == want && r->red_sum == want && !isnan(r->region_s) &&
+	    !isnan(r->ref_s) && !isnan(r->red_s) && !isnan(r->red_ref_s))
+		return 0;
+	if (r->least != r->inner || r->entered != want)
+		snprintf(why, len, "regions: a thread counted %ld of %ld, all %ld of %ld",
+			 r->least, r->inner, r->entered, want);
+	else if (r->red_least != r->inner || r->red_entered != want)
+		snprintf(why, len, "reduction regions: a thread counted %ld of %ld, all %ld of %ld",
+			 r->red_least, r->inner, r->red_entered, want);
+	else if (r->red_sum != want)
+		snprintf(why, len, "reduction: sum %ld, not %ld", r->red_sum, want);
+	else
+		snprintf(why, len, "regions: a time is missing");
+	return -1;
+}
+
 struct sq_state {
 	struct sq_args a;
 	long *result;
@@ -45,6 +66,9 @@ struct sq_state {
 	double life[2];      /* this repetition's creation, teardown per worker (seconds) */
 	double *life_rep[2]; /* of each timed repetition that measured them */
 	int nlife;
+	struct sq_regions reg; /* OpenMP's back-to-back regions (openmp/squares.c) */
+	double *reg_rep[4];    /* region_s, ref_s, red_s, red_ref_s of each timed repetition */
+	int nreg;
 };
 
 enum { X_WORK, X_COUNT }; /* sq_xopts, below */
@@ -62,10 +86,14 @@ static int sq_setup(struct hx_case *c)
 	s->a.workers = c->workers;
 	s->a.items = (long)c->size;
 	s->a.work = (long)hx_opt(c->opts, X_WORK);
+	s->a.target_s = c->opts->target_ms / 1e3;
+	s->a.regions = &s->reg;
 	s->result = hx_calloc((size_t)s->a.items, sizeof *s->result);
 	s->sum = hx_calloc((size_t)c->opts->reps, sizeof *s->sum);
 	s->life_rep[0] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[0]);
 	s->life_rep[1] = hx_calloc((size_t)c->opts->reps, sizeof *s->life_rep[1]);
+	for (int i = 0; i < 4; i++)
+		s->reg_rep[i] = hx_calloc((size_t)c->opts->reps, sizeof *s->reg_rep[i]);
 	c->ops = (double)c->size;
 	return 0;
 }
@@ -75,6 +103,10 @@ static void sq_run_case(struct hx_case *c)
 	struct sq_state *s = c->state;
 	for (long i = 0; i < s->a.items; i++)
 		s->result[i] = -1; /* nothing left from the last repetition can pass */
+	/* nor from the regions' (inner, once calibrated, is kept) */
+	s->reg.least = s->reg.entered = s->reg.red_least = s->reg.red_entered = -1;
+	s->reg.red_sum = -1;
+	s->reg.region_s = s->reg.ref_s = s->reg.red_s = s->reg.red_ref_s = NAN;
 	squares_run(&s->a, s->result, c->t, s->life);
 }
 
@@ -99,6 +131,17 @@ static void sq_check(struct hx_case *c)
 		c->verdict = HX_FAIL;
 		return;
 	}
+	if (s->reg.inner > 0 && sq_regions_validate(&s->reg, s->a.workers, why, sizeof why) != 0) {
+		hx_note(c, "error", "\"%s\"", why);
+		c->verdict = HX_FAIL;
+		return;
+	}
+	if (c->timed && s->reg.inner > 0 && s->nreg < c->opts->reps) {
+		s->reg_rep[0][s->nreg] = s->reg.region_s;
+		s->reg_rep[1][s->nreg] = s->reg.ref_s;
+		s->reg_rep[2][s->nreg] = s->reg.red_s;
+		s->reg_rep[3][s->nreg++] = s->reg.red_ref_s;
+	}
 	hx_note(c, "validated", "%ld", s->a.items);
 	c->verdict = HX_PASS;
 }
@@ -119,6 +162,17 @@ static void sq_teardown(struct hx_case *c)
 	free(s->sum);
 	free(s->life_rep[0]);
 	free(s->life_rep[1]);
+	if (s->nreg > 0) { /* EPCC's overheads: median per region minus the reference's */
+		size_t n = (size_t)s->nreg;
+		double m[4];
+		for (int i = 0; i < 4; i++)
+			m[i] = hx_median(s->reg_rep[i], n) * 1e9;
+		hx_note(c, "regions", "%ld ref_ns=%.3g overhead_ns=%.3g reduction_ns=%.3g "
+			"reduction_overhead_ns=%.3g", s->reg.inner, m[1], m[0] - m[1], m[2],
+			m[2] - m[3]);
+	}
+	for (int i = 0; i < 4; i++)
+		free(s->reg_rep[i]);
 }
 
 /* The record says the total time and how it compares with the next smaller pool of this

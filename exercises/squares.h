@@ -18,11 +18,29 @@
 
 enum sq_variant { SQ_POOL, SQ_SPAWN };
 
+/* OpenMP's pool start-up, EPCC's way (syncbench's PARALLEL and REDUCTION): `inner` empty
+ * regions back to back, minus a reference loop of their body alone. Filled by the
+ * backends that time it so (openmp/squares.c); the others leave inner at 0. */
+struct sq_regions {
+	long inner;        /* regions per sample: calibrated to --target-ms by the backend in
+			    * the case's first repetition (0 before), then kept */
+	double region_s;   /* this repetition: seconds per region (back to back) */
+	double ref_s;      /* seconds per iteration of the reference loop */
+	double red_s;      /* the same with reduction(+) in every region */
+	double red_ref_s;
+	long least;        /* the check: the fewest regions a thread counted (inner) */
+	long entered;      /* the regions counted by all threads (workers x inner) */
+	long red_least, red_entered;
+	long red_sum;      /* the reductions' result (workers x inner) */
+};
+
 struct sq_args {
 	enum sq_variant variant;
 	int workers;
 	long items; /* N: squares of 1..N */
 	long work;  /* rounds of the kernel per item */
+	double target_s; /* --target-ms: a sample of back-to-back regions lasts this long */
+	struct sq_regions *regions; /* written by a backend that times regions so */
 };
 
 /* The kernel, compiled once (exercises/squares.c): `work` rounds, then x*x. */
@@ -30,6 +48,11 @@ long sq_square(long x, long work);
 
 /* The validator: every result[i] == (i+1)^2. 0, or -1 with the first fault in why. */
 int sq_validate(const long *result, long items, char *why, unsigned long len);
+
+/* The check of *r after a run of `workers` threads: every thread counted r->inner regions
+ * of each kind, the reduction's sum is workers x inner, every time is there (a reference
+ * loop that lost iterations says least = -1). 0, or -1 with the fault in why. */
+int sq_regions_validate(const struct sq_regions *r, int workers, char *why, unsigned long len);
 
 /* ---- the parallel part, one per backend ----------------------------------------------- */
 /* NULL when the backend has this variant, else why not (the not_applicable hook). */

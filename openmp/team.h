@@ -42,4 +42,30 @@ int om_pool_end(void);
  * timed region is not the whole of it. */
 void om_team_stamp(double *at);
 
+/* EPCC's PARALLEL and REDUCTION (syncbench's testpr, testred): `inner` empty parallel
+ * regions of `workers` threads back to back, then the same number of iterations of the
+ * regions' body on the calling thread alone (the reference loop, syncbench's refer and
+ * referred); with `reduce`, each region is `reduction(+:sum)` and each thread adds 1.
+ * Each thread counts its regions on a cache line of its own (the body: one add), so the
+ * caller can check that every region ran on every thread; a short team (OMP_DYNAMIC)
+ * ends the program with exit 3 as om_team_run's does. Nothing is created here: the first
+ * call after om_pool_end also creates the threads, so time a call after a first one. */
+struct om_regions {
+	long inner;     /* in: regions per sample */
+	int reduce;     /* in: 1: reduction(+) in every region (EPCC's REDUCTION) */
+	double region;  /* out: seconds of the `inner` regions, fork of the first to join of
+			 * the last */
+	double ref;     /* out: seconds of the reference loop (the body, `inner` times) */
+	long least;     /* out: the fewest regions a thread of the team counted (inner) */
+	long entered;   /* out: the regions counted by all threads (workers x inner) */
+	long sum;       /* out: reduce: the reduction's result (workers x inner), else 0 */
+};
+void om_regions_run(int workers, struct om_regions *r);
+
+/* EPCC's calibration for om_regions_run: the regions double (from 16, several doublings
+ * at once when a sample is far short, at most x1024 a step; each size run twice, the
+ * shorter counts) until a sample lasts target_s seconds, or for at most 3 s in all.
+ * Returns the regions per sample. */
+long om_regions_calibrate(int workers, int reduce, double target_s);
+
 #endif

@@ -2,7 +2,8 @@
  * workers (MPI: -np 1 to 4), read back from the CSV records: three phases per case,
  * every square validated, spawn "not applicable" where the backend cannot start a
  * worker per item (openmp, mpi); the default sweep (pool sizes 2, 4, 8; 10 then 1000
- * items) with the comparison against the next smaller pool; bad input refused. */
+ * items) with the comparison against the next smaller pool; bad input refused. OpenMP's
+ * start-up is back-to-back regions with their overheads in the note. */
 #include "support.h"
 
 #include <setjmp.h>
@@ -44,6 +45,15 @@ static void validates_on(const char *backend)
 			assert_true(tx_passed(verdict));
 			assert_non_null(strstr(note, "validated=200"));
 			assert_non_null(strstr(note, "total_ms="));
+			/* OpenMP times a region as EPCC's PARALLEL: calibrated back-to-back regions,
+			 * their overheads (plain and with reduction) beside a reference loop */
+			if (strcmp(backend, "openmp") == 0) {
+				assert_true(tx_note(note, "regions") >= 16);
+				assert_non_null(strstr(note, " overhead_ns="));
+				assert_non_null(strstr(note, " reduction_overhead_ns="));
+			} else {
+				assert_null(strstr(note, "overhead_ns"));
+			}
 			/* posix stamps each worker's creation and teardown; the others create none */
 			if (has_spawn(backend)) {
 				assert_true(tx_note(note, "create_us_per_worker") > 0);

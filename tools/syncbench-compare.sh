@@ -19,7 +19,12 @@
 #               loop's, calibrated to >= 1 ms samples): sync --variant barrier (a round
 #               with the barrier minus the same round without it), race --variant lock
 #               (omp critical around the update), atomic (omp atomic), each minus race's
-#               reference loop (the update on a private word).
+#               reference loop (the update on a private word); squares --variant pool
+#               (-n 1 --work 0) startup: empty parallel regions back to back, overhead_ns=
+#               and reduction_overhead_ns= (each region with reduction(+)) minus the
+#               reference loop of the regions' body on one thread (openmp/squares.c),
+#               beside syncbench's PARALLEL and REDUCTION (regions of a 0.1 us delay
+#               minus the delay alone).
 # syncbench holds its locks for its delay, 0.1 us by default: its waiter then backs off
 # and the holder mostly takes the lock again uncontended, which is not what race lock's
 # few-nanosecond update measures. So CRITICAL runs twice, with the default delay and
@@ -43,7 +48,7 @@ sb=$1
 case $rounds in '' | *[!0-9]* | 0) echo "$0: option -r: ROUNDS must be a positive whole number (got '$rounds')" >&2; exit 2 ;; esac
 case $ms in '' | *[!0-9]* | 0) echo "$0: option -t: MS must be a positive whole number (got '$ms')" >&2; exit 2 ;; esac
 [ -x "$sb" ] || { echo "$0: SYNCBENCH: '$sb' is not an executable file" >&2; exit 2; }
-for p in sync race; do
+for p in sync race squares; do
 	[ -x "$build/openmp/$p" ] || { echo "$0: no $build/openmp/$p: run make first" >&2; exit 1; }
 done
 export OMP_NUM_THREADS=2
@@ -63,15 +68,21 @@ epcc() { # NAME (as --measureonly takes it) [DELAY-US]
 		$1 == n && $2 == "median_ovrhd" { v = $4 * 1000; found = 1 }
 		END { if (!found) exit 1; if (reps > 20) print v }'
 }
-# ours: overhead_ns= of a variant's record
-ours() { # PROGRAM VARIANT
-	"$build/openmp/$1" --variant "$2" -w 2 --target-ms "$ms" --csv -q 2>/dev/null | awk -F, -v v="$2" '
-		NR > 1 && $3 == v { if (match($0, /overhead_ns=[-0-9.e+]+/)) {
-			print substr($0, RSTART + 12, RLENGTH - 12); found = 1 } }
+# ours: overhead_ns= (or KEY=) of a variant's first record
+ours() { # PROGRAM VARIANT [KEY [ARGS...]]
+	local p=$1 v=$2 key=${3:-overhead_ns}
+	shift $(($# < 3 ? $# : 3))
+	"$build/openmp/$p" --variant "$v" -w 2 --target-ms "$ms" "$@" --csv -q 2>/dev/null | awk -F, -v v="$v" -v k="$key" '
+		NR > 1 && $3 == v && !found { if (match($0, "(^|[ ,\"])" k "=[-0-9.e+]+")) {
+			s = substr($0, RSTART, RLENGTH); sub(/^.*=/, "", s); print s; found = 1 } }
 		END { if (!found) exit 1 }'
 }
 
 for ((r = 1; r <= rounds; r++)); do
+	epcc PARALLEL >>"$tmp/epcc-parallel"
+	ours squares pool overhead_ns -n 1 --work 0 >>"$tmp/ours-parallel"
+	epcc REDUCTION >>"$tmp/epcc-reduction"
+	ours squares pool reduction_overhead_ns -n 1 --work 0 >>"$tmp/ours-reduction"
 	epcc BARRIER >>"$tmp/epcc-barrier"
 	ours sync barrier >>"$tmp/ours-barrier"
 	epcc CRITICAL >>"$tmp/epcc-critical"
@@ -99,6 +110,8 @@ echo "OMP_NUM_THREADS=2 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset} GOMP_SPINCOUNT
 echo
 echo "| syncbench | overhead ns | ours | overhead ns | ratio (larger / smaller) | syncbench rounds that count |"
 echo "|---|---:|---|---:|---:|---:|"
+row PARALLEL epcc-parallel ours-parallel "squares startup (empty regions)"
+row REDUCTION epcc-reduction ours-reduction "squares startup, reduction(+)"
 row BARRIER epcc-barrier ours-barrier "sync barrier"
 row "CRITICAL (0.1 us held)" epcc-critical ours-lock "race lock (omp critical)"
 row "CRITICAL (1-iteration delay held)" epcc-critical0 ours-lock "race lock (omp critical)"
