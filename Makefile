@@ -7,7 +7,7 @@
 #   make test            build and run the unit and integration tests
 #   make evidence        the experiment each of the seeds' claims needs, 3 rounds (QUICK=1)
 #   make report          each claim's test on the records: build/report/index.html
-#   make bench           the performance targets, measured, each beside its goal
+#   make bench           the suite's overheads over bare raw-API programs (bench/), as ratios
 #   make mpi-startup     MPI start-up at -np 1, 2, 4: the launcher and MPI_Init apart
 #   make test-slurm      the job scripts on a private local Slurm cluster (as root)
 #   make submit-sweep    on a Slurm login node: submit the worker-count sweep

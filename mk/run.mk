@@ -16,8 +16,8 @@ run-mpi: mpi
 	@$(RUN) -o $(RESULTS_DIR)/run-mpi.csv mpi
 run-posix: posix
 	@$(RUN) -o $(RESULTS_DIR)/run-posix.csv pthreads procs
-bench: all $(BUILD)/bench/spawnref
-	@tools/bench.sh -b $(BUILD)
+bench: all $(BENCH_REFS)
+	@tools/bench.sh -b $(BUILD) $(if $(filter-out 0,$(QUICK)),-q)
 .PHONY: bench
 
 # make mpi-startup: MPI start-up in seconds at -np 1, 2, 4 (the launcher and MPI_Init
@@ -27,12 +27,22 @@ mpi-startup: $(BUILD)/tools/mpistart
 	@tools/mpistart.sh -b $(BUILD)
 .PHONY: mpi-startup
 
-# make bench's reference for creating and ending a worker: fork + waitpid and
-# pthread_create + join with nothing of the suite around them (not an exercise)
-$(BUILD)/bench/spawnref: bench/spawnref.c | need-cc
+# make bench's bare references (bench/): the same operation as a suite figure in a
+# minimal raw-API program, nothing of the suite around it; tools/bench.sh runs each
+# beside its suite figure in interleaved rounds and prints their ratio
+BENCH_REFS := $(addprefix $(BUILD)/bench/,spawnref pingref ompref mpiref)
+$(BUILD)/bench/spawnref $(BUILD)/bench/pingref: $(BUILD)/bench/%: bench/%.c bench/ref.h | need-cc
 	$(call say,CCLD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -pthread $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LDFLAGS_ALL)
+$(BUILD)/bench/ompref: bench/ompref.c bench/ref.h | need-openmp
+	$(call say,CCLD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(OPENMP_CFLAGS) $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< $(OPENMP_CFLAGS) $(LDFLAGS_ALL)
+$(BUILD)/bench/mpiref: bench/mpiref.c bench/ref.h | need-mpi
+	$(call say,MPICC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC) -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LDFLAGS_ALL)
 
 # make evidence: the experiment each of the seeds' claims needs, every backend where it
 # applies, in 3 interleaved rounds (tools/evidence.sh; about 5 minutes here, QUICK=1 about

@@ -1,74 +1,113 @@
-# bench.awk: the targets of tools/bench.sh, from its CSV records.
-#   awk -f tools/csv.awk -f tools/bench.awk build/results/bench.csv
+# bench.awk: make bench's figures (tools/bench.sh), in two passes.
+# Pass 1, the figures of each round, from the references' lines and the suite's records:
+#   awk -f tools/csv.awk -f tools/bench.awk bench-refs.txt bench-r1.csv bench-r2.csv ...
+# prints one line per round and figure:  ROUND|FIGURE|SUITE|REFERENCE|UNIT|GOAL
+# where GOAL is "<= X" (the ratio suite / reference at most X), ">= X" or "" (shown only).
+# Pass 2, the table: awk -v table=1 -f tools/bench.awk bench-figures.txt
+# per figure, the medians over the rounds of the suite's value, the reference's and the
+# per-round ratio, the goal and whether the median ratio meets it.
 function note(s, key,    i, n, kv) {
 	n = split(s, kv, " ")
 	for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) return substr(kv[i], length(key) + 2)
 	return ""
 }
-NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+function median(v, n,    i, j, t) {
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function fig(r, name, suite, refv, unit, goal) {
+	if (suite == "" || refv == "" || refv + 0 <= 0) return
+	printf "%s|%s|%.6g|%.6g|%s|%s\n", r, name, suite, refv, unit, goal
+}
+# ---- pass 2 --------------------------------------------------------------------------
+table {
+	split($0, f, "|")
+	if (!(f[2] in seen)) { seen[f[2]] = 1; order[++nf] = f[2] }
+	k = ++cnt[f[2]]
+	s[f[2], k] = f[3]; rf[f[2], k] = f[4]; ra[f[2], k] = f[3] / f[4]
+	unit[f[2]] = f[5]; goal[f[2]] = f[6]
+	next
+}
+# ---- pass 1 --------------------------------------------------------------------------
+FNR == 1 && FILENAME ~ /bench-r[0-9]+\.csv$/ {
+	round = FILENAME; sub(/.*bench-r/, "", round); sub(/\.csv$/, "", round)
+	n = split_csv($0, h); delete col
+	for (i = 1; i <= n; i++) col[h[i]] = i
+	next
+}
+FILENAME !~ /\.csv$/ { # a reference's line: round=R key=value ...
+	r = note($0, "round")
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); refv[r, kv[1]] = kv[2] }
+	next
+}
 {
 	split_csv($0, f)
 	ex = f[col["exercise"]]; b = f[col["backend"]]; v = f[col["variant"]]
 	w = f[col["workers"]]; ph = f[col["phase"]]; nt = f[col["note"]]
 	if (f[col["verdict"]] == "fail") bad = bad " " ex "/" b "/" v
-	if (ex == "sumsquares" && w == 2 && v != "serial" && note(nt, "efficiency") != "") {
-		e = note(nt, "efficiency") + 0
-		if (!(b in eff) || e > eff[b]) { eff[b] = e; sched[b] = v }
+	if (ex == "squares" && v == "spawn" && ph == "work" && w == 1)
+		life[round, b] = f[col["ns_per_op"]] / 1000
+	if (ex == "ipc" && ph == "latency") lat[round, b, v] = note(nt, "one_way_us")
+	if (ex == "squares" && b == "openmp" && ph == "startup") region[round] = f[col["median_s"]] * 1e6
+	if (ex == "squares" && b == "openmp" && note(nt, "region_us") != "") region[round] = note(nt, "region_us")
+	if (ex == "sync" && b == "openmp" && v == "barrier") barrier[round] = note(nt, "overhead_ns") / 1000
+	if (ex == "factorial" && v == "small") task[round, b] = f[col["ns_per_op"]]
+	if (ex == "factorial" && v == "large" && b == "pthreads") large[round] = f[col["median_s"]] * 1e3
+	if (ex == "sumsquares" && w == 1 && v == "static") one[round, b] = note(nt, "speedup")
+	if (ex == "sumsquares" && w == 2 && v != "serial" && note(nt, "speedup") != "") {
+		sp = note(nt, "speedup") + 0
+		if (!((round, b) in best) || sp > best[round, b]) best[round, b] = sp
 	}
-	if (ex == "factorial" && v == "small") pertask[b] = f[col["ns_per_op"]] + 0
-	if (ex == "ipc" && ph == "latency") { lat[v] = note(nt, "one_way_us") + 0; latb[v] = b }
-	if (ex == "workload" && v == "io" && ph == "work" && w == 8) io[b] = note(nt, "speedup") + 0
-	# bench.sh's creation runs: workload -n 1 -w 1, squares --variant spawn -w 1
-	if (ph == "work" && w == 1 && note(nt, "create_us_per_worker") != "" &&
-	    ((ex == "workload" && f[col["size"]] == 1) || (ex == "squares" && v == "spawn"))) {
-		mk[ex, b, "create"] = note(nt, "create_us_per_worker") + 0
-		mk[ex, b, "reap"] = note(nt, "reap_us_per_worker") + 0
-	}
-}
-# spawnref's "fork_wait_us=A create_join_us=B", twice: the mean of each key
-function refmean(key,    i, n, kv, s, k) {
-	n = split(spawnref, kv, " ")
-	for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) { s += substr(kv[i], length(key) + 2); k++ }
-	return k ? s / k : -1
+	rounds[round] = 1
 }
 END {
-	if (where == "")
-		printf "\n%-52s %12s %12s  %s\n", "target", "measured", "goal", "met"
-	for (b in eff)
-		printf "%-52s %12.3f %12s  %s\n", "sumsquares efficiency at W=2, " b " (" sched[b] ")",
-			eff[b], ">= 0.95", (eff[b] >= 0.95 ? "yes" : "NO")
-	if (("openmp" in pertask) && ("pthreads" in pertask) && pertask["openmp"] > 0) {
-		r = pertask["pthreads"] / pertask["openmp"]
-		printf "%-52s %12s %12s  %s\n", "factorial task overhead, pool / OpenMP tasks",
-			sprintf("%.0f/%.0f ns", pertask["pthreads"], pertask["openmp"]), "", ""
-		printf "%-52s %12.2f %12s  %s\n", "  ratio", r, "<= 2", (r <= 2 ? "yes" : "NO")
+	if (table) {
+		printf "\n%-58s %11s %11s %7s %7s  %s\n", "figure (suite / bare reference)", "suite", "reference",
+			"ratio", "goal", "met"
+		for (i = 1; i <= nf; i++) {
+			g = order[i]; n = cnt[g]
+			for (k = 1; k <= n; k++) { a[k] = s[g, k]; c[k] = rf[g, k]; d[k] = ra[g, k] }
+			ms = median(a, n); mr = median(c, n); mq = median(d, n)
+			split(goal[g], gl, " ")
+			if (goal[g] == "") met = ""
+			else if (index(goal[g], "..")) { split(goal[g], gr, "\\.\\."); met = mq >= gr[1] + 0 && mq <= gr[2] + 0 ? "yes" : "NO" }
+			else met = (gl[1] == "<=" ? mq <= gl[2] + 0 : mq >= gl[2] + 0) ? "yes" : "NO"
+			printf "%-58s %8.4g %-2s %8.4g %-2s %7.3f %7s  %s\n", g, ms, unit[g], mr, unit[g], mq,
+				goal[g], met
+		}
+		printf "(medians over %d interleaved rounds; ratio: the median of the per-round ratios)\n", n
+		exit
 	}
-	ref["pipe"] = 2.4; ref["condvar"] = 2.5; ref["sendrecv"] = 0.40
-	for (v in lat)
-		printf "%-52s %12s %12s  %s\n", "ipc 8 B one-way latency, " latb[v] " " v where,
-			sprintf("%.2f us", lat[v]), sprintf("<= %.2f us", 1.2 * ref[v]),
-			(lat[v] <= 1.2 * ref[v] ? "yes" : "NO")
-	for (b in io)
-		printf "%-52s %12.2f %12s  %s\n", "workload io speedup, 8 workers vs 1, " b, io[b],
-			">= 6", (io[b] >= 6 ? "yes" : "NO")
-	ref["procs"] = refmean("fork_wait_us"); ref["pthreads"] = refmean("create_join_us")
-	refname["procs"] = "fork+waitpid"; refname["pthreads"] = "create+join"
-	for (i = 1; i <= 2; i++) {
-		b = i == 1 ? "pthreads" : "procs"
-		if (!(("workload", b, "create") in mk) || !(("squares", b, "create") in mk) || ref[b] <= 0)
-			continue
-		wc = mk["workload", b, "create"]; sc = mk["squares", b, "create"]
-		wl = wc + mk["workload", b, "reap"]
-		printf "%-52s %12s %12s\n", "worker create, workload / squares spawn, " b where,
-			sprintf("%.0f/%.0f us", wc, sc), ""
-		r = wc > sc ? wc / (sc > 0 ? sc : 1e-9) : sc / (wc > 0 ? wc : 1e-9)
-		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 1.5",
-			(r <= 1.5 ? "yes" : "NO")
-		printf "%-52s %12s %12s\n", "create+reap, workload / " refname[b] ", " b where,
-			sprintf("%.0f/%.0f us", wl, ref[b]), ""
-		r = wl > ref[b] ? wl / ref[b] : ref[b] / (wl > 0 ? wl : 1e-9)
-		printf "%-52s %12.2f %12s  %s\n", "  ratio, the larger over the smaller", r, "<= 3",
-			(r <= 3 ? "yes" : "NO")
+	for (r in rounds) {
+		fig(r, "MPI 8 B one-way: ipc sendrecv / MPI_Send+MPI_Recv", lat[r, "mpi", "sendrecv"],
+		    refv[r, "mpi_oneway_us"], "us", "<= 1.05")
+		fig(r, "pipe 8 B one-way: procs ipc pipe / pipe ping-pong", lat[r, "procs", "pipe"],
+		    refv[r, "pipe_oneway_us"], "us", "<= 1.05")
+		fig(r, "condvar 8 B one-way: pthreads ipc / condvar ping-pong", lat[r, "pthreads", "condvar"],
+		    refv[r, "condvar_oneway_us"], "us", "<= 1.05")
+		fig(r, "create+end a process: squares spawn / fork+waitpid", life[r, "procs"],
+		    refv[r, "fork_wait_us"], "us", "<= 1.05")
+		fig(r, "create+end a thread: squares spawn / create+join", life[r, "pthreads"],
+		    refv[r, "create_join_us"], "us", "<= 1.05")
+		fig(r, "OpenMP parallel region: squares / empty region", region[r],
+		    refv[r, "omp_parallel_us"], "us", "<= 1.05")
+		fig(r, "OpenMP barrier: sync overhead / bare barrier", barrier[r],
+		    refv[r, "omp_barrier_us"], "us", "<= 1.05")
+		fig(r, "task dispatch, W=2: thread pool / OpenMP tasks", task[r, "pthreads"],
+		    task[r, "openmp"], "ns", "<= 1.00")
+		fig(r, "task dispatch, W=2: process pool / OpenMP tasks", task[r, "procs"],
+		    task[r, "openmp"], "ns", "")
+		fig(r, "factorial 1..1000, W=2: pthreads / Python Q7 (5 threads)", large[r],
+		    refv[r, "py_factorial_ms"], "ms", "<= 0.10")
+		split("openmp pthreads procs mpi", bs, " ")
+		for (i = 1; i <= 3; i++)
+			if ((r, bs[i]) in one)
+				fig(r, "sumsquares speedup at W=1 (static): " bs[i], one[r, bs[i]], 1, "x",
+				    "0.97..1.03")
+		for (i = 1; i <= 4; i++)
+			if ((r, bs[i]) in best)
+				fig(r, "sumsquares speedup at W=2 / 2 workers: " bs[i], best[r, bs[i]], 2, "x",
+				    ">= 0.97")
 	}
-	if (bad != "") printf "FAILED validation:%s\n", bad
+	if (bad != "") printf "FAILED validation:%s\n", bad > "/dev/stderr"
 }
