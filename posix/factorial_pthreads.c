@@ -1,5 +1,6 @@
 /* factorial_pthreads.c: `factorial` on the thread pool of pool.h, the way the seed uses
- * ThreadPoolExecutor: submit every task (each returns a future), then take the futures
+ * ThreadPoolExecutor: submit every task (each returns a future; all in one call,
+ * tp_submit_many, as executor.map submits an iterable), then take the futures
  * as they complete (tp_wait_any, Python's as_completed), print each and file its value
  * by input order. The pool is created once per case (fac_open) and reused by every
  * repetition; its W threads do the work while this thread hands out and collects.
@@ -25,6 +26,7 @@ struct task {
 struct ctx {
 	struct tp_pool *pool;
 	struct task *tasks; /* one per task, allocated once per case */
+	struct tp_future **futures; /* what tp_submit_many hands back, once per case */
 	long ntasks;
 };
 
@@ -44,6 +46,7 @@ void *fac_open(const struct fac_args *a)
 	if (x->pool == NULL)
 		hx_die_errno(__FILE__, __LINE__, "tp_create", errno);
 	x->tasks = hx_calloc((size_t)a->ntasks, sizeof *x->tasks);
+	x->futures = hx_calloc((size_t)a->ntasks, sizeof *x->futures);
 	x->ntasks = a->ntasks;
 	return x;
 }
@@ -62,9 +65,10 @@ static void submit_and_collect(void *arg)
 	struct tp_future *f;
 	long j = 0;
 
-	for (long k = 0; k < d->a->ntasks; k++)
-		if (tp_submit(d->x->pool, fac_task, &d->x->tasks[k]) == NULL)
-			hx_die_errno(__FILE__, __LINE__, "tp_submit", errno);
+	/* every task at once (executor.map): one push, not one lock per task */
+	if (tp_submit_many(d->x->pool, d->a->ntasks, fac_task, d->x->tasks, sizeof *d->x->tasks,
+			   d->x->futures) != 0)
+		hx_die_errno(__FILE__, __LINE__, "tp_submit_many", errno);
 	/* as_completed: every future once, in the order the tasks ended */
 	while ((f = tp_wait_any(d->x->pool)) != NULL) {
 		void *r;
@@ -95,5 +99,6 @@ void fac_close(void *ctx)
 	struct ctx *x = ctx;
 	tp_destroy(x->pool);
 	free(x->tasks);
+	free(x->futures);
 	free(x);
 }

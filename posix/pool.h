@@ -20,8 +20,9 @@
  * Shutdown rule, for tasks still queued when the pool goes away:
  *   tp_shutdown(p, TP_DRAIN)   no new tasks are accepted; every queued task runs
  *   tp_shutdown(p, TP_CANCEL)  no new tasks are accepted; tasks not yet started end
- *                              at once with status TP_CANCELLED (they never run);
- *                              tasks already running finish
+ *                              with status TP_CANCELLED (they never run): those queued
+ *                              at once, those a pool thread had taken with the one it
+ *                              runs when it ends; tasks already running finish
  * Both wait for the pool threads to exit; every future is then complete, and
  * tp_wait/tp_get/tp_wait_any still work on the futures the caller holds.
  * tp_destroy(p) does tp_shutdown(p, TP_DRAIN) when no shutdown was done, then frees
@@ -35,6 +36,8 @@
  */
 #ifndef TP_POOL_H
 #define TP_POOL_H
+
+#include <stddef.h>
 
 struct tp_pool;
 struct tp_future;
@@ -52,8 +55,17 @@ typedef int (*tp_fn)(void *arg, void **result);
 struct tp_pool *tp_create(int nthreads);
 
 /* Queue fn(arg) and return its future; NULL with errno ESHUTDOWN after tp_shutdown,
- * ENOMEM when no future could be allocated. Tasks start in submission order. */
+ * ENOMEM when no future could be allocated. Tasks are taken from the queue in
+ * submission order (a pool thread takes up to 16 of them at a time, a share of the
+ * queue, and starts them in order): a pool of one thread starts them in order. */
 struct tp_future *tp_submit(struct tp_pool *p, tp_fn fn, void *arg);
+
+/* n tasks at once: fn(args + i * arg_size) for i = 0..n-1, queued in that order, with
+ * one acquisition of each lock and one push for them all (what n calls of tp_submit
+ * do, for a fraction of the cost); futures[i] gets task i's future. All or nothing:
+ * 0, or -1 with errno ESHUTDOWN, ENOMEM or EINVAL (n < 0) and nothing queued. */
+int tp_submit_many(struct tp_pool *p, long n, tp_fn fn, void *args, size_t arg_size,
+		   struct tp_future **futures);
 
 /* Wait until the task has ended; its status (0, its error number, or TP_CANCELLED). */
 int tp_wait(struct tp_future *f);

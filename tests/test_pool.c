@@ -1,6 +1,7 @@
 /* test_pool.c: the thread pool of posix/pool.h: many tasks, results by future, wait-any
  * in completion order, a failing task's status, shutdown with tasks still queued
- * (drained or cancelled, never lost), futures recycled instead of allocated per task.
+ * (drained or cancelled, never lost), futures recycled instead of allocated per task,
+ * many tasks queued in one call (tp_submit_many).
  * Run under SAN=address to see that nothing leaks. */
 #include "pool.h"
 
@@ -301,6 +302,52 @@ static void release_early(void **state)
 	(void)st;
 }
 
+/* tp_submit_many: every task once, results by future, completion order by wait-any
+ * (one thread: submission order); nothing queued after shutdown */
+static void submit_many(void **state)
+{
+	enum { N = 5000 };
+	struct tp_future **f = calloc(N, sizeof *f), *g;
+	long *v = calloc(N, sizeof *v);
+	struct tp_stats st;
+	(void)state;
+	for (int threads = 1; threads <= 3; threads += 2) {
+		struct tp_pool *p = tp_create(threads);
+		long seen = 0;
+		assert_non_null(p);
+		for (int round = 0; round < 2; round++, seen = 0) {
+			for (long i = 0; i < N; i++)
+				v[i] = i;
+			assert_int_equal(tp_submit_many(p, N, square, v, sizeof *v, f), 0);
+			while ((g = tp_wait_any(p)) != NULL) {
+				void *r = NULL;
+				assert_int_equal(tp_get(g, &r), 0);
+				if (threads == 1)
+					assert_ptr_equal(g, f[seen]);
+				assert_int_equal(*(long *)r, ((long *)r - v) * ((long *)r - v));
+				tp_release(g);
+				seen++;
+			}
+			assert_int_equal(seen, N);
+		}
+		assert_int_equal(tp_submit_many(p, 0, square, v, sizeof *v, f), 0);
+		errno = 0;
+		assert_int_equal(tp_submit_many(p, -1, square, v, sizeof *v, f), -1);
+		assert_int_equal(errno, EINVAL);
+		tp_get_stats(p, &st);
+		assert_int_equal(st.submitted, 2 * N);
+		assert_int_equal(st.completed, 2 * N);
+		assert_true(st.futures_allocated <= N + 64); /* round 2 reused round 1's */
+		assert_int_equal(tp_shutdown(p, TP_DRAIN), 0);
+		errno = 0;
+		assert_int_equal(tp_submit_many(p, N, square, v, sizeof *v, f), -1);
+		assert_int_equal(errno, ESHUTDOWN);
+		tp_destroy(p);
+	}
+	free(f);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +357,7 @@ int main(void)
 		cmocka_unit_test(failing_task),
 		cmocka_unit_test(shutdown_with_pending),
 		cmocka_unit_test(release_early),
+		cmocka_unit_test(submit_many),
 	};
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }
