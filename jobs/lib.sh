@@ -103,12 +103,21 @@ tvp_exercises() {
 	return 0
 }
 
-# tvp_args EXERCISE: fills the array TVP_ARGV with exercises/<e>.run, then TVP_ARGS
+# tvp_args EXERCISE [MAX]: fills the array TVP_ARGV with exercises/<e>.run, then TVP_ARGS;
+# with MAX (the job's ranks), a worker list of the .run file keeps the counts that fit
+# (MAX when none does): a .run file never asks for more workers than the job has
 tvp_args() {
-	local f=$TVP_ROOT/exercises/$1.run extra=()
+	local f=$TVP_ROOT/exercises/$1.run max=${2:-} extra=() i
 	TVP_ARGV=()
 	if [ -f "$f" ]; then
 		read -r -a TVP_ARGV < <(grep -v '^[[:space:]]*#' "$f" | tr '\n' ' '; echo)
+	fi
+	if [ -n "$max" ]; then
+		for i in "${!TVP_ARGV[@]}"; do
+			[ "${TVP_ARGV[$i]}" = -w ] || continue
+			TVP_ARGV[i + 1]=$(tr , '\n' <<<"${TVP_ARGV[$((i + 1))]}" | awk -v m="$max" '$1 <= m' | paste -sd, -)
+			[ -n "${TVP_ARGV[$((i + 1))]}" ] || TVP_ARGV[i + 1]=$max
+		done
 	fi
 	read -r -a extra <<<"${TVP_ARGS:-}"
 	TVP_ARGV+=("${extra[@]}")
@@ -124,7 +133,8 @@ tvp_nrecords() {
 }
 
 # tvp_run BACKEND WORKERS [LAUNCHER...]: run every chosen exercise of BACKEND at -w
-# WORKERS, started by LAUNCHER (e.g. srun ... or mpirun ...; nothing: run here), records
+# WORKERS (empty: the .run file's counts that fit in TVP_MAX_WORKERS, the job's ranks),
+# started by LAUNCHER (e.g. srun ... or mpirun ...; nothing: run here), records
 # appended to TVP_SAVE. A failing exercise does not stop the others. Returns the worst
 # exit status (0 validated, 1 validation failed, 2 usage, 3 system error; a launcher's
 # own failure counts as 3).
@@ -135,7 +145,7 @@ tvp_run() {
 	exes=$(tvp_exercises "$b") || return 3
 	[ -n "$exes" ] || tvp_die "nothing built for $b in $TVP_BIN/$b"
 	for e in $exes; do
-		tvp_args "$e"
+		tvp_args "$e" "${TVP_MAX_WORKERS:-}"
 		local cmd=("$@" "$TVP_BIN/$b/$e" "${TVP_ARGV[@]}")
 		[ -n "$w" ] && cmd+=(-w "$w")
 		cmd+=(--save "$TVP_SAVE")
