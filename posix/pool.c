@@ -601,7 +601,14 @@ struct tp_future *tp_wait_any(struct tp_pool *p)
 void tp_release(struct tp_future *f)
 {
 	struct tp_pool *p = f->pool;
-	unsigned old = __atomic_fetch_or(&f->flags, RELEASED, __ATOMIC_ACQ_REL);
+	unsigned old = __atomic_load_n(&f->flags, __ATOMIC_ACQUIRE);
+
+	if (old == (ENDED | RETURNED)) { /* the usual case: nobody else can touch it now */
+		__atomic_store_n(&f->flags, old | RELEASED, __ATOMIC_RELAXED);
+		push(&p->freed, f);
+		return;
+	}
+	old = __atomic_fetch_or(&f->flags, RELEASED, __ATOMIC_ACQ_REL);
 
 	if (!(old & ENDED)) { /* still queued or running: the collector recycles it */
 		__atomic_fetch_sub(&p->live, 1, __ATOMIC_SEQ_CST);
