@@ -1,7 +1,8 @@
 /* pingref.c: make bench's bare references for an 8-byte one-way hand-off, nothing of
  * the suite around them:
  *   pipe     a parent and a fork()ed child, one pipe each way, write()/read() of 8 bytes
- *   condvar  two threads, one slot behind a mutex and a condition variable each way
+ *   condvar  two threads, one slot behind a mutex and a condition variable each way,
+ *            each signalled after the mutex is released
  * The child (or thread) echoes; the parent times `inner` round trips (calibrated to
  * -t MS, default 1) and halves them. Prints the medians over -s SAMPLES (default 9):
  *   pipe_oneway_us=... condvar_oneway_us=...
@@ -77,7 +78,10 @@ static void *echo(void *arg)
 			break;
 		s->value++;
 		s->state = 2;
+		/* signalled after the unlock: the woken thread does not block on the mutex */
+		check(pthread_mutex_unlock(&s->mu), "pthread_mutex_unlock");
 		check(pthread_cond_signal(&s->pong), "pthread_cond_signal");
+		check(pthread_mutex_lock(&s->mu), "pthread_mutex_lock");
 	}
 	check(pthread_mutex_unlock(&s->mu), "pthread_mutex_unlock");
 	return NULL;
@@ -91,7 +95,9 @@ static double cond_trips(void *arg, long inner)
 		check(pthread_mutex_lock(&s->mu), "pthread_mutex_lock");
 		s->value = (uint64_t)i;
 		s->state = 1;
+		check(pthread_mutex_unlock(&s->mu), "pthread_mutex_unlock");
 		check(pthread_cond_signal(&s->ping), "pthread_cond_signal");
+		check(pthread_mutex_lock(&s->mu), "pthread_mutex_lock");
 		while (s->state != 2)
 			check(pthread_cond_wait(&s->pong, &s->mu), "pthread_cond_wait");
 		if (s->value != (uint64_t)i + 1)
