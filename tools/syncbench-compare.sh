@@ -3,7 +3,9 @@
 #   tools/syncbench-compare.sh [-b BUILD] [-r ROUNDS] [-t MS] SYNCBENCH
 # SYNCBENCH: a syncbench binary built from EPCC's public source (github.com/EPCCed/
 # epcc-openmp-microbenchmarks, openmpbench_C_v40: `make syncbench`), never part of this
-# repository. Both programs run at 2 threads (OMP_NUM_THREADS=2) with the same
+# repository; a libgomp without omp_init_lock_with_hint (gcc 12 here) builds it with
+# make syncbench CFLAGS="-fopenmp -D'omp_init_lock_with_hint(l,h)=omp_init_lock(l)'".
+# Both programs run at 2 threads (OMP_NUM_THREADS=2) with the same
 # OMP_WAIT_POLICY and GOMP_SPINCOUNT (the caller's, else passive as ours), one after
 # the other, ROUNDS times (default 3) so that both see the machine's load alike; each
 # figure is the median over the rounds of each program's median overhead. Both calibrate
