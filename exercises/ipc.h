@@ -5,7 +5,15 @@
  * shared_memory, mmap. Here two workers pass messages of `bytes` bytes over a channel:
  *   latency  ping-pong: worker 0 sends, worker 1 answers; one-way = round trip / 2
  *   stream   worker 0 sends 2*iters messages back to back, worker 1 acknowledges the
- *            last one with a short message; bandwidth = bytes moved / time
+ *            last one with a short message; bandwidth = bytes moved / time. Out of the
+ *            cache: message k is read from, and received into, the k-th message-sized
+ *            place of an arena of 4 x the last-level cache per side (ipc_llc), so no
+ *            message finds its source or destination in the cache (the headline figure)
+ *   cached   the same stream with the same buffers reused (as osu_bw): one send and one
+ *            receive buffer per side, and with a window (MPI nonblocking, pointer) the
+ *            window's messages all from one buffer into one, stamped once a window (the
+ *            receiver checks the window's stamps and counts its messages); the data
+ *            stays in the cache (the ring channels' slots stay there in both streams)
  * Channels (variants): threads and processes alike (the same mechanism on both sides,
  * so a report compares like with like): condvar (a mailbox, a mutex and a condition
  * variable; process-shared between processes), pipe, socketpair, mqueue (POSIX message
@@ -44,20 +52,35 @@ struct ipc_args {
 	enum ipc_channel ch;
 	size_t bytes; /* message size */
 	long iters;   /* timed round trips; the stream sends 2 * iters messages */
+	size_t arena_len; /* bytes of each side's arena for the out-of-cache stream: 4 x LLC */
+	unsigned char *arena[2]; /* side w's arena (ipc_arena), or NULL: ipc_side finds one */
 };
+
+/* The last-level cache in bytes: from sysfs (/sys/devices/system/cpu/cpu0/cache/index*,
+ * the highest level of a data or unified cache); 0 when sysfs does not say (then *src
+ * is "none"). *src: where it came from. */
+size_t ipc_llc(const char **src);
+/* Side w's arena of len bytes (written once, every page touched), kept for the life of the
+ * process and reused by every case: allocated with alloc (NULL: the heap) and given back
+ * with release when a case wants a larger one. Backends whose workers are forked
+ * (procs) call it in the parent with shared memory, before the team starts. */
+unsigned char *ipc_arena(int w, size_t len, void *(*alloc)(size_t),
+			 void (*release)(void *, size_t));
 
 /* Direction 0 is worker 0 -> worker 1, direction 1 the way back. */
 struct ipc_result {
 	double lat_s;          /* worker 0: the timed round trips */
 	double stream_s;       /* worker 0: first streamed message sent .. acknowledgement back */
+	double cached_s;       /* worker 0: the same for the cached stream */
 	long count[2];         /* messages received in each direction */
 	long misstamped[2];    /* of them, those whose stamps were not the next sequence number */
 	long first_bad[2];     /* the sequence number where the first of those was due, or -1 */
 	uint64_t digest[2];    /* the digests of the fully checked messages, chained in order */
 };
 
-/* Round trips for a message size: -n, fewer for big messages (at most ~32 MiB each way
- * per phase), at least 8. */
+/* Round trips for a message size when -n is given: -n, fewer for big messages (at most
+ * ~32 MiB each way per phase), at least 8. Calibrated (no -n): the calibration's count at
+ * every size, grown until each phase lasts --target-ms. */
 long ipc_iters(long n, size_t bytes);
 /* Size of the short acknowledgement that ends the stream. */
 static inline size_t ipc_ack_bytes(size_t bytes)

@@ -47,8 +47,8 @@ static void sweep(const char *backend, int np, const char *range, const char *n,
 	int passed[NCH] = { 0 };
 
 	(void)np;
-	tx_expect_records(&t, backend, "ipc", 2, args, "pass,n/a", NCH * nsizes * 2);
-	assert_int_equal(t.nrows, NCH * nsizes * 2);
+	tx_expect_records(&t, backend, "ipc", 2, args, "pass,n/a", NCH * nsizes * 3);
+	assert_int_equal(t.nrows, NCH * nsizes * 3); /* latency, stream, cached */
 	for (int row = 0; row < t.nrows; row++) {
 		const char *v = tx_csv_get(&t, row, "variant"), *note = tx_csv_get(&t, row, "note");
 		const char *verdict = tx_csv_get(&t, row, "verdict");
@@ -65,6 +65,8 @@ static void sweep(const char *backend, int np, const char *range, const char *n,
 		assert_non_null(strstr(note, "checksums=ok"));
 		assert_true(tx_note(note, "one_way_us") > 0);
 		assert_true(tx_note(note, "gb_per_s") > 0);
+		assert_true(tx_note(note, "cached_gb_per_s") > 0);
+		assert_non_null(strstr(note, "llc="));
 		assert_true(atof(tx_csv_get(&t, row, "median_s")) > 0);
 		if (strcmp(tx_csv_get(&t, row, "phase"), "latency") == 0) {
 			passed[c]++;
@@ -101,7 +103,7 @@ static void pointer_na_on(const char *backend)
 		tx_dump("ipc --variant pointer", &r);
 		fail();
 	}
-	assert_int_equal(t.nrows, 2 * 2); /* 8 and 16 bytes, two phases */
+	assert_int_equal(t.nrows, 2 * 3); /* 8 and 16 bytes, three phases */
 	for (int row = 0; row < t.nrows; row++) {
 		const char *note = tx_csv_get(&t, row, "note");
 		assert_string_equal(tx_csv_get(&t, row, "verdict"), "n/a");
@@ -128,7 +130,7 @@ static void mpi_three_ranks_uses_two(void **state)
 		tx_dump("ipc mpi -np 3", &r);
 		fail();
 	}
-	assert_int_equal(t.nrows, 4 * 4 * 2); /* 1, 2, 4, 8 bytes */
+	assert_int_equal(t.nrows, 4 * 4 * 3); /* 1, 2, 4, 8 bytes; three phases */
 	for (int row = 0; row < t.nrows; row++) {
 		assert_true(tx_passed(tx_csv_get(&t, row, "verdict")));
 		assert_string_equal(tx_csv_get(&t, row, "workers"), "2");
