@@ -3,7 +3,8 @@
  * first parallel region that needs them and keeps them, asleep or spinning, for the
  * next region. So `startup` is entering an empty region of W threads, timed as EPCC's
  * syncbench times PARALLEL: `inner` empty regions back to back (inner calibrated in the
- * case's first repetition so that they last --target-ms), per region; the note's
+ * case's first repetition so that they last --target-ms, and grown when a sample comes
+ * out shorter), per region; the note's
  * overhead_ns= is that minus a reference loop of the regions' body alone (om_regions_run
  * in team.c), and reduction_overhead_ns= the same for regions with reduction(+)
  * (EPCC's REDUCTION). Every thread counts its regions, checked outside the timing. The
@@ -56,6 +57,16 @@ static void regions(const struct sq_args *a, struct sq_regions *rg)
 		rg->inner = om_regions_calibrate(a->workers, 0, a->target_s);
 	r.inner = rg->inner;
 	om_regions_run(a->workers, &r);
+	/* a sample shorter than the target (another program slowed calibration, or the
+	 * threads' first regions): more regions, kept for the repetitions after, twice at most */
+	for (int again = 0; r.region < a->target_s && again < 2; again++) {
+		long step = 2;
+		while (step < 1024 && r.region * (double)step < a->target_s)
+			step *= 2;
+		rg->inner *= step;
+		r.inner = rg->inner;
+		om_regions_run(a->workers, &r);
+	}
 	rg->region_s = r.region / (double)r.inner;
 	rg->ref_s = r.ref / (double)r.inner;
 	rg->least = r.least;
