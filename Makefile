@@ -1,7 +1,7 @@
 # Makefile: the whole suite in one non-recursive build.
 #
 #   make                 build every backend into build/<backend>/<exercise>
-#   make openmp | mpi | posix
+#   make openmp | mpi | posix | hybrid
 #   make run             run every backend, then one side-by-side table per exercise
 #   make run-openmp | run-mpi | run-posix      (NP ranks for MPI: 4, one a core under MPICH)
 #   make test            build and run the unit and integration tests
@@ -91,6 +91,9 @@ POSIX_STEMS := $(call stems,posix)
 PTHREADS_EX := $(sort $(filter $(EXERCISES),$(patsubst %_pthreads,%,$(POSIX_STEMS))))
 PROCS_EX := $(sort $(filter $(EXERCISES),$(patsubst %_procs,%,$(POSIX_STEMS))))
 POSIX_LIB := $(filter-out $(ALL_EXERCISES) %_pthreads %_procs,$(POSIX_STEMS))
+# hybrid/: MPI ranks of OpenMP threads; hybrid/hx_backend.c is its adapter
+HYBRID_EX := $(filter $(EXERCISES),$(call stems,hybrid))
+HYBRID_LIB := $(filter-out $(ALL_EXERCISES) hx_backend,$(call stems,hybrid))
 
 HARNESS_OBJS := $(patsubst harness/%.c,$(O)/harness/%.o,\
 	$(filter-out harness/backend_% harness/main.c,$(wildcard harness/*.c)))
@@ -99,6 +102,7 @@ OPENMP_PROGS := $(addprefix $(BUILD)/openmp/,$(OPENMP_EX))
 MPI_PROGS := $(addprefix $(BUILD)/mpi/,$(MPI_EX))
 PTHREADS_PROGS := $(addprefix $(BUILD)/pthreads/,$(PTHREADS_EX))
 PROCS_PROGS := $(addprefix $(BUILD)/procs/,$(PROCS_EX))
+HYBRID_PROGS := $(addprefix $(BUILD)/hybrid/,$(HYBRID_EX))
 
 TESTS := $(sort $(patsubst tests/%.c,%,$(wildcard tests/test_*.c tests/run_*.c)))
 ifneq ($(strip $(ONLY)),)
@@ -110,13 +114,14 @@ endif
 TEST_SUPPORT := $(filter-out test_% run_%,$(call stems,tests))
 TEST_PROGS := $(addprefix $(BUILD)/tests/,$(TESTS))
 
-.PHONY: all openmp mpi posix pthreads procs tests clean help deps
-all: openmp mpi posix
+.PHONY: all openmp mpi posix pthreads procs hybrid tests clean help deps
+all: openmp mpi posix hybrid
 openmp: $(OPENMP_PROGS)
 mpi: $(MPI_PROGS) $(BUILD)/tools/mpistart
 posix: pthreads procs
 pthreads: $(PTHREADS_PROGS)
 procs: $(PROCS_PROGS)
+hybrid: $(HYBRID_PROGS)
 tests: $(TEST_PROGS)
 
 # ---- dependency checks: a missing tool or library says how to get it --------------
@@ -219,6 +224,13 @@ $(O)/procs/%.o: posix/%.c | need-cc
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Iposix -DPX_PROCS=1 $(CFLAGS_ALL) -c -o $@ $<
 
+# hybrid/ (its adapter hybrid/hx_backend.c too, which builds harness/backend_mpi.c): MPI
+# and OpenMP, MPI initialised at MPI_THREAD_FUNNELED
+$(O)/hybrid/%.o: hybrid/%.c | need-mpi need-openmp
+	$(call say,MPICC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(CPPFLAGS_ALL) -Ihybrid -DHX_MPI_THREAD_LEVEL=MPI_THREAD_FUNNELED $(CFLAGS_ALL) $(OPENMP_CFLAGS) -c -o $@ $<
+
 # tools/mpistart: MPI_Init and MPI_Finalize, timed (tools/mpistart.sh, make mpi-startup);
 # a program of its own, not an exercise
 $(O)/tools/mpistart.o: tools/mpistart.c | need-mpi
@@ -246,6 +258,10 @@ $(MPI_PROGS): $(BUILD)/mpi/%: $$(call common_objs,mpi,%,$(MPI_LIB))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(MPICC_CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(HYBRID_PROGS): $(BUILD)/hybrid/%: $$(call common_objs,hybrid,%,$(HYBRID_LIB))
+	$(call say,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(MPICC_CC) $(OPENMP_CFLAGS) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 $(PTHREADS_PROGS): $(BUILD)/pthreads/%: $$(call common_objs,pthreads,%,$(POSIX_LIB))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
@@ -290,5 +306,5 @@ help:
 # A source file that was removed or renamed (posix/errors.c split into errors_pthreads.c
 # and errors_procs.c) still stands in an older build's dependency files: let it be
 # missing, and the object is rebuilt from the source that exists now.
-$(foreach d,harness exercises openmp mpi posix tests tools,$(d)/%.c):
+$(foreach d,harness exercises openmp mpi posix hybrid tests tools,$(d)/%.c):
 	@:

@@ -174,6 +174,11 @@ static int check_workers(const struct hx_exercise *ex, struct hx_opts *o, char *
 					 "%s: option -w/--workers: %d is more than the %d MPI ranks "
 					 "(start more with mpirun -np %d)",
 					 ex->name, o->workers[i], cap, o->workers[i]);
+			else if (strcmp(hx_backend_name, "hybrid") == 0)
+				snprintf(err, len,
+					 "%s: option -w/--workers: %d is more than the %d threads of "
+					 "this job (MPI ranks x OMP_NUM_THREADS)",
+					 ex->name, o->workers[i], cap);
 			else
 				snprintf(err, len,
 					 "%s: option -w/--workers: %d is more than the %d threads "
@@ -553,6 +558,15 @@ static int phase_measured(const double *t, int n)
 	return 0;
 }
 
+/* Rank 0, before a case's records are written: what the backend adds to the case's
+ * note. This default, a weak symbol, adds nothing; the hybrid adapter
+ * (hybrid/hx_backend.c) defines its own (ranks=R threads=T). */
+void hx_backend_case_note(struct hx_case *c);
+__attribute__((weak)) void hx_backend_case_note(struct hx_case *c)
+{
+	(void)c;
+}
+
 /* Rank 0: statistics over the `done` timed repetitions, the exercise's finish hook,
  * one record per phase. */
 static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const double *samples,
@@ -597,6 +611,7 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		v = HX_SUSPECT;
 		hx_note(c, "suspect", "\"%s\"", c->suspect);
 	}
+	hx_backend_case_note(c);
 	for (int ph = 0; ph < nphases(ex); ph++) {
 		/* a case this backend has no such thing for: one line in the table, and no
 		 * record elsewhere unless asked (--all-records) */
