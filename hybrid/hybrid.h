@@ -33,4 +33,10 @@ typedef void (*hy_rank_body)(MPI_Comm comm, int rank, void *arg);
  * stamps. Returns this rank's seconds; the driver keeps the slowest rank's. */
 double hy_team_run(hy_body threads, hy_rank_body after, void *arg);
 
+/* Inside threads(...), called by every thread of every rank of the case at the same
+ * point: an omp barrier, the master thread meets the other ranks at MPI_Barrier and
+ * writes the clock (seconds) into *at, an omp barrier. Two of them time a part of the
+ * region (sync leaves its round 0 out). */
+void hy_team_stamp(MPI_Comm comm, double *at);
+
 #endif

@@ -28,3 +28,14 @@ double hy_team_run(hy_body threads, hy_rank_body after, void *arg)
 	t1 = hx_now();
 	return t1 - t0;
 }
+
+void hy_team_stamp(MPI_Comm comm, double *at)
+{
+#pragma omp barrier
+#pragma omp master
+	{
+		HX_CHECK_MPI(MPI_Barrier(comm));
+		*at = hx_now();
+	}
+#pragma omp barrier
+}

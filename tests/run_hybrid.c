@@ -1,7 +1,7 @@
 /* run_hybrid.c: integration tests of the hybrid backend (hybrid/: MPI ranks of OpenMP
  * threads), started as `OMP_NUM_THREADS=2 tools/mpilaunch 2 build/hybrid/<e>`: the
  * records say 2 ranks x 2 threads = 4 workers and validate; MPI runs at
- * MPI_THREAD_FUNNELED; an uneven count (3 = 2 + 1 threads) validates; a corrupted result
+ * MPI_THREAD_FUNNELED; sync's two-level barrier and workload validate; an uneven count (3 = 2 + 1 threads) validates; a corrupted result
  * (TVP_HYBRID_CORRUPT=1: the last rank sends one wrong value) fails validation with exit
  * 1; bad input is one line and exit 2 on every rank. Not named after an exercise, so
  * ONLY= keeps it. */
@@ -142,6 +142,44 @@ static void race_two_by_two(void **state)
 	tx_csv_free(&t);
 }
 
+/* sync's barrier, two levels (omp barrier, MPI_Barrier on the master): every crossing
+ * counted, the checked ones passed; without the barrier (--sabotage) the run fails */
+static void sync_barrier_two_by_two(void **state)
+{
+	static const char *const args[] = { "--csv", "-q", "-w", "4", "-n", "50", "-r", "2",
+					    "-x", "0", "--variant", "barrier", NULL };
+	static const char *const sabotage[] = { "--csv", "-q", "-w", "4", "-n", "50", "-r", "1",
+						"-x", "0", "--variant", "barrier", "--sabotage", NULL };
+	struct tx_csv t;
+	struct tx_result r;
+
+	(void)state;
+	expect_two_by_two("sync", args, 1, &t);
+	assert_int_equal((long)tx_note(note_of(&t, 0), "passes"), 51 * 4);
+	tx_csv_free(&t);
+	hy_launch(&r, 2, 2, "sync", sabotage);
+	if (r.timed_out || r.exit_code != 1 || strstr(r.err, "FAILED validation") == NULL) {
+		tx_dump("sync --variant barrier --sabotage", &r);
+		fail();
+	}
+	tx_result_free(&r);
+}
+
+/* workload: every task run once, by the worker whose block it is in */
+static void workload_two_by_two(void **state)
+{
+	static const char *const args[] = { "--csv", "-q", "-w", "4", "-n", "8", "--cpu-iters",
+					    "20000", "--sleep-us", "200", "-r", "1", "-x", "0",
+					    "--variant", "cpu,io", NULL };
+	struct tx_csv t;
+
+	(void)state;
+	expect_two_by_two("workload", args, 2, &t);
+	for (int row = 0; row < t.nrows; row++)
+		assert_int_equal((int)tx_note(note_of(&t, row), "tasks_ok"), 8);
+	tx_csv_free(&t);
+}
+
 /* 3 workers on 2 threads a rank: 2 ranks, the last with 1 thread; still validated */
 static void uneven_workers(void **state)
 {
@@ -230,6 +268,8 @@ int main(void)
 		cmocka_unit_test(sumsquares_two_by_two),
 		cmocka_unit_test(sumsquares_default_workers),
 		cmocka_unit_test(race_two_by_two),
+		cmocka_unit_test(sync_barrier_two_by_two),
+		cmocka_unit_test(workload_two_by_two),
 		cmocka_unit_test(uneven_workers),
 		cmocka_unit_test(corrupted_result_fails),
 		cmocka_unit_test(refuses_bad_input),
