@@ -557,13 +557,19 @@ static int completion_ready(struct tp_pool *p, void *arg)
 	       __atomic_load_n(&p->live, __ATOMIC_SEQ_CST) <= 0;
 }
 
-struct tp_future *tp_wait_any(struct tp_pool *p)
+int tp_wait_some(struct tp_pool *p, struct tp_future **out, int max)
 {
+	int n = 0;
+
+	if (max < 1) {
+		errno = EINVAL;
+		return -1;
+	}
 	HX_CHECK_PT(pthread_mutex_lock(&p->dlock));
 	for (int spun = 0;;) {
 		if (p->dhead == NULL)
 			harvest_dlocked(p, 0);
-		while (p->dhead != NULL) {
+		while (p->dhead != NULL && n < max) {
 			struct tp_future *f = p->dhead;
 			p->dhead = f->next;
 			if (p->dhead == NULL)
@@ -574,16 +580,16 @@ struct tp_future *tp_wait_any(struct tp_pool *p)
 				__atomic_fetch_sub(&p->stranded, 1, __ATOMIC_RELAXED);
 				continue;
 			}
-			HX_CHECK_PT(pthread_mutex_unlock(&p->dlock));
-			return f;
+			out[n++] = f;
 		}
+		if (n > 0)
+			break;
 		if (__atomic_load_n(&p->live, __ATOMIC_SEQ_CST) <= 0) {
 			/* every held task has ended, and was pushed before live said so */
 			harvest_dlocked(p, 0);
 			if (p->dhead != NULL)
 				continue;
-			HX_CHECK_PT(pthread_mutex_unlock(&p->dlock));
-			return NULL;
+			break;
 		}
 		HX_CHECK_PT(pthread_mutex_unlock(&p->dlock));
 		if (!spun) { /* watch a moment, then look again */
@@ -596,6 +602,15 @@ struct tp_future *tp_wait_any(struct tp_pool *p)
 		}
 		HX_CHECK_PT(pthread_mutex_lock(&p->dlock));
 	}
+	HX_CHECK_PT(pthread_mutex_unlock(&p->dlock));
+	return n;
+}
+
+struct tp_future *tp_wait_any(struct tp_pool *p)
+{
+	struct tp_future *f = NULL;
+
+	return tp_wait_some(p, &f, 1) == 1 ? f : NULL;
 }
 
 void tp_release(struct tp_future *f)

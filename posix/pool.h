@@ -80,6 +80,13 @@ int tp_done(struct tp_future *f);
  * (released futures are not returned). Each future is returned once. */
 struct tp_future *tp_wait_any(struct tp_pool *p);
 
+/* tp_wait_any for up to max futures at once (Python's wait(FIRST_COMPLETED), which
+ * returns every future done by then): waits as tp_wait_any for the first, then takes
+ * those that have ended too, in the order they ended, with one acquisition of the
+ * collector's lock. Returns how many it put in out[] (0 when tp_wait_any would return
+ * NULL), or -1 with errno EINVAL when max < 1. */
+int tp_wait_some(struct tp_pool *p, struct tp_future **out, int max);
+
 /* Give a future back (see Ownership). */
 void tp_release(struct tp_future *f);
 

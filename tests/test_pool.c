@@ -1,7 +1,8 @@
 /* test_pool.c: the thread pool of posix/pool.h: many tasks, results by future, wait-any
  * in completion order, a failing task's status, shutdown with tasks still queued
  * (drained or cancelled, never lost), futures recycled instead of allocated per task,
- * many tasks queued in one call (tp_submit_many).
+ * many tasks queued in one call (tp_submit_many) and taken as they end several at a
+ * time (tp_wait_some).
  * Run under SAN=address to see that nothing leaks. */
 #include "pool.h"
 
@@ -303,13 +304,14 @@ static void release_early(void **state)
 }
 
 /* tp_submit_many: every task once, results by future, completion order by wait-any
- * (one thread: submission order); nothing queued after shutdown */
+ * and wait-some (one thread: submission order); nothing queued after shutdown */
 static void submit_many(void **state)
 {
 	enum { N = 5000 };
-	struct tp_future **f = calloc(N, sizeof *f), *g;
+	struct tp_future **f = calloc(N, sizeof *f), *g, *some[7];
 	long *v = calloc(N, sizeof *v);
 	struct tp_stats st;
+	int got;
 	(void)state;
 	for (int threads = 1; threads <= 3; threads += 2) {
 		struct tp_pool *p = tp_create(threads);
@@ -319,18 +321,28 @@ static void submit_many(void **state)
 			for (long i = 0; i < N; i++)
 				v[i] = i;
 			assert_int_equal(tp_submit_many(p, N, square, v, sizeof *v, f), 0);
-			while ((g = tp_wait_any(p)) != NULL) {
-				void *r = NULL;
-				assert_int_equal(tp_get(g, &r), 0);
-				if (threads == 1)
-					assert_ptr_equal(g, f[seen]);
-				assert_int_equal(*(long *)r, ((long *)r - v) * ((long *)r - v));
-				tp_release(g);
-				seen++;
+			/* round 0 takes them one at a time, round 1 up to 7 at once */
+			while ((got = tp_wait_some(p, some, round == 0 ? 1 : 7)) > 0) {
+				assert_true(got <= (round == 0 ? 1 : 7));
+				for (int i = 0; i < got; i++) {
+					void *r = NULL;
+					g = some[i];
+					assert_int_equal(tp_get(g, &r), 0);
+					if (threads == 1)
+						assert_ptr_equal(g, f[seen]);
+					assert_int_equal(*(long *)r, ((long *)r - v) * ((long *)r - v));
+					tp_release(g);
+					seen++;
+				}
 			}
+			assert_int_equal(got, 0);
 			assert_int_equal(seen, N);
+			assert_null(tp_wait_any(p));
 		}
 		assert_int_equal(tp_submit_many(p, 0, square, v, sizeof *v, f), 0);
+		errno = 0;
+		assert_int_equal(tp_wait_some(p, some, 0), -1);
+		assert_int_equal(errno, EINVAL);
 		errno = 0;
 		assert_int_equal(tp_submit_many(p, -1, square, v, sizeof *v, f), -1);
 		assert_int_equal(errno, EINVAL);
