@@ -1,4 +1,4 @@
-# mk/run.mk: make run, run-openmp, run-mpi, run-posix. tools/run.sh runs each exercise
+# mk/run.mk: make run, run-openmp, run-mpi, run-posix, run-hybrid. tools/run.sh runs each exercise
 # with the arguments in exercises/<e>.run, prints its table, writes its records to
 # $(BUILD)/results/run.csv (make run) or run-<model>.csv, and tools/summary.awk ends
 # with the side-by-side tables; make report reads them too (or make evidence's). MPI programs
@@ -7,15 +7,18 @@
 RESULTS_DIR := $(BUILD)/results
 RUN = tools/run.sh -b $(BUILD) -w $(WORKERS) $(if $(NP),-n $(NP))
 
-.PHONY: run run-openmp run-mpi run-posix
+.PHONY: run run-openmp run-mpi run-posix run-hybrid
 run: all
-	@$(RUN) -o $(RESULTS_DIR)/run.csv openmp mpi pthreads procs
+	@$(RUN) -o $(RESULTS_DIR)/run.csv openmp mpi pthreads procs hybrid
 run-openmp: openmp
 	@$(RUN) -o $(RESULTS_DIR)/run-openmp.csv openmp
 run-mpi: mpi
 	@$(RUN) -o $(RESULTS_DIR)/run-mpi.csv mpi
 run-posix: posix
 	@$(RUN) -o $(RESULTS_DIR)/run-posix.csv pthreads procs
+# hybrid: HYBRID_RANKS (default 2) ranks x HYBRID_THREADS (default 2) OpenMP threads
+run-hybrid: hybrid
+	@$(RUN) -o $(RESULTS_DIR)/run-hybrid.csv hybrid
 bench: all $(BENCH_REFS)
 	@tools/bench.sh -b $(BUILD) $(if $(filter-out 0,$(QUICK)),-q)
 .PHONY: bench

@@ -3,11 +3,15 @@
 # arguments in exercises/<e>.run; the tables go to the terminal and the records to one
 # CSV file, which ends in the side-by-side tables of tools/summary.awk.
 #   tools/run.sh [-b BUILD] [-w WORKERS] [-n NP] [-o CSV] BACKEND...
-# BACKEND: openmp mpi pthreads procs. MPI: NP ranks started by tools/mpilaunch (the
+# BACKEND: openmp mpi pthreads procs hybrid. MPI: NP ranks started by tools/mpilaunch (the
 # launcher MPIRUN, or the one matching MPICC; as root, oversubscribed, each launch with
 # its own session directory, as needed), each case on the first W of the NP ranks
 # (W = 1, 2, 4, ... NP; a .run file's -w list keeps the counts that fit). NP is 4 by
-# default, one rank a core under an MPI that polls while it waits (MPICH).
+# default, one rank a core under an MPI that polls while it waits (MPICH). hybrid:
+# HYBRID_RANKS ranks (default 2) of HYBRID_THREADS OpenMP threads (OMP_NUM_THREADS,
+# default 2) started the same way, unbound (OMPI_MCA_hwloc_base_binding_policy=none
+# unless set: each rank's threads share the machine's cores), each case of W workers on
+# the first ceil(W / T) ranks (a .run file's -w list keeps the counts that fit in R x T).
 set -euo pipefail
 build=build workers=1,2,4 np='' out=''
 while getopts b:w:n:o: opt; do
@@ -33,6 +37,10 @@ if [ -z "$np" ]; then
 	fi
 fi
 case $np in '' | *[!0-9]* | 0) echo "$0: NP must be a positive whole number (got '$np')" >&2; exit 2 ;; esac
+hyb_ranks=${HYBRID_RANKS:-2} hyb_threads=${HYBRID_THREADS:-2}
+for v in "$hyb_ranks" "$hyb_threads"; do
+	case $v in '' | *[!0-9]* | 0*) echo "$0: HYBRID_RANKS and HYBRID_THREADS must be positive whole numbers (got '$v')" >&2; exit 2 ;; esac
+done
 out=${out:-$build/results/run.csv}
 mkdir -p "$(dirname "$out")"
 : >"$out"
@@ -59,6 +67,14 @@ for backend in "$@"; do
 				[ -n "${args[$((i + 1))]}" ] || args[i + 1]=$np
 			done
 			"$here/tools/mpilaunch" "$np" "$bin" "${args[@]}" --save "$out" || status=1
+		elif [ "$backend" = hybrid ]; then
+			for i in "${!args[@]}"; do
+				[ "${args[$i]}" = -w ] || continue
+				args[i + 1]=$(tr , '\n' <<<"${args[$((i + 1))]}" | awk -v m=$((hyb_ranks * hyb_threads)) '$1 <= m' | paste -sd, -)
+				[ -n "${args[$((i + 1))]}" ] || args[i + 1]=$((hyb_ranks * hyb_threads))
+			done
+			OMP_NUM_THREADS=$hyb_threads OMPI_MCA_hwloc_base_binding_policy=${OMPI_MCA_hwloc_base_binding_policy:-none} \
+				"$here/tools/mpilaunch" "$hyb_ranks" "$bin" "${args[@]}" --save "$out" || status=1
 		else
 			[ $has_w = 1 ] || args+=(-w "$workers")
 			"$bin" "${args[@]}" --save "$out" || status=1
