@@ -48,8 +48,8 @@ FILENAME !~ /\.csv$/ { # a reference's line: round=R key=value ...
 	if (ex == "squares" && v == "spawn" && ph == "work" && w == 1)
 		life[round, b] = f[col["ns_per_op"]] / 1000
 	if (ex == "ipc" && ph == "latency") lat[round, b, v] = note(nt, "one_way_us")
-	if (ex == "squares" && b == "openmp" && ph == "startup") region[round] = f[col["median_s"]] * 1e6
-	if (ex == "squares" && b == "openmp" && note(nt, "region_us") != "") region[round] = note(nt, "region_us")
+	if (ex == "squares" && b == "openmp" && ph == "startup" && note(nt, "overhead_ns") != "")
+		region[round] = note(nt, "overhead_ns") / 1000
 	if (ex == "sync" && b == "openmp" && v == "barrier") barrier[round] = note(nt, "overhead_ns") / 1000
 	if (ex == "factorial" && v == "small") task[round, b] = f[col["ns_per_op"]]
 	if (ex == "factorial" && v == "large" && b == "pthreads") large[round] = f[col["median_s"]] * 1e3
