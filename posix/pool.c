@@ -391,10 +391,9 @@ static struct tp_future *take_future_dlocked(struct tp_pool *p)
 {
 	struct tp_future *f;
 
-	if (p->free == NULL) { /* first those released since, then those left in the done list */
-		struct tp_future *last;
-		p->free = take_all(&p->freed, &last, NULL);
-	}
+	if (p->free == NULL) /* first those released since (in any order), then those left in
+			      * the done list */
+		p->free = __atomic_exchange_n(&p->freed, NULL, __ATOMIC_ACQUIRE);
 	if (p->free == NULL)
 		harvest_dlocked(p, 1);
 	if (p->free == NULL) {
@@ -449,7 +448,7 @@ struct tp_future *tp_submit(struct tp_pool *p, tp_fn fn, void *arg)
 int tp_submit_many(struct tp_pool *p, long n, tp_fn fn, void *args, size_t arg_size,
 		   struct tp_future **futures)
 {
-	struct tp_future *head = NULL, *tail = NULL, *old;
+	struct tp_future *newest = NULL, *old;
 
 	if (n < 0) {
 		errno = EINVAL;
@@ -463,14 +462,15 @@ int tp_submit_many(struct tp_pool *p, long n, tp_fn fn, void *args, size_t arg_s
 		errno = ESHUTDOWN;
 		return -1;
 	}
-	/* the futures, linked oldest first, under one acquisition of dlock */
+	/* the futures, linked newest first as incoming is (take_all hands them out oldest
+	 * first), under one acquisition of dlock */
 	HX_CHECK_PT(pthread_mutex_lock(&p->dlock));
 	for (long i = 0; i < n; i++) {
 		struct tp_future *f = take_future_dlocked(p);
 		if (f == NULL) { /* all or nothing: the ones taken go back */
-			while (head != NULL) {
-				f = head;
-				head = f->next;
+			while (newest != NULL) {
+				f = newest;
+				newest = f->next;
 				f->next = p->free;
 				p->free = f;
 			}
@@ -484,34 +484,17 @@ int tp_submit_many(struct tp_pool *p, long n, tp_fn fn, void *args, size_t arg_s
 		f->result = NULL;
 		f->status = 0;
 		__atomic_store_n(&f->flags, 0, __ATOMIC_RELAXED);
-		f->next = NULL;
-		if (tail != NULL)
-			tail->next = f;
-		else
-			head = f;
-		tail = f;
+		f->next = newest;
+		newest = f;
 		futures[i] = f;
 	}
 	HX_CHECK_PT(pthread_mutex_unlock(&p->dlock));
 	__atomic_fetch_add(&p->live, n, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&p->submitted, n, __ATOMIC_RELAXED);
-	/* incoming is newest first: the chain goes on reversed, so that take_all, which
-	 * reverses, hands it out in submission order */
-	{
-		struct tp_future *rev = NULL, *f = head;
-		while (f != NULL) {
-			struct tp_future *next = f->next;
-			f->next = rev;
-			rev = f;
-			f = next;
-		}
-		head = rev; /* the newest */
-		tail = futures[0]; /* the oldest: links to what incoming held */
-	}
 	old = __atomic_load_n(&p->incoming, __ATOMIC_RELAXED);
-	do
-		tail->next = old;
-	while (!__atomic_compare_exchange_n(&p->incoming, &old, head, 1, __ATOMIC_SEQ_CST,
+	do /* the oldest links to what incoming held */
+		futures[0]->next = old;
+	while (!__atomic_compare_exchange_n(&p->incoming, &old, newest, 1, __ATOMIC_SEQ_CST,
 					    __ATOMIC_RELAXED));
 	__atomic_fetch_sub(&p->submitting, 1, __ATOMIC_SEQ_CST);
 	wake(p, &p->nidle, &p->work, 1); /* enough for every sleeping thread */
