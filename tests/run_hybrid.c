@@ -1,9 +1,10 @@
 /* run_hybrid.c: integration tests of the hybrid backend (hybrid/: MPI ranks of OpenMP
  * threads), started as `OMP_NUM_THREADS=2 tools/mpilaunch 2 build/hybrid/<e>`: the
  * records say 2 ranks x 2 threads = 4 workers and validate; MPI runs at
- * MPI_THREAD_FUNNELED; sync's two-level barrier and workload validate; an uneven count (3 = 2 + 1 threads) validates; a corrupted result
- * (TVP_HYBRID_CORRUPT=1: the last rank sends one wrong value) fails validation with exit
- * 1; bad input is one line and exit 2 on every rank. Not named after an exercise, so
+ * MPI_THREAD_FUNNELED; sync's two-level barrier and workload validate; ipc runs between
+ * two threads of a rank and between two ranks; an uneven count (3 = 2 + 1 threads)
+ * validates; a corrupted result (TVP_HYBRID_CORRUPT=1: the last rank sends one wrong
+ * value) fails validation with exit 1; bad input is one line and exit 2 on every rank. Not named after an exercise, so
  * ONLY= keeps it. */
 #include "support.h"
 
@@ -198,6 +199,50 @@ static void workload_two_by_two(void **state)
 	tx_csv_free(&t);
 }
 
+/* ipc's 2 workers: threads of one rank with OMP_NUM_THREADS=2 (spin, pointer), ranks
+ * with OMP_NUM_THREADS=1 (sendrecv); the other layout's channels n/a */
+static void ipc_layout(int threads, const char *variants, const char *ranks_want,
+		       const char *threads_want)
+{
+	const char *const args[] = { "--csv", "-q", "--all-records", "-m", "8:64", "-r", "2",
+				     "-x", "0", "--variant", variants, NULL };
+	struct tx_result r;
+	struct tx_csv t;
+	int pass = 0, na = 0;
+
+	hy_launch(&r, 2, threads, "ipc", args);
+	if (r.timed_out || r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0 || t.nrows < 4) {
+		tx_dump("ipc on hybrid", &r);
+		fail();
+	}
+	for (int row = 0; row < t.nrows; row++) {
+		const char *note = note_of(&t, row), *v = tx_csv_get(&t, row, "verdict");
+		char want[64];
+		assert_string_equal(tx_csv_get(&t, row, "workers"), "2");
+		snprintf(want, sizeof want, "ranks=%s threads=%s", ranks_want, threads_want);
+		assert_non_null(strstr(note, want));
+		if (strcmp(v, "n/a") == 0) {
+			assert_string_equal(tx_csv_get(&t, row, "variant"), "spin");
+			na++;
+		} else {
+			assert_true(tx_passed(v));
+			assert_non_null(strstr(note, "checksums=ok"));
+			pass++;
+		}
+	}
+	assert_true(pass > 0);
+	assert_int_equal(na > 0, strcmp(variants, "spin,sendrecv") == 0);
+	tx_csv_free(&t);
+	tx_result_free(&r);
+}
+
+static void ipc_threads_and_ranks(void **state)
+{
+	(void)state;
+	ipc_layout(2, "spin,pointer", "1", "2");
+	ipc_layout(1, "spin,sendrecv", "2", "1");
+}
+
 /* 3 workers on 2 threads a rank: 2 ranks, the last with 1 thread; still validated */
 static void uneven_workers(void **state)
 {
@@ -288,6 +333,7 @@ int main(void)
 		cmocka_unit_test(race_two_by_two),
 		cmocka_unit_test(sync_barrier_two_by_two),
 		cmocka_unit_test(workload_two_by_two),
+		cmocka_unit_test(ipc_threads_and_ranks),
 		cmocka_unit_test(uneven_workers),
 		cmocka_unit_test(corrupted_result_fails),
 		cmocka_unit_test(refuses_bad_input),
