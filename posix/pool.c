@@ -6,7 +6,8 @@
  *              threads (and tp_shutdown) touch it, so a submitter never waits for it;
  *              a pool thread takes a share at once (a 2W-th of the queue, 1 to
  *              TP_TAKE_MAX), runs it, and pushes the share's futures in one go (at
- *              once when somebody sleeps waiting for a result)
+ *              once when somebody sleeps waiting for a result; a task of the share
+ *              that waits gives the rest back first: give_back)
  *   completed  a pool thread pushes the future of a task that ended (one compare-and-
  *              swap); tp_wait_any takes the whole list at once into its done list
  *              (under `dlock`, the collector's lock, which pool threads never take)
@@ -245,6 +246,42 @@ static int refill_locked(struct tp_pool *p)
 	return first != NULL;
 }
 
+/* What the pool thread running on this thread holds that nobody else can see: the rest
+ * of its share (not started) and the tasks that ended but are not yet pushed. */
+struct held {
+	struct tp_pool *p;
+	struct tp_future **rest;
+	struct ended *e;
+};
+static __thread struct held held;
+
+/* A task about to wait (tp_wait, tp_wait_some) on its own pool: the rest of its pool
+ * thread's share goes back to the head of the run queue, for another thread to run,
+ * and the ended tasks are pushed. Else a task waiting for one behind it in the same
+ * share, or for a result this thread has not pushed, would wait for ever. */
+static void give_back(struct tp_pool *p)
+{
+	struct tp_future *rest, *last;
+	long n = 1;
+
+	if (held.p != p)
+		return;
+	flush_ended(p, held.e);
+	if ((rest = *held.rest) == NULL)
+		return;
+	*held.rest = NULL;
+	for (last = rest; last->next != NULL; last = last->next)
+		n++;
+	HX_CHECK_PT(pthread_mutex_lock(&p->lock));
+	last->next = p->qhead;
+	if (p->qhead == NULL)
+		p->qtail = last;
+	__atomic_store_n(&p->qhead, rest, __ATOMIC_RELAXED);
+	p->qlen += n;
+	HX_CHECK_PT(pthread_cond_broadcast(&p->work));
+	HX_CHECK_PT(pthread_mutex_unlock(&p->lock));
+}
+
 static int work_ready(struct tp_pool *p, void *arg)
 {
 	(void)arg;
@@ -259,11 +296,14 @@ static void *pool_thread(void *arg)
 	struct tp_pool *p = s->p;
 	long *completed = &p->slots[s->i].completed;
 
+	struct tp_future *batch = NULL;
+	struct ended e = { NULL, NULL, 0 };
+
 	free(s);
+	held = (struct held){ p, &batch, &e };
 	HX_CHECK_PT(pthread_mutex_lock(&p->lock));
 	for (int spun = 0;;) {
-		struct tp_future *f, *batch, *last;
-		struct ended e = { NULL, NULL, 0 };
+		struct tp_future *f, *last;
 		long take;
 
 		if (!refill_locked(p)) {
@@ -511,6 +551,8 @@ int tp_wait(struct tp_future *f)
 {
 	struct tp_pool *p = f->pool;
 
+	if (!(load_flags(f) & ENDED))
+		give_back(p);
 	if (!(load_flags(f) & ENDED) && !spin(p, future_ended, f)) {
 		HX_CHECK_PT(pthread_mutex_lock(&p->lock));
 		while (!(load_flags(f) & ENDED))
@@ -548,6 +590,7 @@ int tp_wait_some(struct tp_pool *p, struct tp_future **out, int max)
 		errno = EINVAL;
 		return -1;
 	}
+	give_back(p);
 	HX_CHECK_PT(pthread_mutex_lock(&p->dlock));
 	for (int spun = 0;;) {
 		if (p->dhead == NULL)

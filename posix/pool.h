@@ -30,8 +30,11 @@
  * after tp_destroy. Nothing queued is ever leaked or lost without a status.
  *
  * Thread safety: every function may be called from any thread, including from inside a
- * task (except tp_shutdown/tp_destroy, which wait for the pool's own threads: calling
- * them from a task returns EDEADLK / is refused). A system failure (pthread_create,
+ * task (a task that waits, tp_wait/tp_wait_any/tp_wait_some, first gives the tasks its
+ * pool thread had taken but not started back to the queue, so a task may wait for one
+ * submitted after it while another pool thread is free; except tp_shutdown/tp_destroy,
+ * which wait for the pool's own threads: calling them from a task returns EDEADLK / is
+ * refused). A system failure (pthread_create,
  * a mutex) ends the program through HX_CHECK_PT, like the rest of the suite.
  */
 #ifndef TP_POOL_H

@@ -2,7 +2,7 @@
  * in completion order, a failing task's status, shutdown with tasks still queued
  * (drained or cancelled, never lost), futures recycled instead of allocated per task,
  * many tasks queued in one call (tp_submit_many) and taken as they end several at a
- * time (tp_wait_some).
+ * time (tp_wait_some), a task waiting for another one queued behind it.
  * Run under SAN=address to see that nothing leaks. */
 #include "pool.h"
 
@@ -360,6 +360,51 @@ static void submit_many(void **state)
 	free(v);
 }
 
+/* A task that waits for a later task's future, or for tp_wait_any, while its pool
+ * thread holds that task in its share: the share goes back, another thread runs it. */
+static struct tp_future *later[40];
+static struct tp_pool *nested_pool;
+
+static int waits_for_next(void *arg, void **result)
+{
+	long i = *(long *)arg;
+	(void)result;
+	if (i == 0)
+		return tp_wait(later[1]) == 0 ? 0 : EINVAL;
+	return 0;
+}
+
+static int waits_for_any(void *arg, void **result)
+{
+	long i = *(long *)arg;
+	(void)result;
+	if (i == 0) { /* returns once every other task has ended: it holds f[0] itself */
+		struct tp_future *g;
+		int seen = 0;
+		while (seen < 39 && (g = tp_wait_any(nested_pool)) != NULL)
+			if (g != later[0])
+				seen++;
+		return seen == 39 ? 0 : EINVAL;
+	}
+	return 0;
+}
+
+static void nested_wait(void **state)
+{
+	long v[40];
+	(void)state;
+	for (long i = 0; i < 40; i++)
+		v[i] = i;
+	for (int how = 0; how < 2; how++) {
+		nested_pool = tp_create(2);
+		assert_non_null(nested_pool);
+		assert_int_equal(tp_submit_many(nested_pool, 40, how == 0 ? waits_for_next : waits_for_any,
+						v, sizeof *v, later), 0);
+		assert_int_equal(tp_wait(later[0]), 0);
+		tp_destroy(nested_pool);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +415,7 @@ int main(void)
 		cmocka_unit_test(shutdown_with_pending),
 		cmocka_unit_test(release_early),
 		cmocka_unit_test(submit_many),
+		cmocka_unit_test(nested_wait),
 	};
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }
