@@ -106,19 +106,53 @@ void hx_omp_team_check_at(const char *file, int line, int want)
  * setting (`env`). libgomp reads its environment when it is loaded, before main: the
  * program starts itself again, once, with the setting made; LLVM's libomp reads it at
  * its first use, after this. */
+/* --bind cores on OpenMP: the runtime places the threads (OMP_PROC_BIND=close, one
+ * thread a place, OMP_PLACES=cores), as the harness binds threads and processes. Like
+ * the waiting policy it must be in the environment before libgomp loads: the same
+ * start again. The mode comes from the command line (--bind cores, --bind=cores; the
+ * parser judges it later, so a bad value only leaves the environment alone) or from
+ * TVP_BIND; a setting of OMP_PROC_BIND or OMP_PLACES already made is kept (the records
+ * show it: env, binding). */
+static int omp_bind_asked(char **argv)
+{
+	const char *mode = getenv("TVP_BIND");
+	for (int i = 1; argv[i] != NULL && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--bind") == 0 && argv[i + 1] != NULL)
+			mode = argv[++i];
+		else if (strncmp(argv[i], "--bind=", 7) == 0)
+			mode = argv[i] + 7;
+	}
+	return mode != NULL && strcmp(mode, "cores") == 0;
+}
+
+static int set_unless(const char *name, const char *value)
+{
+	if (getenv(name) != NULL)
+		return 0;
+	if (setenv(name, value, 1) != 0)
+		hx_die_errno(__FILE__, __LINE__, "setenv", errno);
+	return 1;
+}
+
 static void omp_wait_passive(char **argv)
 {
-	if (getenv("OMP_WAIT_POLICY") != NULL || getenv("GOMP_SPINCOUNT") != NULL)
+	int changed = 0;
+	if (getenv("OMP_WAIT_POLICY") == NULL && getenv("GOMP_SPINCOUNT") == NULL)
+		changed |= set_unless("OMP_WAIT_POLICY", "passive");
+	if (omp_bind_asked(argv)) {
+		changed |= set_unless("OMP_PROC_BIND", "close");
+		changed |= set_unless("OMP_PLACES", "cores");
+	}
+	if (!changed)
 		return;
-	if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
-		hx_die_errno(__FILE__, __LINE__, "setenv(OMP_WAIT_POLICY)", errno);
 	if (dlsym(RTLD_DEFAULT, "__kmpc_fork_call") != NULL) /* libomp: not started yet */
 		return;
 	fflush(NULL);
 	execv("/proc/self/exe", argv);
-	/* no /proc: go on spinning, and say so in the records (no OMP_WAIT_POLICY) */
-	if (unsetenv("OMP_WAIT_POLICY") != 0)
-		hx_die_errno(__FILE__, __LINE__, "unsetenv(OMP_WAIT_POLICY)", errno);
+	/* no /proc: go on spinning and unbound, and say so in the records (env, binding) */
+	if (unsetenv("OMP_WAIT_POLICY") != 0 || unsetenv("OMP_PROC_BIND") != 0 ||
+	    unsetenv("OMP_PLACES") != 0)
+		hx_die_errno(__FILE__, __LINE__, "unsetenv", errno);
 }
 #endif
 
@@ -250,8 +284,45 @@ void hx_backend_info(struct hx_provenance *p)
 #else
 	char cpus[128];
 	hx_cpu_list(cpus, sizeof cpus);
-	snprintf(p->binding, sizeof p->binding, "none: every %s may run on the process's CPUs %s",
-		 hx_worker_kind, cpus);
+	if (hx_bind_mode() == HX_BIND_CORES)
+		snprintf(p->binding, sizeof p->binding,
+			 "cores: %s w on the w-th of the process's CPUs %s (each record: what each got)",
+			 hx_worker_kind, cpus);
+	else
+		snprintf(p->binding, sizeof p->binding, "none: every %s may run on the process's CPUs %s",
+			 hx_worker_kind, cpus);
+#endif
+	p->hosts = 1;
+	snprintf(p->host_names, sizeof p->host_names, "%s", p->host);
+	p->crossed_nodes = 0;
+}
+
+void hx_backend_case_info(int workers, struct hx_provenance *p)
+{
+#ifdef _OPENMP
+	/* the runtime binds: the mode asked, then the policy and places it got; under
+	 * close with no more threads than places, thread w runs on place w */
+	int places = omp_get_num_places(), n;
+	n = snprintf(p->binding, sizeof p->binding, "%s: %s", hx_bind_name(hx_bind_mode()),
+		     omp_get_proc_bind() == omp_proc_bind_close && workers <= places
+			     ? "close, thread w on place w; " : "");
+	if (n > 0 && (size_t)n < sizeof p->binding)
+		omp_binding(p->binding + n, sizeof p->binding - (size_t)n);
+#else
+	hx_bind_describe(workers, p->binding, sizeof p->binding);
+#endif
+	/* one process: every worker runs on this host */
+	p->hosts = 1;
+	snprintf(p->host_names, sizeof p->host_names, "%s", p->host);
+	p->crossed_nodes = 0;
+}
+
+void hx_backend_build(char *out, size_t len)
+{
+#ifdef _OPENMP
+	snprintf(out, len, "%s, MPI none, OpenMP %d", HX_COMPILER, _OPENMP);
+#else
+	snprintf(out, len, "%s, MPI none, OpenMP none", HX_COMPILER);
 #endif
 }
 

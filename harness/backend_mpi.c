@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define HX_STR_(x) #x
+#define HX_STR(x) HX_STR_(x)
+
 const char hx_backend_name[] = "mpi";
 const char hx_worker_kind[] = "rank";
 
@@ -159,31 +162,48 @@ static void check_one_job(const char *prog)
 	exit(HX_EXIT_USAGE);
 }
 
-/* Every rank's CPUs (its affinity, as mpirun or srun bound it) to rank 0, in a line:
- * "each rank may run on CPUs 0-1" when they are all the same, else "rank 0: CPUs 0;
- * rank 1: CPUs 1; ..." (as many as fit). */
+/* Every rank's CPUs (its affinity, as mpirun or srun bound it), whether they hold more
+ * than one core (unbound), and its host (MPI_Get_processor_name), gathered to rank 0 at
+ * the start: hx_backend_info writes "each rank may run on CPUs 0-1" when they are all
+ * the same, else "rank 0: CPUs 0; rank 1: CPUs 1; ..." (as many as fit), and
+ * hx_backend_case_info the same for a case's first W ranks. */
 #define CPUS_LEN 32
+#define HOST_LEN 64
+struct rank_place {
+	char cpus[CPUS_LEN];
+	char host[HOST_LEN];
+	int cores; /* whole cores in its CPUs (hx_cpus_cores): > 1 unbound, -1 unknown */
+};
+static struct rank_place *places; /* rank 0: world_size of them */
+static int unbound_warned;
+
 static void gather_binding(void)
 {
-	char mine[CPUS_LEN], *all = NULL;
-	int same = 1;
+	struct rank_place mine;
+	char name[MPI_MAX_PROCESSOR_NAME + 1];
+	int same = 1, len = 0;
 	size_t used = 0;
 
-	hx_cpu_list(mine, sizeof mine);
+	memset(&mine, 0, sizeof mine);
+	hx_cpu_list(mine.cpus, sizeof mine.cpus);
+	mine.cores = hx_cpus_cores();
+	HX_CHECK_MPI(MPI_Get_processor_name(name, &len));
+	name[len >= 0 && len <= MPI_MAX_PROCESSOR_NAME ? len : 0] = '\0';
+	snprintf(mine.host, sizeof mine.host, "%.*s", HOST_LEN - 1, name);
 	if (world_rank == 0)
-		all = hx_calloc((size_t)world_size, CPUS_LEN);
-	HX_CHECK_MPI(MPI_Gather(mine, CPUS_LEN, MPI_CHAR, all, CPUS_LEN, MPI_CHAR, 0, MPI_COMM_WORLD));
+		places = hx_calloc((size_t)world_size, sizeof *places);
+	HX_CHECK_MPI(MPI_Gather(&mine, (int)sizeof mine, MPI_BYTE, places, (int)sizeof mine,
+				MPI_BYTE, 0, MPI_COMM_WORLD));
 	if (world_rank != 0)
 		return;
 	for (int r = 1; r < world_size; r++)
-		same &= strcmp(all + (size_t)r * CPUS_LEN, all) == 0;
+		same &= strcmp(places[r].cpus, places[0].cpus) == 0;
 	if (same)
 		snprintf(binding, sizeof binding, "%s rank may run on CPUs %s",
-			 world_size == 1 ? "the" : "each", all);
+			 world_size == 1 ? "the" : "each", places[0].cpus);
 	for (int r = 0; !same && r < world_size && used + 1 < sizeof binding; r++)
 		used += (size_t)snprintf(binding + used, sizeof binding - used, "%srank %d: CPUs %s",
-					 r ? "; " : "", r, all + (size_t)r * CPUS_LEN);
-	free(all);
+					 r ? "; " : "", r, places[r].cpus);
 }
 
 void hx_backend_init(int *argc, char ***argv)
@@ -325,7 +345,87 @@ void hx_backend_info(struct hx_provenance *p)
 		snprintf(p->mpi, sizeof p->mpi, "%s (%s)", lib, level_name(thread_level));
 	/* the compiler that built this file: the Makefile makes the MPI wrapper run $(CC) */
 	snprintf(p->compiler, sizeof p->compiler, "%s", HX_COMPILER);
-	snprintf(p->binding, sizeof p->binding, "%s", binding);
+	/* the whole job's hosts until a case says its own; the mode asked, then the ranks' CPUs */
+	hx_backend_case_info(world_size, p);
+	snprintf(p->binding, sizeof p->binding, "%s: %.*s", hx_bind_name(hx_bind_mode()),
+		 (int)sizeof p->binding - 16, binding);
+}
+
+/* The launcher binds the ranks, not the program: the mode asked, then what each of the
+ * case's ranks got ("rank:CPUs 0:0 1:1"); with --bind cores and a rank on more than one
+ * core, "UNBOUND" and the ranks, and one warning on stderr. The hosts: the distinct
+ * processor names of the case's ranks, in rank order. */
+void hx_backend_case_info(int workers, struct hx_provenance *p)
+{
+	int n = workers < world_size ? workers : world_size, unbound = 0, k;
+	size_t used;
+
+	if (places == NULL || n < 1)
+		return;
+	for (int r = 0; r < n; r++)
+		unbound += places[r].cores > 1;
+	k = snprintf(p->binding, sizeof p->binding, "%s: ", hx_bind_name(hx_bind_mode()));
+	used = k > 0 ? (size_t)k : 0;
+	if (hx_bind_mode() == HX_BIND_CORES && unbound > 0) {
+		k = snprintf(p->binding + used, sizeof p->binding - used,
+			     "UNBOUND: %d of %d ranks may run on more than one core (the launcher "
+			     "binds: mpirun --bind-to core, srun --cpu-bind=cores); ", unbound, n);
+		used += k > 0 ? (size_t)k : 0;
+		if (!unbound_warned) {
+			fprintf(stderr, "%s: warning: --bind cores, but %d of %d ranks may run on "
+				"more than one core (rank 0: CPUs %s): bind them with the launcher "
+				"(mpirun --bind-to core, srun --cpu-bind=cores)\n",
+				hx_current_exercise(), unbound, n, places[0].cpus);
+			unbound_warned = 1;
+		}
+	}
+	k = snprintf(p->binding + used, sizeof p->binding - used, "rank:CPUs");
+	used += k > 0 && used < sizeof p->binding ? (size_t)k : 0;
+	for (int r = 0; r < n && used + CPUS_LEN + 12 < sizeof p->binding; r++) {
+		k = snprintf(p->binding + used, sizeof p->binding - used, " %d:%s", r, places[r].cpus);
+		used += k > 0 ? (size_t)k : 0;
+	}
+	if (used + CPUS_LEN + 12 >= sizeof p->binding && used + 4 < sizeof p->binding)
+		snprintf(p->binding + used, sizeof p->binding - used, " ...");
+	p->hosts = 0;
+	p->host_names[0] = '\0';
+	used = 0;
+	for (int r = 0; r < n; r++) {
+		int seen = 0;
+		for (int q = 0; q < r && !seen; q++)
+			seen = strcmp(places[q].host, places[r].host) == 0;
+		if (seen)
+			continue;
+		p->hosts++;
+		if (used + strlen(places[r].host) + 5 < sizeof p->host_names) {
+			k = snprintf(p->host_names + used, sizeof p->host_names - used, "%s%s",
+				     used ? "+" : "", places[r].host);
+			used += k > 0 ? (size_t)k : 0;
+		} else if (used + 4 < sizeof p->host_names && strstr(p->host_names, "...") == NULL) {
+			used += (size_t)snprintf(p->host_names + used, sizeof p->host_names - used, "+...");
+		}
+	}
+	p->crossed_nodes = p->hosts > 1;
+}
+
+/* The MPI this program was compiled against (its mpi.h), without starting MPI */
+void hx_backend_build(char *out, size_t len)
+{
+#if defined(OPEN_MPI)
+	snprintf(out, len, "%s, MPI Open MPI %d.%d.%d, OpenMP %s", HX_COMPILER, OMPI_MAJOR_VERSION,
+		 OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION,
+#elif defined(MPICH_VERSION)
+	snprintf(out, len, "%s, MPI MPICH %s, OpenMP %s", HX_COMPILER, MPICH_VERSION,
+#else
+	snprintf(out, len, "%s, MPI %d.%d (standard), OpenMP %s", HX_COMPILER, MPI_VERSION,
+		 MPI_SUBVERSION,
+#endif
+#ifdef _OPENMP
+		 HX_STR(_OPENMP)
+#else
+		 "none"
+#endif
+	);
 }
 
 _Noreturn void hx_backend_abort(int code)

@@ -611,6 +611,8 @@ static void report(struct sink *k, struct hx_case *c, enum hx_verdict v, const d
 		v = HX_SUSPECT;
 		hx_note(c, "suspect", "\"%s\"", c->suspect);
 	}
+	/* the case's own binding and hosts (the provenance's fields, per case) */
+	hx_backend_case_info(c->workers, &k->prov);
 	hx_backend_case_note(c);
 	for (int ph = 0; ph < nphases(ex); ph++) {
 		/* a case this backend has no such thing for: one line in the table, and no
@@ -739,6 +741,7 @@ int hx_main(const struct hx_exercise *ex, int argc, char **argv)
 		hx_backend_finalize();
 		return rc == HX_PARSE_EXIT ? HX_EXIT_OK : HX_EXIT_USAGE;
 	}
+	hx_bind_start(o.bind);
 	say_enabled = rank == 0 && o.format == HX_FMT_TABLE && !o.quiet;
 	k.line = hx_alloc(k.linelen);
 	if (rank == 0)

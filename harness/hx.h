@@ -128,9 +128,19 @@ struct hx_opts {
 					* (exit 3, the stuck workers named); 0: no watchdog */
 	int target_ms;                 /* --target-ms MS: calibration's shortest sample (see
 					* hx_exercise.calibrate) */
+	int bind;                      /* --bind: HX_BIND_NONE or HX_BIND_CORES (default: the
+					* environment's TVP_BIND, else none) */
+	int bind_set;                  /* --bind was given */
 	long long x[HX_MAX_XOPTS][2];  /* exercise options, in the order of ex->xopts */
 	int xset[HX_MAX_XOPTS];
 };
+
+/* --bind MODE: how every backend binds its workers (harness/machine.c). none: as the
+ * process was started (every worker may run on the process's CPUs); cores: worker w on
+ * the w-th CPU of the process's allowed set, modulo its size (pthreads, procs:
+ * sched_setaffinity; OpenMP: OMP_PROC_BIND=close OMP_PLACES=cores, set before the
+ * runtime starts; MPI: the launcher's, which the program checks and reports). */
+enum hx_bind { HX_BIND_NONE = 0, HX_BIND_CORES = 1 };
 
 enum hx_parse_result { HX_PARSE_OK = 0, HX_PARSE_EXIT = 1, HX_PARSE_ERROR = 2 };
 
@@ -319,7 +329,13 @@ struct hx_provenance {
 	double load_start;  /* the 1-minute load average when the program started */
 	char env[512];      /* the runtimes' settings: OMP_*, GOMP_*, OMPI_MCA_*, ... */
 	char topology[128]; /* hwloc's: packages, NUMA nodes, cores, hardware threads */
-	char binding[512];  /* where the workers may run: bound or not, and to which CPUs */
+	char binding[512];  /* where the workers may run: bound or not, and to which CPUs;
+			     * per case: the mode asked, then what each worker got */
+	/* per case: the hosts its workers ran on (MPI: the case's ranks' processor
+	 * names; elsewhere this host), how many, and whether the case crossed nodes */
+	int hosts;
+	char host_names[256]; /* distinct names joined with '+', in rank order */
+	int crossed_nodes;
 };
 
 /* ---- the machine's state (harness/machine.c; Linux /proc, else NAN) --------------- */
@@ -338,6 +354,28 @@ void hx_cpu_list(char *out, size_t len);
  * threads"; "unknown" when hwloc cannot tell. (The `cores` of the provenance are the
  * online CPUs, i.e. hardware threads.) */
 void hx_topology(char *out, size_t len);
+/* Binding (--bind). hx_bind_start: the driver, on every rank, after parsing: the mode,
+ * and the process's allowed CPUs then (the set workers are bound within). */
+void hx_bind_start(int mode);
+int hx_bind_mode(void);
+const char *hx_bind_name(int mode); /* "none", "cores" */
+/* The calling thread (a worker thread, or a worker process's only thread) binds itself
+ * as worker `worker` under the mode: cores, to the worker-th allowed CPU (modulo);
+ * none, nothing. Returns the one CPU it may now run on, or -1 when it may run on more
+ * than one. Checked. */
+int hx_bind_self(int worker);
+/* What worker `worker` of the team that ran last got (hx_bind_self's answer), kept for
+ * the record: the thread itself, or the parent of a worker process after reaping it. */
+void hx_bind_record(int worker, int cpu);
+/* The record's binding for a case of `workers` workers, on a single-process backend:
+ * "cores: thread:CPU 0:0 1:1" (as recorded; "-" for a worker not seen, "*" for one
+ * that may run on several CPUs), or "none: every thread may run on CPUs 0-1". Forgets
+ * the recorded CPUs. */
+void hx_bind_describe(int workers, char *out, size_t len);
+/* How many whole cores (hwloc) the calling thread's allowed CPUs hold: at most 1 when
+ * it is bound to one core (0: to some of a core's hardware threads); -1 when hwloc
+ * cannot tell. */
+int hx_cpus_cores(void);
 /* 1 when the figures of a run may be noisy: a load average above the online cores, or
  * more than HX_STEAL_MAX_PCT of the CPU time stolen. */
 #define HX_STEAL_MAX_PCT 5.0
@@ -395,6 +433,15 @@ int hx_backend_case_worst(int v);
  * to which (OpenMP: each thread's place under OMP_PROC_BIND; MPI: each rank's CPUs, as
  * the launcher bound it; POSIX: the process's CPUs, which every worker inherits). */
 void hx_backend_info(struct hx_provenance *p);
+/* Rank 0, before a case's records are written: the case's `binding` (the mode asked,
+ * what each worker got), `hosts`, `host_names` and `crossed_nodes` into *p. MPI: from
+ * what the ranks said at the start (MPI_Get_processor_name and their CPUs, gathered to
+ * rank 0), for the case's first `workers` ranks; with --bind cores and a rank not bound
+ * to one core, the binding says so and rank 0 warns once on stderr. */
+void hx_backend_case_info(int workers, struct hx_provenance *p);
+/* What built this program, for --version: the compiler, and the MPI (its header's
+ * version) and OpenMP (_OPENMP) it was compiled against, "none" for either it was not. */
+void hx_backend_build(char *out, size_t len);
 /* Leave now with `code`: every process of the job goes (MPI_Abort on MPI). */
 _Noreturn void hx_backend_abort(int code);
 

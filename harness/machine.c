@@ -4,6 +4,7 @@
  * figures are unknown (NAN, "unknown"). */
 #include "hx.h"
 
+#include <errno.h>
 #include <hwloc.h>
 #include <math.h>
 #include <sched.h>
@@ -179,4 +180,125 @@ int hx_machine_busy(double load, double steal_pct, int cores)
 {
 	return (!isnan(load) && load > (double)cores) ||
 	       (!isnan(steal_pct) && steal_pct > HX_STEAL_MAX_PCT);
+}
+
+/* ---- binding (--bind) ----------------------------------------------------------------
+ * The mode, and the CPUs the process could run on when the run began: worker w is
+ * bound to the w-th of them (modulo), whatever thread or process it is. */
+static int bind_mode = HX_BIND_NONE;
+static cpu_set_t bind_allowed;
+static int bind_nallowed;
+/* what each worker of the last team got: -2 not seen, -1 several CPUs, else its CPU */
+static int bind_got[HX_MAX_WORKERS];
+static int bind_seen;
+
+void hx_bind_start(int mode)
+{
+	bind_mode = mode;
+	CPU_ZERO(&bind_allowed);
+	if (sched_getaffinity(0, sizeof bind_allowed, &bind_allowed) != 0)
+		hx_die_errno(__FILE__, __LINE__, "sched_getaffinity", errno);
+	bind_nallowed = CPU_COUNT(&bind_allowed);
+	for (int w = 0; w < HX_MAX_WORKERS; w++)
+		bind_got[w] = -2;
+}
+
+int hx_bind_mode(void)
+{
+	return bind_mode;
+}
+
+const char *hx_bind_name(int mode)
+{
+	return mode == HX_BIND_CORES ? "cores" : "none";
+}
+
+/* the CPU the calling thread may run on when it is exactly one, else -1 */
+static int only_cpu(void)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		hx_die_errno(__FILE__, __LINE__, "sched_getaffinity", errno);
+	if (CPU_COUNT(&set) != 1)
+		return -1;
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			return i;
+	return -1;
+}
+
+int hx_bind_self(int worker)
+{
+	if (bind_mode == HX_BIND_CORES && bind_nallowed > 0) {
+		int k = worker % bind_nallowed, cpu = -1;
+		cpu_set_t one;
+		for (int i = 0; i < CPU_SETSIZE && cpu < 0; i++)
+			if (CPU_ISSET(i, &bind_allowed) && k-- == 0)
+				cpu = i;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof one, &one) != 0)
+			hx_die_errno(__FILE__, __LINE__, "sched_setaffinity", errno);
+	}
+	return only_cpu();
+}
+
+void hx_bind_record(int worker, int cpu)
+{
+	if (worker >= 0 && worker < HX_MAX_WORKERS) {
+		bind_got[worker] = cpu;
+		bind_seen = 1;
+	}
+}
+
+void hx_bind_describe(int workers, char *out, size_t len)
+{
+	char cpus[128];
+	size_t used;
+	int n;
+
+	hx_cpu_list(cpus, sizeof cpus);
+	if (!bind_seen || bind_mode == HX_BIND_NONE) {
+		int any = 0; /* a worker bound all the same (by whom?) is worth saying */
+		for (int w = 0; w < workers && w < HX_MAX_WORKERS; w++)
+			any |= bind_got[w] >= 0;
+		snprintf(out, len, "%s: every %s may run on the process's CPUs %s%s",
+			 hx_bind_name(bind_mode), hx_worker_kind, cpus,
+			 bind_seen ? any ? " (but some were bound)" : "" : " (no team seen)");
+		goto forget;
+	}
+	n = snprintf(out, len, "%s: %s:CPU", hx_bind_name(bind_mode), hx_worker_kind);
+	used = n > 0 ? (size_t)n : 0;
+	for (int w = 0; w < workers && w < HX_MAX_WORKERS && used + 16 < len; w++) {
+		if (bind_got[w] >= 0)
+			n = snprintf(out + used, len - used, " %d:%d", w, bind_got[w]);
+		else
+			n = snprintf(out + used, len - used, " %d:%s", w, bind_got[w] == -1 ? "*" : "-");
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (used + 16 >= len && used + 4 < len)
+		snprintf(out + used, len - used, " ...");
+forget:
+	for (int w = 0; w < HX_MAX_WORKERS; w++)
+		bind_got[w] = -2;
+	bind_seen = 0;
+}
+
+int hx_cpus_cores(void)
+{
+	hwloc_topology_t t;
+	hwloc_bitmap_t set;
+	int n = -1;
+
+	if (hwloc_topology_init(&t) != 0)
+		return -1;
+	set = hwloc_bitmap_alloc();
+	if (set != NULL && hwloc_topology_load(t) == 0 &&
+	    hwloc_get_cpubind(t, set, HWLOC_CPUBIND_THREAD) == 0)
+		n = hwloc_get_nbobjs_inside_cpuset_by_type(t, set, HWLOC_OBJ_CORE);
+	if (set != NULL)
+		hwloc_bitmap_free(set);
+	hwloc_topology_destroy(t);
+	return n;
 }

@@ -430,6 +430,29 @@ static int set_save(struct parse *p, const char *val)
 	return HX_PARSE_OK;
 }
 
+/* --bind MODE, and the environment's TVP_BIND (the default: what a job asks for) */
+static int bind_value(const char *val, int *mode)
+{
+	if (strcmp(val, "cores") == 0)
+		*mode = HX_BIND_CORES;
+	else if (strcmp(val, "none") == 0)
+		*mode = HX_BIND_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_bind(struct parse *p, const char *val)
+{
+	char sbuf[SHOWN_MAX + 1];
+	if (bind_value(val, &p->o->bind) != 0)
+		return fail(p->err, p->errlen, p->ex->name,
+			    "option %s: unknown value '%s' (one of: cores, none)", p->name,
+			    *val ? shown(val, sbuf, sizeof sbuf) : "");
+	p->o->bind_set = 1;
+	return HX_PARSE_OK;
+}
+
 static int set_help(struct parse *p, const char *val)
 {
 	(void)val;
@@ -440,8 +463,10 @@ static int set_help(struct parse *p, const char *val)
 static int set_version(struct parse *p, const char *val)
 {
 	(void)val;
-	snprintf(p->out, p->outlen, "%s (tvp suite) %s, backend %s\n", p->ex->name, HX_VERSION,
-		 hx_backend_name);
+	char built[256];
+	hx_backend_build(built, sizeof built);
+	snprintf(p->out, p->outlen, "%s (tvp suite) %s, backend %s\nbuilt with: %s\n", p->ex->name,
+		 HX_VERSION, hx_backend_name, built);
 	return HX_PARSE_EXIT;
 }
 
@@ -513,6 +538,9 @@ static const struct common_opt {
 						   "this backend as records (CSV, JSON, --save)", NULL },
 	{ 0, "watchdog", "SEC", set_watchdog, NULL, help_watchdog },
 	{ 0, "target-ms", "MS", set_target, NULL, help_target },
+	{ 0, "bind", "MODE", set_bind, "cores: worker w on the w-th CPU the process may use\n"
+				       "(threads, processes, OpenMP places; MPI: checks the\n"
+				       "launcher's); none (default, unless TVP_BIND is set)", NULL },
 	{ 'h', "help", NULL, set_help, "this help", NULL },
 	{ 0, "version", NULL, set_version, "version and backend", NULL },
 };
@@ -681,6 +709,13 @@ int hx_parse(const struct hx_exercise *ex, int argc, char *const argv[], struct 
 		rc = parse_one(&p, argc, argv, &i);
 		if (rc != HX_PARSE_OK)
 			return rc;
+	}
+	if (!o->bind_set && getenv("TVP_BIND") != NULL && getenv("TVP_BIND")[0] != '\0' &&
+	    bind_value(getenv("TVP_BIND"), &o->bind) != 0) {
+		char sbuf[SHOWN_MAX + 1];
+		return fail(err, errlen, ex->name,
+			    "option --bind: the environment's TVP_BIND='%s' is not cores or none",
+			    shown(getenv("TVP_BIND"), sbuf, sizeof sbuf));
 	}
 	if (ex->check_opts != NULL) {
 		char why[256] = "";

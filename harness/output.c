@@ -133,6 +133,7 @@ void hx_provenance_fill(struct hx_provenance *p, int argc, char *const argv[])
 	tidy(p->env);
 	tidy(p->topology);
 	tidy(p->binding);
+	tidy(p->host_names);
 }
 
 int hx_provenance_write(char *buf, size_t len, const struct hx_provenance *p,
@@ -267,6 +268,9 @@ TEXT(kernel, x->p->kernel)
 TEXT(env, x->p->env)
 TEXT(topology, x->p->topology)
 TEXT(binding, x->p->binding)
+NUMBER(hosts, "%d", x->p->hosts)
+TEXT(host_names, x->p->host_names)
+NUMBER(crossed_nodes, "%d", x->p->crossed_nodes)
 static void get_load_start(const struct row *x, struct cell *c) { figure(c, x->p->load_start); }
 static void get_load1(const struct row *x, struct cell *c) { figure(c, x->r->load1); }
 static void get_steal_pct(const struct row *x, struct cell *c) { figure(c, x->r->steal_pct); }
@@ -370,6 +374,10 @@ static const struct column columns[] = {
 	{ "time_utc", get_time_utc, 0, NULL, 0, NULL, NULL },
 	{ "env", get_env, 0, NULL, 0, NULL, NULL },
 	{ "command", get_command, 0, NULL, 0, NULL, NULL },
+	/* added later: at the end, so readers by position keep working */
+	{ "hosts", get_hosts, 0, NULL, 0, NULL, NULL },
+	{ "host_names", get_host_names, 0, NULL, 0, NULL, NULL },
+	{ "crossed_nodes", get_crossed_nodes, 0, NULL, 0, NULL, NULL },
 };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 

@@ -55,6 +55,8 @@ static void *thread_main(void *p)
 {
 	struct thread_slot *s = p;
 	s->life.running = hx_now();
+	/* --bind cores: on the worker-th CPU of the process's (joined before the record) */
+	hx_bind_record(s->worker, hx_bind_self(s->worker));
 	barrier_wait(&s->team->start);
 	my_start = &s->t0;
 	s->t0 = hx_now();
@@ -157,6 +159,7 @@ double px_threads_run(int workers, px_work_fn fn, void *arg)
 struct proc_stamp {
 	double t0;
 	struct px_life life; /* life.ended: the end of its work */
+	int cpu;             /* hx_bind_self's answer, for the parent's record */
 };
 
 static void close_fd(int fd)
@@ -338,6 +341,7 @@ static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *
 		if (pid[w] == 0) {
 			char b = 'r';
 			stamp[w].life.running = hx_now();
+			stamp[w].cpu = hx_bind_self(w); /* --bind cores */
 			close_fd(ready[0]);
 			close_fd(go[1]);
 			write_all(ready[1], &b, 1); /* I am here */
@@ -365,6 +369,8 @@ static double procs_run(int workers, px_work_fn fn, void *arg, struct px_times *
 	write_all(go[1], buf, (size_t)workers);
 	close_fd(go[1]);
 	reap(pid, pfd, workers, stamp);
+	for (int w = 0; w < workers; w++)
+		hx_bind_record(w, stamp[w].cpu);
 	seconds = span(&stamp[0].t0, &stamp[0].life.ended, sizeof *stamp, workers);
 	if (tm != NULL)
 		life_times((const char *)&stamp[0].life, sizeof *stamp, workers, tm);

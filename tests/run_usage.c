@@ -49,6 +49,9 @@ static const struct bad common_bad[] = {
 	{ { LONG_NAME }, "--abcdefghij", "unknown option" },
 	{ { "--", "-n", "5" }, "-n", "after --" },
 	{ { "--watchdog", "-1" }, "--watchdog", "too small" },
+	{ { "--bind", "core" }, "--bind", "unknown value" },
+	{ { "--bind=sockets" }, "--bind", "cores, none" },
+	{ { "--bind", "" }, "--bind", "unknown value" },
 };
 
 static const struct bad ipc_bad[] = {
@@ -142,10 +145,134 @@ static void full_disk_exits_3(void **state)
 	}
 }
 
+/* A bad TVP_BIND in the environment (the default of --bind) is a usage error too,
+ * naming --bind and the variable; --bind given wins over it. */
+static void bad_bind_environment(void **state)
+{
+	const char *backend = *state;
+	static const char *const none[] = { NULL };
+	static const char *const given[] = { "--bind", "none", "-n", "8", "-r", "1", "-x", "0",
+					     "--variant", "lock", "--csv", "-q", NULL };
+	struct tx_result r;
+	setenv("TVP_BIND", "everything", 1);
+	tx_expect_usage_error_saying(backend, "race", none, "--bind", "TVP_BIND");
+	tx_launch(&r, backend, "race", 1, given);
+	unsetenv("TVP_BIND");
+	if (r.exit_code != 0)
+		tx_dump("--bind none over a bad TVP_BIND", &r);
+	assert_int_equal(r.exit_code, 0);
+	tx_result_free(&r);
+}
+
+/* The records of `race --variant lock` at W workers with `bind` ("cores", "none") */
+static void bind_records(struct tx_csv *t, const char *backend, int workers, const char *bind)
+{
+	char w[16];
+	const char *const args[] = { "--bind", bind, "-n", "100", "-r", "1", "-x", "0",
+				     "--variant", "lock", "-w", w, NULL };
+	snprintf(w, sizeof w, "%d", workers);
+	/* MPI: W ranks, and the case at W (the others take -w from tx_launch) */
+	if (strcmp(backend, "mpi") != 0)
+		((const char **)args)[10] = NULL;
+	tx_expect_records(t, backend, "race", workers, args, "pass", 1);
+}
+
+/* --bind cores at W = 2: each worker's CPU is recorded ("cores: thread:CPU 0:a 1:b",
+ * two different CPUs of the process's when it may use two or more); --bind none leaves
+ * them unbound and says so. */
+static void bind_cores_records_each_cpu(void **state)
+{
+	const char *backend = *state;
+	struct tx_csv t;
+	char want[64];
+	int a = -1, b = -1;
+	const char *bind, *aff;
+
+	bind_records(&t, backend, 2, "cores");
+	bind = tx_csv_get(&t, 0, "binding");
+	aff = tx_csv_get(&t, 0, "affinity");
+	assert_non_null(bind);
+	assert_non_null(aff);
+	snprintf(want, sizeof want, "cores: %s:CPU 0:", strcmp(backend, "procs") ? "thread" : "process");
+	if (strncmp(bind, want, strlen(want)) != 0)
+		fprintf(stderr, "binding '%s', wanted it to start '%s'\n", bind, want);
+	assert_int_equal(strncmp(bind, want, strlen(want)), 0);
+	assert_int_equal(sscanf(bind + strlen(want), "%d 1:%d", &a, &b), 2);
+	assert_true(a >= 0 && b >= 0);
+	if (strchr(aff, '-') != NULL || strchr(aff, ',') != NULL) /* two CPUs or more */
+		assert_int_not_equal(a, b);
+	tx_csv_free(&t);
+
+	bind_records(&t, backend, 2, "none");
+	bind = tx_csv_get(&t, 0, "binding");
+	assert_non_null(bind);
+	if (strncmp(bind, "none: every ", 12) != 0 || strstr(bind, "CPU 0:") != NULL ||
+	    strstr(bind, "bound") != NULL)
+		fprintf(stderr, "binding '%s' under --bind none\n", bind);
+	assert_int_equal(strncmp(bind, "none: every ", 12), 0);
+	assert_null(strstr(bind, "CPU 0:"));
+	assert_null(strstr(bind, "bound"));
+	tx_csv_free(&t);
+}
+
+/* OpenMP binds through its places: --bind cores sets OMP_PROC_BIND=close and
+ * OMP_PLACES=cores before the runtime starts (the records' env says so). */
+static void bind_cores_openmp_places(void **state)
+{
+	struct tx_csv t;
+	const char *bind, *env;
+	(void)state;
+	unsetenv("OMP_PROC_BIND");
+	unsetenv("OMP_PLACES");
+	bind_records(&t, "openmp", 2, "cores");
+	bind = tx_csv_get(&t, 0, "binding");
+	env = tx_csv_get(&t, 0, "env");
+	assert_non_null(bind);
+	assert_non_null(env);
+	assert_int_equal(strncmp(bind, "cores: ", 7), 0);
+	assert_non_null(strstr(bind, "OMP_PROC_BIND close"));
+	assert_non_null(strstr(env, "OMP_PROC_BIND=close"));
+	assert_non_null(strstr(env, "OMP_PLACES=cores"));
+	tx_csv_free(&t);
+}
+
+/* The hosts of a case: MPI gathers its ranks' processor names (2 ranks on one host:
+ * hosts=1, crossed_nodes=0, the one name); the others name this host. */
+static void hosts_fields(void **state)
+{
+	const char *backend = *state;
+	struct tx_csv t;
+	char host[256] = "";
+	const char *names, *binding;
+	int w = strcmp(backend, "mpi") == 0 ? tx_top(backend, 2) : 2;
+
+	gethostname(host, sizeof host - 1);
+	bind_records(&t, backend, w, "cores");
+	for (int i = 0; i < t.nrows; i++) {
+		assert_string_equal(tx_csv_get(&t, i, "hosts"), "1");
+		assert_string_equal(tx_csv_get(&t, i, "crossed_nodes"), "0");
+		names = tx_csv_get(&t, i, "host_names");
+		assert_non_null(names);
+		assert_string_equal(names, tx_csv_get(&t, i, "host"));
+		if (host[0] != '\0' && strcmp(backend, "mpi") != 0)
+			assert_string_equal(names, host);
+		binding = tx_csv_get(&t, i, "binding");
+		assert_non_null(binding);
+		if (strcmp(backend, "mpi") == 0) /* each rank's CPUs, as the launcher gave them */
+			assert_non_null(strstr(binding, "rank:CPUs 0:"));
+	}
+	tx_csv_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TX_ON_ALL(refuses_bad_input),
+		TX_ON_ALL(bad_bind_environment),
+		TX_ON(bind_cores_records_each_cpu, "pthreads"),
+		TX_ON(bind_cores_records_each_cpu, "procs"),
+		TX_ON(bind_cores_openmp_places, "openmp"),
+		TX_ON_ALL(hosts_fields),
 		TX_ON_ALL(full_disk_exits_3),
 	};
 	return cmocka_run_group_tests_name("usage and output (integration)", tests, NULL, NULL);

@@ -196,6 +196,9 @@ static const struct bad bads[] = {
 	{ { "--target-ms", "1.5" },
 	  "demo: option --target-ms: '1.5' is not a whole number (trailing '.5')" },
 	{ { "--target-ms" }, "demo: option --target-ms: missing value" },
+	{ { "--bind", "core" }, "demo: option --bind: unknown value 'core' (one of: cores, none)" },
+	{ { "--bind=" }, "demo: option --bind: unknown value '' (one of: cores, none)" },
+	{ { "--bind" }, "demo: option --bind: missing value" },
 };
 
 static void rejected(void **state)
@@ -213,6 +216,33 @@ static void rejected(void **state)
 	}
 }
 
+/* --bind: none by default, cores or none as given, the environment's TVP_BIND when not
+ * given (a bad one refused, naming --bind and the variable) */
+static void bind_modes(void **state)
+{
+	const char *const none[] = { NULL }, *const cores[] = { "--bind", "cores", NULL },
+			  *const off[] = { "--bind=none", NULL };
+	struct hx_opts o;
+	char err[256];
+	(void)state;
+	unsetenv("TVP_BIND");
+	assert_int_equal(parse(none, &o, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(o.bind, HX_BIND_NONE);
+	assert_int_equal(parse(cores, &o, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(o.bind, HX_BIND_CORES);
+	setenv("TVP_BIND", "cores", 1);
+	assert_int_equal(parse(none, &o, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(o.bind, HX_BIND_CORES);
+	assert_int_equal(parse(off, &o, err, sizeof err), HX_PARSE_OK);
+	assert_int_equal(o.bind, HX_BIND_NONE);
+	setenv("TVP_BIND", "all", 1);
+	assert_int_equal(parse(none, &o, err, sizeof err), HX_PARSE_ERROR);
+	assert_string_equal(err, "demo: option --bind: the environment's TVP_BIND='all' is not "
+				 "cores or none");
+	assert_int_equal(parse(cores, &o, err, sizeof err), HX_PARSE_OK);
+	unsetenv("TVP_BIND");
+}
+
 static void help_and_version(void **state)
 {
 	char *argv[] = { (char *)"demo", (char *)"--help", NULL };
@@ -227,6 +257,9 @@ static void help_and_version(void **state)
 	assert_non_null(strstr(out, "exit status"));
 	assert_int_equal(hx_parse(&ex, 2, argv2, &o, err, sizeof err, out, sizeof out), HX_PARSE_EXIT);
 	assert_non_null(strstr(out, "backend pthreads"));
+	assert_non_null(strstr(out, "built with: gcc ") != NULL ? strstr(out, "built with: gcc ")
+								 : strstr(out, "built with: clang "));
+	assert_non_null(strstr(out, "MPI none, OpenMP none"));
 }
 
 static int no_odd(const struct hx_opts *o, char *err, size_t len)
@@ -262,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),         cmocka_unit_test(accepted),
 		cmocka_unit_test(rejected),         cmocka_unit_test(help_and_version),
+		cmocka_unit_test(bind_modes),
 		cmocka_unit_test(cross_checks),
 	};
 	return cmocka_run_group_tests_name("harness options", tests, NULL, NULL);

@@ -114,9 +114,41 @@ static void json_stats_in_their_fields(void **state)
 	}
 }
 
+/* The node-aware fields: the last three CSV columns, in that order (older readers go by
+ * position), the same in JSON; a case on two hosts says so. */
+static void hosts_fields_last(void **state)
+{
+	struct hx_record r;
+	struct hx_provenance p;
+	char text[8192];
+	struct tx_csv t;
+	int n;
+	(void)state;
+	measured(&r, &p);
+	assert_int_equal(p.hosts, 1); /* the provenance: this host */
+	assert_string_equal(p.host_names, p.host);
+	assert_int_equal(p.crossed_nodes, 0);
+	p.hosts = 2;
+	snprintf(p.host_names, sizeof p.host_names, "node1+node2");
+	p.crossed_nodes = 1;
+	n = hx_record_header(text, sizeof text, HX_FMT_CSV);
+	assert_true(n > 0);
+	assert_non_null(strstr(text, ",command,hosts,host_names,crossed_nodes\n"));
+	assert_true(hx_record_write(text + n, sizeof text - (size_t)n, HX_FMT_CSV, &r, &p) > 0);
+	assert_int_equal(tx_csv_parse(text, &t), 0);
+	assert_string_equal(t.head[t.ncols - 3], "hosts");
+	assert_string_equal(tx_csv_get(&t, 0, "hosts"), "2");
+	assert_string_equal(tx_csv_get(&t, 0, "host_names"), "node1+node2");
+	assert_string_equal(tx_csv_get(&t, 0, "crossed_nodes"), "1");
+	tx_csv_free(&t);
+	assert_true(hx_record_write(text, sizeof text, HX_FMT_JSON, &r, &p) > 0);
+	assert_non_null(strstr(text, "\"hosts\":2,\"host_names\":\"node1+node2\",\"crossed_nodes\":1}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hosts_fields_last),
 		cmocka_unit_test(csv_stats_in_their_fields),
 		cmocka_unit_test(json_stats_in_their_fields),
 	};
