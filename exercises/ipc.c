@@ -633,6 +633,8 @@ struct ipc_state {
 
 static const char *ipc_na_case(const struct hx_case *c)
 {
+	if (c->workers < 2)
+		return "ipc passes messages between two workers, and a team of one has no peer";
 	return ipc_na((enum ipc_channel)c->variant);
 }
 
@@ -642,6 +644,7 @@ static int ipc_setup(struct hx_case *c)
 
 	s->args.ch = (enum ipc_channel)c->variant;
 	s->args.bytes = (size_t)c->size;
+	s->args.workers = c->workers;
 	/* calibrated: the count calibration chose, at every size; -n given: capped for big
 	 * messages, but for pointer, which copies nothing */
 	s->args.iters = s->args.ch == IPC_POINTER || !c->opts->size_set
@@ -737,26 +740,6 @@ static int ipc_sizes(const struct hx_opts *o, long long *out, int max)
 	return n;
 }
 
-static int ipc_check_opts(const struct hx_opts *o, char *err, size_t len)
-{
-	if (o->workers_set)
-		for (int i = 0; i < o->nworkers; i++)
-			if (o->workers[i] != 2) {
-				snprintf(err, len,
-					 "option -w/--workers: ipc runs between exactly 2 workers (got %d)",
-					 o->workers[i]);
-				return -1;
-			}
-	if (strcmp(hx_backend_name, "mpi") == 0 && hx_backend_nranks() < 2) {
-		snprintf(err, len,
-			 "option -w/--workers: ipc needs 2 ranks and this job has %d "
-			 "(start it with mpirun -np 2)",
-			 hx_backend_nranks());
-		return -1;
-	}
-	return 0;
-}
-
 static const struct hx_variant ipc_variants[] = {
 	[IPC_CONDVAR] = { "condvar", "threads, processes: a shared buffer, a mutex and a condition variable (process-shared between processes)" },
 	[IPC_SPIN] = { "spin", "threads: a ring of slots in shared memory, spinning on an atomic flag" },
@@ -807,7 +790,6 @@ const struct hx_exercise ipc_exercise = {
 	 * (from 200: fewer runs of the slow channels, which need about as many anyway) */
 	.calibrate = 1,
 	.calib_start = 200,
-	.check_opts = ipc_check_opts,
 	.not_applicable = ipc_na_case,
 	.state_size = sizeof(struct ipc_state),
 	.setup = ipc_setup,

@@ -48,8 +48,14 @@ enum ipc_channel {
 #define IPC_VERIFY 4  /* messages each way checked byte by byte, before and after the clock */
 #define IPC_SLOTS 4   /* slots of a ring (spin, shm, shmwin, rma; pointer: of pointers) */
 
+/* Worker counts: the messages pass between workers 0 and 1 of the team. With W > 2 the
+ * others start with the team and idle (they return at once; on MPI they leave the case's
+ * collectives at once), so a figure at any W is that of one pair and compares with W = 2
+ * (W/2 pairs at once would measure the pairs' contention for cores and memory instead).
+ * With W = 1 the case is n/a, with the reason (exit 0), so a job of any size runs. */
 struct ipc_args {
 	enum ipc_channel ch;
+	int workers;  /* the team: workers 0 and 1 pass messages, the rest idle */
 	size_t bytes; /* message size */
 	long iters;   /* timed round trips; the stream sends 2 * iters messages */
 	size_t arena_len; /* bytes of each side's arena for the out-of-cache stream: 4 x LLC */
@@ -196,8 +202,8 @@ void ipc_unpack(struct ipc_result *r, int dir, const int64_t in[IPC_PACKED]);
 /* ---- the parallel part, one per backend --------------------------------------------------- */
 /* NULL when the backend has channel ch, else why not (for "not applicable: ..."). */
 const char *ipc_na(enum ipc_channel ch);
-/* One repetition between workers 0 and 1 (MPI: ranks 0 and 1 of the case; the
- * results on rank 0). */
+/* One repetition between workers 0 and 1 of a team of a->workers (MPI: ranks 0 and 1 of
+ * the case, the other ranks idle; the results on rank 0). */
 void ipc_run(const struct ipc_args *a, struct ipc_result *r);
 
 #endif

@@ -1,15 +1,15 @@
-/* ipc.c: `ipc` on MPI ranks 0 and 1 of the case (with more ranks the others wait). Each
+/* ipc.c: `ipc` on MPI ranks 0 and 1 of the case (with more ranks the others idle). Each
  * channel gives ipc_side() (exercises/ipc.c) its operations; the two-sided ones are here:
  *   sendrecv     MPI_Send / MPI_Recv
  *   nonblocking  MPI_Isend / MPI_Irecv: worker 0 posts its receive before its send in a
  *                round trip (`exchange`); the stream posts its messages in windows of
- *                NB_WINDOW (64, as osu_bw) in flight at once, each in its own buffer
- *                (send_many / recv_many over ipc_side()'s batch buffers), so every
- *                message keeps its own stamps. A window's buffers hold at most
+ *                NB_WINDOW (64, as osu_bw) in flight at once (send_many / recv_many):
+ *                in the stream each in its own place of the side's arena (out of the
+ *                cache), so every message keeps its own stamps; in the cached stream
+ *                all from one buffer into one, as osu_bw. A window holds at most
  *                NB_WINDOW_BYTES (64 MiB): 64 messages up to 1 MiB, 32 at 2 MiB, 16
- *                at 4 MiB (a 4 MiB stream is at most 16 messages: one window). Each
- *                rank holds one window's buffers: 64 MiB at most, besides its two
- *                message buffers.
+ *                at 4 MiB (a 4 MiB stream is at most 16 messages: one window); the
+ *                arena (exercises/ipc.c) is at least that.
  * and the one-sided rma and shmwin in mpi/ipc_rma.c. ipc_side() stamps the times on
  * rank 0 (this file reads no clock); rank 1 sends what it saw of direction 0 to rank 0
  * after the protocol, outside every timed region.
@@ -124,11 +124,20 @@ static const struct ipc_ops channel_ops[] = {
 
 void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 {
-	struct ipc_chan c = { .a = a, .comm = hx_mpi_comm() };
+	struct ipc_chan c = { .a = a };
 	struct ipc_ops ops = channel_ops[a->ch];
-	unsigned char *sbuf = hx_calloc(1, a->bytes), *rbuf = hx_calloc(1, a->bytes);
+	unsigned char *sbuf, *rbuf;
 	int64_t mine[IPC_PACKED];
+	int rank;
 
+	/* ranks 0 and 1 of the case pass the messages on a communicator of their own (the
+	 * windows are made and freed on it); the others idle: they return at once */
+	HX_CHECK_MPI(MPI_Comm_rank(hx_mpi_comm(), &rank));
+	HX_CHECK_MPI(MPI_Comm_split(hx_mpi_comm(), rank < 2 ? 0 : MPI_UNDEFINED, rank, &c.comm));
+	if (c.comm == MPI_COMM_NULL)
+		return;
+	sbuf = hx_calloc(1, a->bytes);
+	rbuf = hx_calloc(1, a->bytes);
 	HX_CHECK_MPI(MPI_Comm_rank(c.comm, &c.me));
 	c.peer = 1 - c.me;
 	ops.ctx = &c;
@@ -159,4 +168,5 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 	}
 	free(sbuf);
 	free(rbuf);
+	HX_CHECK_MPI(MPI_Comm_free(&c.comm));
 }

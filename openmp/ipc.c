@@ -41,6 +41,8 @@ static void body(int w, void *arg)
 				   { jb->slots[0], jb->slots[1] }, jb->a->bytes, w };
 	struct ipc_lend lend = { { &jb->lend[0], &jb->lend[1] }, w };
 	struct ipc_ops ops = { .send = ipc_duplex_send, .recv = ipc_duplex_recv, .ctx = &ring };
+	if (w >= 2) /* threads 0 and 1 pass the messages; the rest of the team idles */
+		return;
 	if (jb->a->ch == IPC_POINTER)
 		ops = (struct ipc_ops){ .send = ipc_lend_send, .send_many = ipc_lend_send_many,
 					.recv_ref = ipc_lend_recv, .release = ipc_lend_release,
@@ -60,8 +62,8 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 		for (int k = 0; k < 2; k++)
 			jb.buf[d][k] = hx_calloc(1, a->bytes);
 	}
-	/* two threads; a lone one would wait for its peer for ever (om_team_run checks) */
-	om_team_run(2, body, &jb, NULL);
+	/* the case's team (at least two: one alone is n/a; om_team_run checks its size) */
+	om_team_run(a->workers, body, &jb, NULL);
 	for (int d = 0; d < 2; d++) {
 		free(jb.slots[d]);
 		for (int k = 0; k < 2; k++)

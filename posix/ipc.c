@@ -89,7 +89,7 @@ static void worker(int w, void *arg)
 	ops.ctx = end[c->a.ch];
 	if (c->a.ch == IPC_POINTER)
 		ops.window = ipc_window(c->a.bytes); /* a batch of buffers lent at once */
-	if (w < 2) /* the team is two */
+	if (w < 2) /* workers 0 and 1; the rest of the team idles */
 		ipc_side(w, &c->a, &ops, c->buf[w][0], c->buf[w][1], &c->res);
 }
 
@@ -134,7 +134,7 @@ void ipc_run(const struct ipc_args *a, struct ipc_result *r)
 		for (int k = 0; k < 2; k++)
 			c->buf[w][k] = touched(c->buflen);
 	open_channel(c);
-	(void)px_team_run(2, worker, c);
+	(void)px_team_run(a->workers, worker, c);
 	*r = c->res;
 	close_channel(c);
 	for (int w = 0; w < 2; w++)

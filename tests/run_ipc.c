@@ -141,34 +141,71 @@ static void mpi_three_ranks_uses_two(void **state)
 	tx_result_free(&r);
 }
 
-/* exactly 2 workers: anything else is a usage error naming --workers */
-static void other_worker_counts_refused(void **state)
+/* Any worker count runs: W = 1 is n/a with a one-line reason (exit 0), W = 3 and 4 pass
+ * with workers 0 and 1 passing the messages (MPI: as many ranks as workers) */
+static void any_worker_count(void **state)
 {
-	static const char *const counts[] = { "1", "3", "4", "2,3", "1,2" };
+	static const char *const counts[] = { "1", "3", "4" };
 	(void)state;
 	for (int b = 0; b < 4; b++)
 		for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-			const char *args[] = { "-w", counts[i], NULL };
-			tx_expect_usage_error(tx_backends[b], "ipc", args, "--workers");
+			const char *args[] = { "--csv", "-q", "--all-records", "-w", counts[i], "-m",
+					       "8:64", "-n", "20", "-r", "1", "-x", "0", NULL };
+			struct tx_result r;
+			struct tx_csv t;
+			int w = atoi(counts[i]);
+			tx_launch(&r, tx_backends[b], "ipc", w, args);
+			if (r.timed_out || r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0) {
+				tx_dump("ipc at another worker count", &r);
+				fail();
+			}
+			assert_int_equal(t.nrows, NCH * 4 * 3); /* 8..64 B, three phases */
+			for (int row = 0; row < t.nrows; row++) {
+				const char *v = tx_csv_get(&t, row, "variant");
+				const char *verdict = tx_csv_get(&t, row, "verdict");
+				const char *note = tx_csv_get(&t, row, "note");
+				assert_string_equal(tx_csv_get(&t, row, "workers"), counts[i]);
+				if (w == 1) {
+					assert_string_equal(verdict, "n/a");
+					assert_non_null(strstr(note, "not applicable"));
+					assert_null(strchr(note, '\n'));
+				} else if (has(tx_backends[b], v)) {
+					assert_true(tx_passed(verdict));
+					assert_non_null(strstr(note, "checksums=ok"));
+				} else {
+					assert_string_equal(verdict, "n/a");
+				}
+			}
+			if (w == 1)
+				assert_non_null(strstr(tx_csv_get(&t, 0, "note"), "a team of one has no peer"));
+			tx_csv_free(&t);
+			tx_result_free(&r);
 		}
 }
 
-/* mpirun -np 1: a clear error and exit 2, not a hang */
-static void mpi_one_rank_refused(void **state)
+/* mpirun -np 1 with the defaults: the one rank is a team of one, n/a, exit 0 (not a
+ * usage error: a job of one rank runs the suite) */
+static void mpi_one_rank_na(void **state)
 {
-	static const char *const none[] = { NULL };
+	static const char *const args[] = { "--csv", "-q", "--all-records", "-m", "8:8", "-n", "20",
+					    "-r", "1", "-x", "0", "--variant", "sendrecv", NULL };
 	struct tx_result r;
+	struct tx_csv t;
 	(void)state;
-	tx_launch(&r, "mpi", "ipc", 1, none);
-	if (r.timed_out || r.exit_code != 2 || r.err == NULL || strstr(r.err, "ipc: ") == NULL ||
-	    strstr(r.err, "--workers") == NULL || strstr(r.err, "mpirun -np 2") == NULL)
+	tx_launch(&r, "mpi", "ipc", 1, args);
+	if (r.timed_out || r.exit_code != 0 || tx_csv_parse(r.out, &t) != 0) {
 		tx_dump("ipc on mpi with 1 rank", &r);
-	assert_false(r.timed_out);
-	assert_int_equal(r.exit_code, 2);
-	assert_non_null(strstr(r.err, "mpirun -np 2"));
+		fail();
+	}
+	assert_int_equal(t.nrows, 3);
+	for (int row = 0; row < t.nrows; row++) {
+		assert_string_equal(tx_csv_get(&t, row, "workers"), "1");
+		assert_string_equal(tx_csv_get(&t, row, "verdict"), "n/a");
+		assert_non_null(strstr(tx_csv_get(&t, row, "note"), "a team of one has no peer"));
+	}
+	tx_csv_free(&t);
 	tx_result_free(&r);
 }
-
 
 static const struct tx_bad bad_inputs[] = {
 	{ { "-m", "0:8" }, "--message-size" },
@@ -196,8 +233,8 @@ int main(void)
 		TX_ON_ALL(validates),
 		TX_ON_ALL(pointer_na),
 		cmocka_unit_test(mpi_three_ranks_uses_two),
-		cmocka_unit_test(other_worker_counts_refused),
-		cmocka_unit_test(mpi_one_rank_refused),
+		cmocka_unit_test(any_worker_count),
+		cmocka_unit_test(mpi_one_rank_na),
 		TX_ON_ALL(refuses_bad_input),
 	};
 	return cmocka_run_group_tests_name("ipc (integration)", tests, NULL, NULL);
