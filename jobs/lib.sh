@@ -16,6 +16,10 @@
 #   TVP_RESULTS_DIR where records go (default $TVP_ROOT/results)
 #   TVP_SAVE        the records file itself (default $TVP_RESULTS_DIR/<job name>-<job id>.csv
 #                   or .jsonl); records are appended, a CSV header is written when it is new
+#   TVP_BIND        how every backend binds its workers: cores (default) or none, passed to
+#                   every program as --bind (pthreads, procs: sched_setaffinity; OpenMP:
+#                   OMP_PROC_BIND=close OMP_PLACES=cores; MPI: the launcher binds, srun
+#                   --cpu-bind=cores or mpirun --bind-to core, and the program checks it)
 
 tvp_log() { printf 'tvp: %s\n' "$*"; }
 tvp_die() {
@@ -39,6 +43,11 @@ tvp_setup() {
 	json) ext=jsonl ;;
 	*) tvp_die "TVP_FORMAT must be csv or json (got '$TVP_FORMAT')" ;;
 	esac
+	TVP_BIND=${TVP_BIND:-cores}
+	case $TVP_BIND in
+	cores | none) ;;
+	*) tvp_die "TVP_BIND must be cores or none (got '$TVP_BIND')" ;;
+	esac
 	TVP_RESULTS_DIR=${TVP_RESULTS_DIR:-$TVP_ROOT/results}
 	if [ -z "${TVP_SAVE:-}" ]; then
 		local id=${SLURM_JOB_ID:-local-$$}
@@ -46,7 +55,7 @@ tvp_setup() {
 		TVP_SAVE=$TVP_RESULTS_DIR/${SLURM_JOB_NAME:-tvp}-$id.$ext
 	fi
 	mkdir -p "$(dirname "$TVP_SAVE")"
-	export TVP_ROOT TVP_BUILD TVP_BIN TVP_FORMAT TVP_RESULTS_DIR TVP_SAVE
+	export TVP_ROOT TVP_BUILD TVP_BIN TVP_FORMAT TVP_RESULTS_DIR TVP_SAVE TVP_BIND
 }
 
 # first line of a command's output, or "none"
@@ -65,6 +74,38 @@ tvp_mpi_version() {
 	echo "$l ($f): ${v:-unknown}"
 }
 
+# tvp_built BACKEND: what built BACKEND's binaries, as the first of them says itself
+# (--version's "built with: gcc 12.2.0, MPI Open MPI 4.1.4, OpenMP none"); nothing when
+# none is built. An MPI binary starts as a singleton for it (bounded: 60 s).
+tvp_built() {
+	local f
+	for f in "$TVP_BIN/$1"/*; do
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		{ timeout 60 "$f" --version </dev/null 2>/dev/null || true; } | sed -n 's/^built with: //p'
+		return 0
+	done
+}
+
+# tvp_toolchain: the compiler line and the MPI line of the provenance, from the binaries
+# themselves (not from gcc or mpirun on the PATH, which may not be what built them):
+# TVP_BUILT_COMPILER ("openmp: gcc 12.2.0; mpi: gcc 12.2.0; ...") and TVP_BUILT_MPI
+# ("Open MPI 4.1.4", the mpi.h the MPI binaries were compiled against)
+tvp_toolchain() {
+	local b v c m
+	TVP_BUILT_COMPILER="" TVP_BUILT_MPI=""
+	for b in openmp mpi pthreads procs hybrid; do
+		v=$(tvp_built "$b")
+		[ -n "$v" ] || continue
+		c=${v%%, MPI *}
+		m=${v#*, MPI }
+		m=${m%%, OpenMP *}
+		TVP_BUILT_COMPILER+="${TVP_BUILT_COMPILER:+; }$b: $c"
+		case $b in mpi | hybrid) [ -n "$TVP_BUILT_MPI" ] || TVP_BUILT_MPI=$m ;; esac
+	done
+	TVP_BUILT_COMPILER=${TVP_BUILT_COMPILER:-unknown (no binary in $TVP_BIN said)}
+	TVP_BUILT_MPI=${TVP_BUILT_MPI:-none built}
+}
+
 # tvp_provenance: what ran where, before anything runs
 tvp_provenance() {
 	local rev built=unknown
@@ -80,8 +121,10 @@ tvp_provenance() {
 	echo "cpus usable: $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status) ($(nproc) online here)"
 	echo "checkout:    $TVP_ROOT (git $rev)"
 	echo "binaries:    $TVP_BIN (built from git $built)"
-	echo "compiler:    $(tvp_first "${CC:-gcc}" --version)"
-	echo "mpi:         $(tvp_mpi_version)"
+	tvp_toolchain
+	echo "compiler:    $TVP_BUILT_COMPILER (the binaries' --version)"
+	echo "mpi:         $TVP_BUILT_MPI (the binaries' mpi.h); launcher $(tvp_mpi_version)"
+	echo "bind:        --bind $TVP_BIND for every backend (MPI: the launcher binds, the program checks)"
 	echo "slurm:       $(tvp_first srun --version)"
 	echo "records:     $TVP_SAVE"
 	echo "=="
@@ -146,7 +189,8 @@ tvp_run() {
 	[ -n "$exes" ] || tvp_die "nothing built for $b in $TVP_BIN/$b"
 	for e in $exes; do
 		tvp_args "$e" "${TVP_MAX_WORKERS:-}"
-		local cmd=("$@" "$TVP_BIN/$b/$e" "${TVP_ARGV[@]}")
+		# --bind first: a --bind in TVP_ARGS, later, wins
+		local cmd=("$@" "$TVP_BIN/$b/$e" --bind "${TVP_BIND:-cores}" "${TVP_ARGV[@]}")
 		[ -n "$w" ] && cmd+=(-w "$w")
 		cmd+=(--save "$TVP_SAVE")
 		tvp_log "run: ${cmd[*]}"
@@ -181,19 +225,21 @@ tvp_binding() {
 # for a non-MPI probe that reports each rank's CPUs
 # shellcheck disable=SC2034 # all three are for the caller
 tvp_mpi_launcher() {
-	local n=$1 extra=() launch=$TVP_ROOT/tools/mpilaunch flavour
+	local n=$1 extra=() launch=$TVP_ROOT/tools/mpilaunch flavour bind=cores to=core
+	# TVP_BIND none: the launcher binds nothing either (the same for every backend)
+	[ "${TVP_BIND:-cores}" = none ] && bind=none to=none
 	case ${TVP_MPI_LAUNCH:-srun} in
 	srun)
 		# srun does not take --cpus-per-task from sbatch (Slurm >= 22.05): pass it on
 		TVP_LAUNCHER=(srun --ntasks="$n" --cpus-per-task="${SLURM_CPUS_PER_TASK:-1}"
-			--cpu-bind="${TVP_CPU_BIND:-cores}" --kill-on-bad-exit=1)
+			--cpu-bind="${TVP_CPU_BIND:-$bind}" --kill-on-bad-exit=1)
 		TVP_BINDING=("${TVP_LAUNCHER[@]}" --mpi=none)
 		TVP_LAUNCHER+=(--mpi="${TVP_SRUN_MPI:-pmix}")
 		TVP_LAUNCHER_TEXT=${TVP_LAUNCHER[*]}
 		;;
 	mpirun)
 		flavour=$("$launch" --flavour) || tvp_die "no MPI launcher: set MPIRUN (e.g. mpirun, mpiexec.mpich)"
-		read -r -a extra <<<"${TVP_MPIRUN_ARGS---bind-to core --map-by core}"
+		read -r -a extra <<<"${TVP_MPIRUN_ARGS---bind-to $to --map-by core}"
 		TVP_LAUNCHER=("$launch" "$n")
 		[ ${#extra[@]} -eq 0 ] || TVP_LAUNCHER+=("${extra[@]}" --)
 		TVP_BINDING=("${TVP_LAUNCHER[@]}")

@@ -298,6 +298,41 @@ check "mpi job, mpirun: provenance, launcher and both ranks' binding reported" \
 check "mpi job, mpirun: one validated record per variant on 1 and 2 ranks" \
 	expect_records "$TVP_RESULTS_DIR/tvp-mpi-$j_mpirun.csv" mpi 1 2
 
+# binding like for like, hosts, and the toolchain as the binaries say it
+# every_record FILE PATTERN: each record line (header aside) matches PATTERN
+every_record() {
+	local n bad
+	n=$(grep -vc '^exercise,' "$1" || true)
+	bad=$(grep -v '^exercise,' "$1" | grep -vcE "$2" || true)
+	if [ "$n" -gt 0 ] && [ "$bad" = 0 ]; then return 0; fi
+	note "$1: $bad of $n records do not match '$2'"
+	return 1
+}
+# toolchain_named LOG...: the provenance's compiler and mpi lines come from the binaries
+toolchain_named() {
+	local f
+	for f in "$@"; do
+		log_has "$f" "^compiler: +openmp: [a-z]+ [0-9].*pthreads: .*\(the binaries. --version\)" &&
+			log_has "$f" "^mpi: +.*\(the binaries. mpi.h\); launcher " &&
+			log_has "$f" "^bind: +--bind cores" || return 1
+	done
+}
+# mpi_bound_one_host CSV...: --bind cores asked, each rank's CPUs, hosts=1 crossed_nodes=0
+mpi_bound_one_host() {
+	local f
+	for f in "$@"; do
+		every_record "$f" ',"?cores: [^"]*rank:CPUs 0:' && every_record "$f" ',1,[^,]+,0$' || return 1
+	done
+}
+check "every job's provenance names the compiler and MPI the binaries were built with" \
+	toolchain_named "$out/tvp-openmp-$j_omp.out" "$out/tvp-posix-$j_posix.out" "$out/tvp-mpi-$j_srun.out"
+check "posix job: --bind cores, each thread's and each process's CPU in its records" \
+	eval 'every_record "$TVP_RESULTS_DIR/tvp-posix-$j_posix.jsonl" "\"binding\":\"cores: (thread|process):CPU 0:[0-9]+ 1:[0-9]+\""'
+check "openmp job: --bind cores, threads on places (OMP_PROC_BIND close)" \
+	every_record "$TVP_RESULTS_DIR/tvp-openmp-$j_omp.csv" ',"cores: [^"]*OMP_PROC_BIND close'
+check "mpi jobs: --bind cores asked, each rank's CPUs; one host, not crossed (hosts=1 crossed_nodes=0)" \
+	mpi_bound_one_host "$TVP_RESULTS_DIR/tvp-mpi-$j_srun.csv" "$TVP_RESULTS_DIR/tvp-mpi-$j_mpirun.csv"
+
 # the sweep
 sweep_states() {
 	local s
