@@ -375,7 +375,8 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 	long total = 2 * a->iters;
 	uint64_t seq = 0;
 	int win = stream_window(ops);
-	unsigned char **bufs = hx_calloc((size_t)win, sizeof *bufs);
+	int cwin = win > 1 && ops->cached_window > 0 ? ops->cached_window : win;
+	unsigned char **bufs = hx_calloc((size_t)(cwin > win ? cwin : win), sizeof *bufs);
 	size_t alen = a->arena_len, need = (size_t)win * (n ? n : 1);
 	struct places ar = { a->arena[side], n ? n : 1, 0 };
 
@@ -412,7 +413,7 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 		}
 		t1 = hx_stamp_ns();
 		t2 = stream_send(ops, &x, &ar, sbuf, rbuf, bufs, win, total, 0, &seq);
-		t3 = stream_send(ops, &x, &ar, sbuf, rbuf, bufs, win, total, 1, &seq);
+		t3 = stream_send(ops, &x, &ar, sbuf, rbuf, bufs, cwin, total, 1, &seq);
 		for (int k = 0; k < IPC_VERIFY; k++) {
 			ipc_fill(sbuf, n, 0); /* the cached stream stamped it */
 			ipc_stamp(sbuf, n, 0, seq++);
@@ -428,7 +429,7 @@ void ipc_side(int side, const struct ipc_args *a, const struct ipc_ops *ops, uns
 			ops->send(ops->ctx, sbuf, n);
 		}
 		stream_recv(ops, &x, &ar, rbuf, sbuf, bufs, win, total, 0, &seq);
-		stream_recv(ops, &x, &ar, rbuf, sbuf, bufs, win, total, 1, &seq);
+		stream_recv(ops, &x, &ar, rbuf, sbuf, bufs, cwin, total, 1, &seq);
 		for (int k = 0; k < IPC_VERIFY; k++) {
 			recv_take(ops, &x, rbuf, n, 1);
 			ipc_stamp(sbuf, n, 1, seq++);

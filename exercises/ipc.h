@@ -125,6 +125,8 @@ struct ipc_ops {
 	void (*recv_many)(void *ctx, unsigned char *const *bufs, int m, size_t n);
 	int window; /* with send_many/recv_many: messages per batch (ipc_window(); MPI
 		     * nonblocking: its own, mpi/ipc.c) */
+	int cached_window; /* the cached stream's batch, its messages all in one buffer (0:
+			    * window; MPI nonblocking: 64 at every size, as osu_bw) */
 	/* Optional (zero copy, pointer; recv unused then): the receiver is lent the sender's
 	 * buffer holding the next n-byte message, reads it in place, and gives it back with
 	 * release; with recv_ref, send_many alone makes the batches. */
