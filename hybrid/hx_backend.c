@@ -124,24 +124,7 @@ void hx_backend_case_note(struct hx_case *c)
 }
 
 /* A team shorter than asked ends the run (exit 3), as on the openmp backend. */
-void hx_omp_team_check_at(const char *file, int line, int want)
-{
-	int got = omp_get_num_threads();
-	char msg[512];
-	int n;
-
-	if (got >= want)
-		return;
-	hx_fault_claim();
-	n = snprintf(msg, sizeof msg, "%s:%d: %s: OpenMP gave %d thread%s where %d were asked (%s)\n",
-		     file, line, hx_current_exercise(), got, got == 1 ? "" : "s", want,
-		     omp_get_dynamic() ? "OMP_DYNAMIC is true: unset it"
-				       : "OMP_THREAD_LIMIT? OMP_MAX_ACTIVE_LEVELS? ulimit -u?");
-	if (n > 0 && write(STDERR_FILENO, msg, strlen(msg)) < 0) {
-		/* the exit status still tells */
-	}
-	hx_exit_now(HX_EXIT_SYSTEM);
-}
+#include "backend_omp.c"
 
 void hx_backend_info(struct hx_provenance *p)
 {
