@@ -17,7 +17,6 @@ struct ipc_chan {
 	MPI_Win win;            /* rma, shmwin */
 	unsigned char *base;    /* my part of it */
 	long sent, received;    /* rma: messages put into the peer's ring, taken from mine */
-	long acked;             /* rma: of those sent, the most the peer has said it took */
 	struct ipc_duplex ring; /* shmwin: ring[d] lies in the part of d's receiver */
 };
 

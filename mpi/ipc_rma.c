@@ -1,16 +1,9 @@
 /* ipc_rma.c: the one-sided channels of `ipc` on MPI (mpi/ipc.c runs them and has the
  * two-sided ones): a rank writes into the peer's memory, no receive matches it.
- *   rma     a ring in the receiver's window (passive target, one MPI_Win_lock_all epoch,
- *           the unified memory model): per message the sender puts the data into a free
- *           slot and flushes (the data is complete at the target), then writes the new
- *           count into the receiver's `head` (MPI_Accumulate REPLACE, atomic) and flushes
- *           (it is visible): 4 calls. The receiver polls `head` in its own memory (a load
- *           after MPI_Win_sync, no RMA call), MPI_Win_sync again (the slot is read after
- *           the count), copies the slot out, and every IPC_SLOTS / 2 messages writes how
- *           many it took into the sender's `acked` (Accumulate REPLACE + flush). The
- *           sender reads `acked` in its own memory the same way, only when the ring
- *           looks full. Fewer calls are not correct: MPI orders neither the bytes of one
- *           put nor a put before another to a different place without a flush between.
+ *   rma     a ring in the receiver's window (passive target, one MPI_Win_lock_all epoch):
+ *           the sender waits for a free slot, MPI_Put + flush the message into it, adds 1
+ *           to the receiver's `head` (MPI_Accumulate + flush); the receiver polls its own
+ *           head (MPI_Fetch_and_op NO_OP), copies the slot out, adds 1 to `acked`.
  *   shmwin  the spin ring of exercises/ipc.c in an MPI-3 shared-memory window (each
  *           rank's part holds the ring it receives on); loads and stores, no MPI call
  *           per message. Not applicable across nodes.
@@ -41,19 +34,18 @@ static size_t rma_stride(size_t bytes)
 	return (bytes + 7) & ~(size_t)7;
 }
 
-/* a count the peer writes into my window: a load after MPI_Win_sync (the unified model:
- * the peer's completed accumulates are in my memory; the sync orders my loads) */
 static long read_own(struct ipc_chan *c, MPI_Aint disp)
 {
-	HX_CHECK_MPI(MPI_Win_sync(c->win));
-	return __atomic_load_n((long *)(void *)(c->base + disp), __ATOMIC_ACQUIRE);
+	long v;
+	HX_CHECK_MPI(MPI_Fetch_and_op(NULL, &v, MPI_LONG, c->me, disp, MPI_NO_OP, c->win));
+	HX_CHECK_MPI(MPI_Win_flush(c->me, c->win));
+	return v;
 }
 
-/* writes v into the peer's word at disp, atomically, and completes it there */
-static void set_peer(struct ipc_chan *c, MPI_Aint disp, long v)
+static void add_peer(struct ipc_chan *c, MPI_Aint disp)
 {
-	HX_CHECK_MPI(MPI_Accumulate(&v, 1, MPI_LONG, c->peer, disp, 1, MPI_LONG, MPI_REPLACE,
-				    c->win));
+	long one = 1;
+	HX_CHECK_MPI(MPI_Accumulate(&one, 1, MPI_LONG, c->peer, disp, 1, MPI_LONG, MPI_SUM, c->win));
 	HX_CHECK_MPI(MPI_Win_flush(c->peer, c->win));
 }
 
@@ -73,11 +65,12 @@ void ipc_rma_send(void *ctx, const unsigned char *buf, size_t n)
 {
 	struct ipc_chan *c = ctx;
 	MPI_Aint slot = CTL + (MPI_Aint)((size_t)(c->sent % IPC_SLOTS) * rma_stride(c->a->bytes));
-	while (c->sent - c->acked >= IPC_SLOTS) /* the ring looks full: what has the peer taken? */
-		c->acked = read_own(c, sizeof(long));
+	while (c->sent - read_own(c, sizeof(long)) >= IPC_SLOTS) /* the ring is full */
+		;
 	HX_CHECK_MPI(MPI_Put(buf, (int)n, MPI_BYTE, c->peer, slot, (int)n, MPI_BYTE, c->win));
 	HX_CHECK_MPI(MPI_Win_flush(c->peer, c->win)); /* the data is there before the count */
-	set_peer(c, 0, ++c->sent);
+	add_peer(c, 0);
+	c->sent++;
 }
 
 void ipc_rma_recv(void *ctx, unsigned char *buf, size_t n)
@@ -86,13 +79,10 @@ void ipc_rma_recv(void *ctx, unsigned char *buf, size_t n)
 	size_t slot = CTL + (size_t)(c->received % IPC_SLOTS) * rma_stride(c->a->bytes);
 	while (read_own(c, 0) <= c->received)
 		;
-	HX_CHECK_MPI(MPI_Win_sync(c->win)); /* the slot is read after the count */
+	HX_CHECK_MPI(MPI_Win_sync(c->win)); /* see the peer's puts in our own memory */
 	memcpy(buf, c->base + slot, n);
 	c->received++;
-	/* the slots taken, told every IPC_SLOTS / 2: the sender waits for it only once the
-	 * ring is full, and by then it has been told */
-	if (c->received % (IPC_SLOTS / 2) == 0)
-		set_peer(c, sizeof(long), c->received);
+	add_peer(c, sizeof(long)); /* the slot is free again */
 }
 
 /* ---- shmwin ----------------------------------------------------------------------------- */
